@@ -1,0 +1,244 @@
+//! The request environment: a read-only view of a validated header block.
+
+use core::fmt;
+
+use crate::wire::environment::Pairs;
+
+/// The CGI environment of a request, borrowed from the reader's storage.
+///
+/// It is only ever built from a block that passed validation, so nothing here can fail:
+/// names are non-empty, `SCGI` is `1`, `CONTENT_LENGTH` is a valid number and, unless
+/// [`Config::allow_repeated_names`](crate::Config::allow_repeated_names) is on, every name
+/// is unique. Names and values are bytes (web servers forward request headers as they
+/// came); the `*_str` helpers give `&str` where the bytes are UTF-8.
+///
+/// ```
+/// # use sioscgi::{Reader, Event};
+/// let request = b"62:CONTENT_LENGTH\x000\x00SCGI\x001\x00REQUEST_METHOD\x00GET\x00REQUEST_URI\x00/a?b=c\x00,";
+/// let mut storage = [0u8; 256];
+/// let mut reader = Reader::new(&mut storage[..]);
+/// let (_, event) = reader.read(request)?;
+/// let Some(Event::Headers(env)) = event else { unreachable!() };
+/// assert_eq!(env.request_method(), Some(&b"GET"[..]));
+/// assert_eq!(env.get_str("REQUEST_URI"), Some("/a?b=c"));
+/// assert_eq!(env.content_length(), 0);
+/// assert_eq!(env.iter().count(), 4);
+/// # Ok::<(), sioscgi::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Environment<'a> {
+    block: &'a [u8],
+    content_length: u64,
+}
+
+impl<'a> Environment<'a> {
+    /// Wraps a validated block.
+    pub(crate) const fn new(block: &'a [u8], content_length: u64) -> Self {
+        Environment {
+            block,
+            content_length,
+        }
+    }
+
+    /// The pairs `(name, value)` in wire order, repeated names included.
+    pub fn iter(&self) -> Iter<'a> {
+        Iter {
+            pairs: Pairs::new(self.block),
+        }
+    }
+
+    /// The number of pairs.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// `true` if there are no pairs (never the case for a validated request, which has at
+    /// least `SCGI` and `CONTENT_LENGTH`).
+    pub fn is_empty(&self) -> bool {
+        self.block.is_empty()
+    }
+
+    /// The value of the first pair named `name` (names are case-sensitive).
+    pub fn get(&self, name: impl AsRef<[u8]>) -> Option<&'a [u8]> {
+        let name = name.as_ref();
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// The value of `name` as `&str`, if present and valid UTF-8.
+    pub fn get_str(&self, name: impl AsRef<[u8]>) -> Option<&'a str> {
+        self.get(name).and_then(|v| core::str::from_utf8(v).ok())
+    }
+
+    /// Every value of `name`, in wire order (more than one only with
+    /// [`Config::allow_repeated_names`](crate::Config::allow_repeated_names)).
+    pub fn get_all<'n>(&self, name: &'n [u8]) -> GetAll<'a, 'n> {
+        GetAll {
+            pairs: Pairs::new(self.block),
+            name,
+        }
+    }
+
+    /// The length of the request body, from `CONTENT_LENGTH`.
+    pub fn content_length(&self) -> u64 {
+        self.content_length
+    }
+
+    /// The raw header block: `NAME\0VALUE\0...` exactly as received.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.block
+    }
+}
+
+macro_rules! meta_variables {
+    ($($(#[$doc:meta])* $method:ident => $name:literal;)*) => {
+        impl<'a> Environment<'a> {
+            $(
+                $(#[$doc])*
+                #[doc = concat!("\n\nThe value of `", $name, "`, if the web server sent it.")]
+                pub fn $method(&self) -> Option<&'a [u8]> {
+                    self.get($name)
+                }
+            )*
+        }
+    };
+}
+
+meta_variables! {
+    /// The HTTP method (`GET`, `POST`, ...).
+    request_method => "REQUEST_METHOD";
+    /// The request target as the client sent it, with the query string.
+    request_uri => "REQUEST_URI";
+    /// The request path without the query string (nginx, lighttpd).
+    document_uri => "DOCUMENT_URI";
+    /// The part of the URL after `?`.
+    query_string => "QUERY_STRING";
+    /// The path below the script (RFC 3875 §4.1.5).
+    path_info => "PATH_INFO";
+    /// `PATH_INFO` mapped to the file system (RFC 3875 §4.1.6).
+    path_translated => "PATH_TRANSLATED";
+    /// The path of the script (RFC 3875 §4.1.13).
+    script_name => "SCRIPT_NAME";
+    /// The media type of the request body (RFC 3875 §4.1.3).
+    content_type => "CONTENT_TYPE";
+    /// The server's host name (RFC 3875 §4.1.14).
+    server_name => "SERVER_NAME";
+    /// The server's port (RFC 3875 §4.1.15).
+    server_port => "SERVER_PORT";
+    /// The protocol of the request, e.g. `HTTP/1.1` (RFC 3875 §4.1.16).
+    server_protocol => "SERVER_PROTOCOL";
+    /// The web server's name and version (RFC 3875 §4.1.17).
+    server_software => "SERVER_SOFTWARE";
+    /// `CGI/1.1` (RFC 3875 §4.1.4).
+    gateway_interface => "GATEWAY_INTERFACE";
+    /// The client's address (RFC 3875 §4.1.8).
+    remote_addr => "REMOTE_ADDR";
+    /// The client's port.
+    remote_port => "REMOTE_PORT";
+    /// The client's host name (RFC 3875 §4.1.9).
+    remote_host => "REMOTE_HOST";
+    /// The authenticated user (RFC 3875 §4.1.11).
+    remote_user => "REMOTE_USER";
+    /// The authentication scheme (RFC 3875 §4.1.1).
+    auth_type => "AUTH_TYPE";
+    /// `on` when the client used TLS (a web-server extension).
+    https => "HTTPS";
+    /// The `Host` request header.
+    http_host => "HTTP_HOST";
+}
+
+impl fmt::Debug for Environment<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Text<'a>(&'a [u8]);
+        impl fmt::Debug for Text<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"")?;
+                for chunk in self.0.utf8_chunks() {
+                    for c in chunk.valid().chars() {
+                        fmt::Display::fmt(&c.escape_debug(), f)?;
+                    }
+                    for b in chunk.invalid() {
+                        write!(f, "\\x{b:02x}")?;
+                    }
+                }
+                f.write_str("\"")
+            }
+        }
+        f.debug_map()
+            .entries(self.iter().map(|(n, v)| (Text(n), Text(v))))
+            .finish()
+    }
+}
+
+impl<'a> IntoIterator for Environment<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+/// The pairs of an [`Environment`], in wire order.
+#[derive(Clone, Debug)]
+pub struct Iter<'a> {
+    pairs: Pairs<'a>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.pairs.next()
+    }
+}
+
+/// The values of one name, from [`Environment::get_all`].
+#[derive(Clone, Debug)]
+pub struct GetAll<'a, 'n> {
+    pairs: Pairs<'a>,
+    name: &'n [u8],
+}
+
+impl<'a> Iterator for GetAll<'a, '_> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let name = self.name;
+        self.pairs.find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::{format, vec::Vec};
+
+    const BLOCK: &[u8] = b"CONTENT_LENGTH\x005\x00SCGI\x001\x00HTTP_COOKIE\x00a\x00HTTP_COOKIE\x00b\x00X\x00\xff\x00";
+
+    #[test]
+    fn lookups() {
+        let env = Environment::new(BLOCK, 5);
+        assert_eq!(env.len(), 5);
+        assert!(!env.is_empty());
+        assert_eq!(env.get("HTTP_COOKIE"), Some(&b"a"[..]));
+        assert_eq!(
+            env.get_all(b"HTTP_COOKIE").collect::<Vec<_>>(),
+            [&b"a"[..], b"b"]
+        );
+        assert_eq!(env.get("http_cookie"), None);
+        assert_eq!(env.get_str("X"), None);
+        assert_eq!(env.get("X"), Some(&b"\xff"[..]));
+        assert_eq!(env.content_length(), 5);
+        assert_eq!(env.request_method(), None);
+        assert_eq!(env.as_bytes(), BLOCK);
+        assert_eq!(
+            env.into_iter().next(),
+            Some((&b"CONTENT_LENGTH"[..], &b"5"[..]))
+        );
+    }
+
+    #[test]
+    fn debug_shows_bytes() {
+        let env = Environment::new(b"A\x00\xff\"\x00", 0);
+        assert_eq!(format!("{env:?}"), r#"{"A": "\xff\""}"#);
+    }
+}

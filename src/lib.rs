@@ -1,0 +1,89 @@
+//! Sans-I/O SCGI for the application side: bytes in, events out; events in, bytes out.
+//!
+//! ```
+//! use sioscgi::{Event, Output, Reader, ResponseEvent, ResponseHead, Status, Writer};
+//!
+//! // What nginx sends for `POST /submit` with a 5-byte body (netstring + body).
+//! let request: &[u8] = b"64:CONTENT_LENGTH\x005\x00SCGI\x001\x00REQUEST_METHOD\x00POST\x00\
+//!                        REQUEST_URI\x00/submit\x00,hello";
+//!
+//! // Receive: the header block goes into storage the caller owns (no allocation).
+//! let mut storage = [0u8; 4096];
+//! let mut reader = Reader::new(&mut storage[..]);
+//! let mut input = request; // in a server: the bytes of one socket read
+//! let mut body_len = 0;
+//! loop {
+//!     let (used, event) = reader.read(input)?;
+//!     input = &input[used..];
+//!     match event {
+//!         Some(Event::Headers(env)) => assert_eq!(env.request_uri(), Some(&b"/submit"[..])),
+//!         Some(Event::Body(chunk)) => body_len += chunk.len(), // a slice of `input`
+//!         Some(Event::End) => break,
+//!         None => unreachable!("the whole request was given"),
+//!     }
+//! }
+//! assert_eq!(body_len, 5);
+//! // The environment stays readable for the whole request.
+//! assert_eq!(reader.environment().and_then(|e| e.request_method()), Some(&b"POST"[..]));
+//!
+//! // Send: the head is encoded into a caller buffer, the body passes through.
+//! let mut writer = Writer::new();
+//! let headers = [("Content-Type", "text/plain")];
+//! let head = ResponseHead::new(Some(Status::Code(200)), &headers)?;
+//! let mut out = [0u8; 256];
+//! let n = writer.send_head(&head, &mut out)?;
+//! assert_eq!(&out[..n], b"Content-Type: text/plain\r\nStatus: 200 OK\r\n\r\n");
+//! assert_eq!(writer.send(ResponseEvent::Body(b"thanks"), &mut out)?, Output::Body(b"thanks"));
+//! assert_eq!(writer.send(ResponseEvent::End, &mut out)?, Output::Close); // close the socket
+//! # Ok::<(), sioscgi::Error>(())
+//! ```
+//!
+//! # Layout
+//!
+//! - [`wire`] (private): the grammar, stateless `nom` parsers and encoders.
+//! - [`Reader`] ([`reader`]): the request state machine
+//!   `HeaderLength → Headers → Body → Done` (or the sticky `Error`), yielding
+//!   [`Event::Headers`] (an [`Environment`]), [`Event::Body`] and [`Event::End`].
+//! - [`Writer`] ([`writer`]): the response state machine `Headers → Body | NoBody → Done`,
+//!   with a validated [`ResponseHead`].
+//! - [`Connection`]: both halves under sioscgi's names.
+//! - [`owned`] (feature `alloc`): buffering reader and owned events on the same state
+//!   machine.
+//!
+//! Nothing panics on input, nothing allocates without `alloc`, and there is no `unsafe`.
+//! The behaviour follows the Python library sioscgi, with the stricter rules listed in the
+//! README.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+mod config;
+mod connection;
+mod environment;
+mod error;
+pub mod reader;
+mod response;
+mod storage;
+mod wire;
+pub mod writer;
+
+#[cfg(feature = "alloc")]
+pub mod owned;
+
+pub use config::{Config, DEFAULT_MAX_BLOCK_LEN};
+pub use connection::{Connection, Received};
+pub use environment::{Environment, GetAll, Iter};
+pub use error::{Error, Origin};
+pub use reader::{Event, Reader, RxState};
+pub use response::{ResponseHead, ResponseKind, Status};
+pub use storage::Storage;
+pub use writer::{Output, ResponseEvent, TxState, Writer};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,419 @@
+//! The request reader: the receive state machine of the SCGI server side.
+//!
+//! Every rule about *when* something may happen lives here, in one `match` per entry point;
+//! every rule about *what bytes mean* lives in [`wire`](crate::wire). The reader does not
+//! know about the writer (a response may start at any time).
+
+use crate::{
+    Config, Environment, Error, Storage,
+    wire::{environment, netstring},
+};
+
+/// Where the reader is in the request. The transitions are
+/// `HeaderLength → Headers → Body → Done`, and any of them may go to the sticky `Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RxState {
+    /// Reading the netstring length prefix (`LEN:`).
+    HeaderLength,
+    /// Reading the header block and its `,`.
+    Headers,
+    /// The headers are delivered; reading the body (also when `End` is the next event).
+    Body,
+    /// `End` was delivered; later bytes are ignored.
+    Done,
+    /// The request was refused; every call reports the same error.
+    Error,
+}
+
+/// What the reader found in the bytes it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[must_use]
+pub enum Event<'h, 'b> {
+    /// The request environment, borrowed from the reader's storage.
+    Headers(Environment<'h>),
+    /// A piece of the body, borrowed from the caller's input: never empty.
+    Body(&'b [u8]),
+    /// The request is complete (headers and `CONTENT_LENGTH` body bytes).
+    End,
+}
+
+/// The reader's state with the counters it needs; never exposed.
+#[derive(Clone, Copy, Debug)]
+enum Phase {
+    /// The digits of the length prefix seen so far (`None`: no digit yet).
+    Length { so_far: Option<usize> },
+    /// `filled` of the block's `len` bytes are in storage; the `,` follows them.
+    Block { len: usize, filled: usize },
+    /// Headers delivered; `remaining` body bytes to go (0: `End` is next).
+    Body { remaining: u64 },
+    /// `End` delivered.
+    Done,
+    /// Refused with this error.
+    Failed(Error),
+}
+
+/// The receive half of an SCGI connection (server side): bytes in, [`Event`]s out.
+///
+/// # Driving it
+///
+/// - [`Reader::read`] takes the bytes that just arrived and returns how many it used and
+///   at most one event. It returns `None` only after using all of them, so call it in a
+///   loop until it does (a zero-length body ends with an `End` that needs no input).
+/// - [`Reader::read_eof`] says the peer closed its side.
+/// - [`Reader::environment`] gives the environment again at any time after `Headers`.
+/// - [`Reader::reset`] makes the reader ready for a new connection, keeping its storage.
+///
+/// Any split of the input into chunks gives the same events, each byte is looked at once,
+/// and only the header block is copied (into the [`Storage`]); `Body` events are slices of
+/// the input.
+///
+/// ```
+/// use sioscgi::{Event, Reader};
+///
+/// let request = b"24:CONTENT_LENGTH\x005\x00SCGI\x001\x00,hello";
+/// let mut storage = [0u8; 1024];
+/// let mut reader = Reader::new(&mut storage[..]);
+/// let mut body = Vec::new();
+/// for chunk in request.chunks(7) {          // as if from a socket
+///     let mut input = &chunk[..];
+///     loop {
+///         let (used, event) = reader.read(input)?;
+///         input = &input[used..];
+///         match event {
+///             Some(Event::Headers(env)) => assert_eq!(env.content_length(), 5),
+///             Some(Event::Body(data)) => body.extend_from_slice(data),
+///             Some(Event::End) => println!("complete"),
+///             None => break,
+///         }
+///     }
+/// }
+/// assert_eq!(body, b"hello");
+/// assert_eq!(reader.read_eof()?, None); // End was delivered already
+/// # Ok::<(), sioscgi::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Reader<S> {
+    storage: S,
+    config: Config,
+    phase: Phase,
+    /// The length of the validated block, once known.
+    block_len: usize,
+    /// `CONTENT_LENGTH` of the validated block.
+    content_length: u64,
+    eof: bool,
+}
+
+impl<S: Storage> Reader<S> {
+    /// A reader with the default [`Config`].
+    pub const fn new(storage: S) -> Self {
+        Self::with_config(storage, Config::new())
+    }
+
+    /// A reader with the given [`Config`].
+    pub const fn with_config(storage: S, config: Config) -> Self {
+        Reader {
+            storage,
+            config,
+            phase: Phase::Length { so_far: None },
+            block_len: 0,
+            content_length: 0,
+            eof: false,
+        }
+    }
+
+    /// Makes the reader ready for the next connection; the storage is kept.
+    pub fn reset(&mut self) {
+        self.phase = Phase::Length { so_far: None };
+        self.block_len = 0;
+        self.content_length = 0;
+        self.eof = false;
+    }
+
+    /// The storage, given back.
+    pub fn into_storage(self) -> S {
+        self.storage
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The largest header block accepted: the configured limit or the storage's
+    /// capacity, whichever is smaller.
+    pub fn block_limit(&self) -> usize {
+        self.config.block_limit().min(self.storage.max_len())
+    }
+
+    /// The current state.
+    pub fn state(&self) -> RxState {
+        match self.phase {
+            Phase::Length { .. } => RxState::HeaderLength,
+            Phase::Block { .. } => RxState::Headers,
+            Phase::Body { .. } => RxState::Body,
+            Phase::Done => RxState::Done,
+            Phase::Failed(_) => RxState::Error,
+        }
+    }
+
+    /// The error the reader stopped at, if any.
+    pub fn error(&self) -> Option<Error> {
+        match self.phase {
+            Phase::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The environment, from the `Headers` event until the reader is reset.
+    pub fn environment(&self) -> Option<Environment<'_>> {
+        match self.phase {
+            Phase::Body { .. } | Phase::Done => Some(self.validated_environment()),
+            _ => None,
+        }
+    }
+
+    /// The body bytes still to come (`None` before `Headers` and after an error).
+    pub fn body_remaining(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Body { remaining } => Some(remaining),
+            Phase::Done => Some(0),
+            _ => None,
+        }
+    }
+
+    /// How many more bytes the next event needs at least (`0`: it needs none, or the
+    /// request is over). Useful to size the next socket read.
+    pub fn min_needed(&self) -> usize {
+        match self.phase {
+            Phase::Length { .. } => 1,
+            Phase::Block { len, filled } => len - filled + 1,
+            Phase::Body { remaining } => usize::from(remaining > 0),
+            Phase::Done | Phase::Failed(_) => 0,
+        }
+    }
+
+    /// Consumes bytes from `input` and returns how many it used and the next event, if
+    /// one is complete. `None` means all of `input` was used and more is needed.
+    ///
+    /// # Errors
+    /// A remote [`Error`] when the request breaks the protocol; [`Error::ReceiveAfterEof`]
+    /// for data after [`Reader::read_eof`]. Errors are sticky.
+    pub fn read<'r, 'i>(
+        &'r mut self,
+        input: &'i [u8],
+    ) -> Result<(usize, Option<Event<'r, 'i>>), Error> {
+        if let Phase::Failed(error) = self.phase {
+            return Err(error);
+        }
+        if self.eof && !input.is_empty() {
+            return Err(self.fail(Error::ReceiveAfterEof));
+        }
+        let step = match self.phase {
+            Phase::Length { so_far } => self.read_length(so_far, input),
+            Phase::Block { len, filled } => self.read_block(len, filled, input),
+            Phase::Body { remaining } => Ok(self.read_body(remaining, input)),
+            Phase::Done => Ok((input.len(), Step::Nothing)),
+            Phase::Failed(error) => Err(error),
+        };
+        let (used, step) = match step {
+            Ok(ok) => ok,
+            Err(error) => return Err(self.fail(error)),
+        };
+        let event = match step {
+            Step::Nothing => None,
+            Step::Headers => Some(Event::Headers(self.validated_environment())),
+            Step::Body => input.get(..used).map(Event::Body),
+            Step::End => Some(Event::End),
+        };
+        Ok((used, event))
+    }
+
+    /// Says that the peer closed the connection. Returns `End` if the request was complete
+    /// and `End` not yet delivered (a request without body whose headers were the last
+    /// bytes), `None` if `End` was delivered already.
+    ///
+    /// # Errors
+    /// [`Error::RemotePrematureEof`] if the request was not complete; the sticky error.
+    pub fn read_eof(&mut self) -> Result<Option<Event<'_, 'static>>, Error> {
+        self.eof = true;
+        match self.phase {
+            Phase::Failed(error) => Err(error),
+            Phase::Done => Ok(None),
+            Phase::Body { remaining: 0 } => {
+                self.phase = Phase::Done;
+                Ok(Some(Event::End))
+            }
+            Phase::Length { .. } | Phase::Block { .. } | Phase::Body { .. } => {
+                Err(self.fail(Error::RemotePrematureEof))
+            }
+        }
+    }
+
+    /// Records EOF without producing its event (for the buffering reader, which delivers
+    /// it later): any data read afterwards is `ReceiveAfterEof`.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn note_eof(&mut self) {
+        self.eof = true;
+    }
+
+    fn fail(&mut self, error: Error) -> Error {
+        self.phase = Phase::Failed(error);
+        error
+    }
+
+    fn validated_environment(&self) -> Environment<'_> {
+        let block = self.storage.block().get(..self.block_len).unwrap_or(&[]);
+        Environment::new(block, self.content_length)
+    }
+
+    fn read_length(&mut self, so_far: Option<usize>, input: &[u8]) -> Result<(usize, Step), Error> {
+        let (rest, digits) = netstring::digits(input).map_err(|_| Error::BadNetstringLength)?;
+        let so_far = match digits {
+            [] => so_far,
+            _ => Some(netstring::accumulate(so_far, digits, self.block_limit())?),
+        };
+        match rest.first() {
+            None => {
+                self.phase = Phase::Length { so_far };
+                Ok((input.len(), Step::Nothing))
+            }
+            Some(&netstring::LENGTH_END) => {
+                let len = so_far.ok_or(Error::BadNetstringLength)?;
+                if !self.storage.prepare(len) {
+                    return Err(Error::HeadersTooLarge);
+                }
+                self.phase = Phase::Block { len, filled: 0 };
+                let used = digits.len() + 1;
+                // Continue with the block in the same call: one event per call is the
+                // contract, and no event is complete yet.
+                let (more, step) = self.read_block(len, 0, input.get(used..).unwrap_or(&[]))?;
+                Ok((used + more, step))
+            }
+            Some(_) => Err(Error::BadNetstringLength),
+        }
+    }
+
+    fn read_block(
+        &mut self,
+        len: usize,
+        filled: usize,
+        input: &[u8],
+    ) -> Result<(usize, Step), Error> {
+        let take = (len - filled).min(input.len());
+        let (src, rest) = input.split_at(take);
+        let dst = self
+            .storage
+            .block_mut()
+            .get_mut(filled..filled + take)
+            .ok_or(Error::HeadersTooLarge)?;
+        dst.copy_from_slice(src);
+        let filled = filled + take;
+        self.phase = Phase::Block { len, filled };
+        match rest.first() {
+            None => Ok((take, Step::Nothing)),
+            Some(&netstring::TERMINATOR) => {
+                let block = self.storage.block().get(..len).unwrap_or(&[]);
+                let content_length = environment::validate(block, self.config.rules())?;
+                self.block_len = len;
+                self.content_length = content_length;
+                self.phase = Phase::Body {
+                    remaining: content_length,
+                };
+                Ok((take + 1, Step::Headers))
+            }
+            Some(_) => Err(Error::BadNetstringTerminator),
+        }
+    }
+
+    fn read_body(&mut self, remaining: u64, input: &[u8]) -> (usize, Step) {
+        if remaining == 0 {
+            self.phase = Phase::Done;
+            return (0, Step::End);
+        }
+        if input.is_empty() {
+            return (0, Step::Nothing);
+        }
+        let take = usize::try_from(remaining).map_or(input.len(), |r| r.min(input.len()));
+        self.phase = Phase::Body {
+            remaining: remaining - take as u64,
+        };
+        (take, Step::Body)
+    }
+}
+
+/// What one step produced; turned into an [`Event`] once the borrows allow it.
+enum Step {
+    Nothing,
+    Headers,
+    Body,
+    End,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GET: &[u8] = b"24:CONTENT_LENGTH\x000\x00SCGI\x001\x00,";
+
+    #[test]
+    fn zero_length_body_ends_without_input() {
+        let mut storage = [0u8; 64];
+        let mut reader = Reader::new(&mut storage[..]);
+        let (used, event) = reader.read(GET).unwrap();
+        assert_eq!(used, GET.len());
+        assert!(matches!(event, Some(Event::Headers(_))));
+        assert_eq!(reader.state(), RxState::Body);
+        assert_eq!(reader.read(&[]).unwrap(), (0, Some(Event::End)));
+        assert_eq!(reader.state(), RxState::Done);
+        assert_eq!(reader.read(b"junk").unwrap(), (4, None));
+        assert_eq!(reader.read_eof().unwrap(), None);
+        assert_eq!(reader.read(b"x"), Err(Error::ReceiveAfterEof));
+        assert_eq!(reader.read(b""), Err(Error::ReceiveAfterEof));
+        assert_eq!(reader.state(), RxState::Error);
+    }
+
+    #[test]
+    fn eof_right_after_headers_delivers_end() {
+        let mut reader = Reader::new([0u8; 64]);
+        assert!(matches!(
+            reader.read(GET).unwrap().1,
+            Some(Event::Headers(_))
+        ));
+        assert_eq!(reader.read_eof().unwrap(), Some(Event::End));
+        assert!(reader.environment().is_some());
+    }
+
+    #[test]
+    fn storage_caps_the_limit() {
+        let mut reader = Reader::new([0u8; 23]);
+        assert_eq!(reader.block_limit(), 23);
+        assert_eq!(reader.read(GET), Err(Error::HeadersTooLarge));
+        let mut reader = Reader::with_config([0u8; 64], Config::new().max_block_len(10));
+        assert_eq!(reader.block_limit(), 10);
+        assert_eq!(reader.read(b"11"), Err(Error::HeadersTooLarge));
+    }
+
+    #[test]
+    fn min_needed_counts_down() {
+        let mut reader = Reader::new([0u8; 64]);
+        assert_eq!(reader.min_needed(), 1);
+        assert_eq!(reader.read(b"24:").unwrap(), (3, None));
+        assert_eq!(reader.min_needed(), 25);
+        assert_eq!(reader.read(&GET[3..10]).unwrap(), (7, None));
+        assert_eq!(reader.min_needed(), 18);
+    }
+
+    #[test]
+    fn reset_reuses_storage() {
+        let mut reader = Reader::new([0u8; 64]);
+        assert!(reader.read(b"x").is_err());
+        reader.reset();
+        assert_eq!(reader.state(), RxState::HeaderLength);
+        assert!(matches!(
+            reader.read(GET).unwrap().1,
+            Some(Event::Headers(_))
+        ));
+    }
+}

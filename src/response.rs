@@ -1,0 +1,443 @@
+//! The CGI response head: a status and headers, checked once, then encoded infallibly.
+
+use crate::{
+    Error,
+    wire::response::{
+        Latin1Writer, has_line_break_or_nul, is_hop_by_hop, is_token, latin1_len, reason_phrase,
+        status_line,
+    },
+};
+
+/// The status of a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Status<'a> {
+    /// A code (100..=999); the standard reason phrase is added (`404` → `404 Not Found`;
+    /// a code without a registered phrase gets an empty one: `299 `).
+    Code(u16),
+    /// A full status line, `NNN Reason` (`"200 OK"`, `"418 I'm a teapot"`).
+    Line(&'a str),
+}
+
+/// The three kinds of CGI response (RFC 3875 §6.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ResponseKind {
+    /// A status and a document (the usual response).
+    Document,
+    /// `Location` only, no status: the web server serves that location itself (a path)
+    /// or redirects the client to it (an absolute URL). No body may follow.
+    LocalRedirect,
+    /// `Location` with a status: a redirect that carries a document.
+    ClientRedirect,
+}
+
+/// A validated response head: status, `Content-Type`, `Location` and other headers.
+///
+/// [`ResponseHead::new`] applies every check once (the same checks as Python sioscgi, in
+/// its order, then the stricter ones of this crate); after that
+/// [`ResponseHead::encoded_len`] and [`ResponseHead::encode`] cannot fail except for a
+/// short buffer. The bytes are those sioscgi writes: a document response puts
+/// `Content-Type` first, then `Status`, then the other headers in the caller's order; a
+/// redirect with document puts `Location`, `Status`, `Content-Type`, then the rest; a
+/// local redirect is `Location` alone.
+///
+/// ```
+/// use sioscgi::{ResponseHead, Status};
+/// let head = ResponseHead::new(
+///     Some(Status::Code(200)),
+///     &[("X-Id", "7"), ("Content-Type", "text/plain")],
+/// )?;
+/// let mut out = [0u8; 128];
+/// let n = head.encode(&mut out)?;
+/// assert_eq!(&out[..n], b"Content-Type: text/plain\r\nStatus: 200 OK\r\nX-Id: 7\r\n\r\n");
+/// # Ok::<(), sioscgi::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ResponseHead<'a> {
+    status: Option<Status<'a>>,
+    content_type: Option<&'a str>,
+    location: Option<&'a str>,
+    headers: &'a [(&'a str, &'a str)],
+    encoded_len: usize,
+}
+
+const CONTENT_TYPE: &str = "Content-Type";
+const LOCATION: &str = "Location";
+const STATUS: &str = "Status";
+
+fn is_special(name: &str) -> bool {
+    name.eq_ignore_ascii_case(CONTENT_TYPE) || name.eq_ignore_ascii_case(LOCATION)
+}
+
+impl<'a> ResponseHead<'a> {
+    /// Checks a status (`None` for a local redirect) and a list of headers.
+    ///
+    /// `Content-Type` and `Location` are found in `headers` by ASCII case-insensitive
+    /// name and written with their canonical spelling.
+    ///
+    /// # Errors
+    /// In this order: [`Error::HeaderHopByHop`], [`Error::HeaderNotIso88591`],
+    /// [`Error::NonDocumentHeaders`] (as sioscgi), then [`Error::HeaderInjection`],
+    /// [`Error::BadHeaderName`], [`Error::DuplicateHeader`] (two `Content-Type` or two
+    /// `Location`), [`Error::BadStatus`], [`Error::BadLocation`].
+    pub fn new(
+        status: Option<Status<'a>>,
+        headers: &'a [(&'a str, &'a str)],
+    ) -> Result<Self, Error> {
+        let find = |wanted: &str| {
+            let mut values = headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(wanted));
+            (values.next().map(|(_, v)| *v), values.next().is_some())
+        };
+        let (content_type, two_types) = find(CONTENT_TYPE);
+        let (location, two_locations) = find(LOCATION);
+        let others = || headers.iter().filter(|(n, _)| !is_special(n));
+        let status_text = match status {
+            Some(Status::Line(line)) => Some(line),
+            _ => None,
+        };
+
+        // sioscgi's checks, in its order.
+        if others().any(|(n, _)| is_hop_by_hop(n)) {
+            return Err(Error::HeaderHopByHop);
+        }
+        let texts = || {
+            others()
+                .flat_map(|(n, v)| [*n, *v])
+                .chain(content_type)
+                .chain(location)
+                .chain(status_text)
+        };
+        if texts().any(|t| latin1_len(t).is_none()) {
+            return Err(Error::HeaderNotIso88591);
+        }
+        if status.is_none()
+            && (location.is_none() || content_type.is_some() || others().next().is_some())
+        {
+            return Err(Error::NonDocumentHeaders);
+        }
+
+        // This crate's stricter checks (S10, S11, S13, S14).
+        if texts().any(has_line_break_or_nul) {
+            return Err(Error::HeaderInjection);
+        }
+        if others().any(|(n, _)| !is_token(n)) {
+            return Err(Error::BadHeaderName);
+        }
+        if two_types || two_locations {
+            return Err(Error::DuplicateHeader);
+        }
+        let status_len = match status {
+            None => 0,
+            Some(Status::Code(code)) if (100..=999).contains(&code) => {
+                4 + reason_phrase(code).map_or(0, str::len)
+            }
+            Some(Status::Code(_)) => return Err(Error::BadStatus),
+            Some(Status::Line(line)) => match status_line(line) {
+                Some(_) => latin1_len(line).unwrap_or(0),
+                None => return Err(Error::BadStatus),
+            },
+        };
+        if location.is_some_and(str::is_empty) {
+            return Err(Error::BadLocation);
+        }
+
+        let line_len = |name: &str, value: &str| {
+            latin1_len(name).unwrap_or(0) + 2 + latin1_len(value).unwrap_or(0) + 2
+        };
+        let encoded_len = if status.is_none() {
+            line_len(LOCATION, location.unwrap_or("")) + 2
+        } else {
+            location.map_or(0, |l| line_len(LOCATION, l))
+                + content_type.map_or(0, |t| line_len(CONTENT_TYPE, t))
+                + STATUS.len()
+                + 2
+                + status_len
+                + 2
+                + others().map(|(n, v)| line_len(n, v)).sum::<usize>()
+                + 2
+        };
+        Ok(ResponseHead {
+            status,
+            content_type,
+            location,
+            headers,
+            encoded_len,
+        })
+    }
+
+    /// A local redirect (or a client redirect without document, for an absolute URL):
+    /// `Location` alone.
+    ///
+    /// # Errors
+    /// As [`ResponseHead::new`].
+    pub fn redirect(location: &'a str) -> Result<Self, Error> {
+        let Some(len) = latin1_len(location) else {
+            return Err(Error::HeaderNotIso88591);
+        };
+        if has_line_break_or_nul(location) {
+            return Err(Error::HeaderInjection);
+        }
+        if location.is_empty() {
+            return Err(Error::BadLocation);
+        }
+        Ok(ResponseHead {
+            status: None,
+            content_type: None,
+            location: Some(location),
+            headers: &[],
+            encoded_len: LOCATION.len() + 2 + len + 2 + 2,
+        })
+    }
+
+    /// Which of the three CGI response kinds this is.
+    pub fn kind(&self) -> ResponseKind {
+        match (self.status, self.location) {
+            (None, _) => ResponseKind::LocalRedirect,
+            (Some(_), Some(_)) => ResponseKind::ClientRedirect,
+            (Some(_), None) => ResponseKind::Document,
+        }
+    }
+
+    /// The status (`None` for a local redirect).
+    pub fn status(&self) -> Option<Status<'a>> {
+        self.status
+    }
+
+    /// The status code (`None` for a local redirect).
+    pub fn status_code(&self) -> Option<u16> {
+        match self.status? {
+            Status::Code(code) => Some(code),
+            Status::Line(line) => status_line(line).map(|(code, _)| code),
+        }
+    }
+
+    /// The `Content-Type` value.
+    pub fn content_type(&self) -> Option<&'a str> {
+        self.content_type
+    }
+
+    /// The `Location` value.
+    pub fn location(&self) -> Option<&'a str> {
+        self.location
+    }
+
+    /// The headers other than `Content-Type` and `Location`, in the caller's order.
+    pub fn other_headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.headers.iter().filter(|(n, _)| !is_special(n)).copied()
+    }
+
+    /// The exact number of bytes [`ResponseHead::encode`] writes.
+    pub fn encoded_len(&self) -> usize {
+        self.encoded_len
+    }
+
+    /// Writes the head (ending with the empty line) into `out` and returns its length.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`] if `out` is shorter than [`ResponseHead::encoded_len`];
+    /// nothing is written then.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let needed = self.encoded_len;
+        let Some(out) = out.get_mut(..needed) else {
+            return Err(Error::BufferTooSmall { needed });
+        };
+        let mut w = Latin1Writer::new(out);
+        match self.status {
+            None => {
+                w.line(LOCATION, self.location.unwrap_or(""));
+            }
+            Some(status) => {
+                if let Some(location) = self.location {
+                    w.line(LOCATION, location);
+                    self.write_status(&mut w, status);
+                    self.write_content_type(&mut w);
+                } else {
+                    self.write_content_type(&mut w);
+                    self.write_status(&mut w, status);
+                }
+                for (name, value) in self.other_headers() {
+                    w.line(name, value);
+                }
+            }
+        }
+        w.text("\r\n");
+        Ok(w.written())
+    }
+
+    fn write_content_type(&self, w: &mut Latin1Writer<'_>) {
+        if let Some(content_type) = self.content_type {
+            w.line(CONTENT_TYPE, content_type);
+        }
+    }
+
+    fn write_status(&self, w: &mut Latin1Writer<'_>, status: Status<'_>) {
+        w.text(STATUS);
+        w.text(": ");
+        match status {
+            Status::Code(code) => {
+                w.code(code);
+                w.text(" ");
+                w.text(reason_phrase(code).unwrap_or(""));
+            }
+            Status::Line(line) => w.text(line),
+        }
+        w.text("\r\n");
+    }
+
+    /// The encoded head as a `Vec` (feature `alloc`).
+    #[cfg(feature = "alloc")]
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut out = alloc::vec![0; self.encoded_len];
+        let n = self.encode(&mut out).unwrap_or(0);
+        out.truncate(n);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(
+        status: Option<Status<'_>>,
+        headers: &[(&str, &str)],
+    ) -> Result<([u8; 256], usize), Error> {
+        let head = ResponseHead::new(status, headers)?;
+        let mut out = [0u8; 256];
+        let n = head.encode(&mut out)?;
+        assert_eq!(n, head.encoded_len());
+        Ok((out, n))
+    }
+
+    fn bytes(status: Option<Status<'_>>, headers: &[(&str, &str)]) -> Result<[u8; 256], Error> {
+        encode(status, headers).map(|(mut out, n)| {
+            out[n..].fill(0);
+            out
+        })
+    }
+
+    fn expect(status: Option<Status<'_>>, headers: &[(&str, &str)], want: &[u8]) {
+        let (out, n) = encode(status, headers).unwrap();
+        assert_eq!(&out[..n], want);
+    }
+
+    #[test]
+    fn the_three_kinds() {
+        expect(
+            Some(Status::Line("200 OK")),
+            &[("X-A", "1"), ("content-type", "text/html"), ("X-B", "2")],
+            b"Content-Type: text/html\r\nStatus: 200 OK\r\nX-A: 1\r\nX-B: 2\r\n\r\n",
+        );
+        expect(None, &[("location", "/x")], b"Location: /x\r\n\r\n");
+        expect(
+            Some(Status::Code(302)),
+            &[
+                ("X", "y"),
+                ("Content-Type", "text/plain"),
+                ("Location", "http://e/"),
+            ],
+            b"Location: http://e/\r\nStatus: 302 Found\r\nContent-Type: text/plain\r\nX: y\r\n\r\n",
+        );
+        expect(Some(Status::Code(299)), &[], b"Status: 299 \r\n\r\n");
+        expect(
+            Some(Status::Line("200 \u{e9}")),
+            &[],
+            b"Status: 200 \xe9\r\n\r\n",
+        );
+    }
+
+    #[test]
+    fn checks_in_order() {
+        let e = |s, h: &[(&str, &str)]| bytes(s, h).err();
+        let ok = Some(Status::Code(200));
+        assert_eq!(
+            e(ok, &[("Connection", "close")]),
+            Some(Error::HeaderHopByHop)
+        );
+        assert_eq!(
+            e(ok, &[("X", "\u{100}"), ("Upgrade", "x")]),
+            Some(Error::HeaderHopByHop)
+        );
+        assert_eq!(e(ok, &[("X", "\u{100}\n")]), Some(Error::HeaderNotIso88591));
+        assert_eq!(
+            e(Some(Status::Line("200 \u{263a}")), &[]),
+            Some(Error::HeaderNotIso88591)
+        );
+        assert_eq!(e(None, &[]), Some(Error::NonDocumentHeaders));
+        assert_eq!(
+            e(None, &[("Location", "/"), ("X", "\n")]),
+            Some(Error::NonDocumentHeaders)
+        );
+        assert_eq!(
+            e(ok, &[("X", "a\r\nSet-Cookie: x")]),
+            Some(Error::HeaderInjection)
+        );
+        assert_eq!(
+            e(ok, &[("Content-Type", "a\0")]),
+            Some(Error::HeaderInjection)
+        );
+        assert_eq!(
+            e(Some(Status::Line("200 OK\r\n")), &[]),
+            Some(Error::HeaderInjection)
+        );
+        assert_eq!(e(ok, &[("X Y", "1")]), Some(Error::BadHeaderName));
+        assert_eq!(e(ok, &[("", "1")]), Some(Error::BadHeaderName));
+        assert_eq!(
+            e(ok, &[("Content-Type", "a"), ("content-type", "b")]),
+            Some(Error::DuplicateHeader)
+        );
+        assert_eq!(
+            e(None, &[("Location", "/a"), ("Location", "/b")]),
+            Some(Error::DuplicateHeader)
+        );
+        assert_eq!(e(Some(Status::Line("200")), &[]), Some(Error::BadStatus));
+        assert_eq!(e(Some(Status::Code(99)), &[]), Some(Error::BadStatus));
+        assert_eq!(e(Some(Status::Code(1000)), &[]), Some(Error::BadStatus));
+        assert_eq!(e(None, &[("Location", "")]), Some(Error::BadLocation));
+    }
+
+    #[test]
+    fn short_buffer_is_reported_with_the_size() {
+        let head = ResponseHead::new(Some(Status::Code(204)), &[]).unwrap();
+        assert_eq!(head.encoded_len(), 26);
+        let mut out = [0u8; 25];
+        assert_eq!(
+            head.encode(&mut out),
+            Err(Error::BufferTooSmall { needed: 26 })
+        );
+        assert_eq!(out, [0; 25]);
+    }
+
+    #[test]
+    fn redirect_constructor() {
+        let head = ResponseHead::redirect("/elsewhere").unwrap();
+        assert_eq!(head.kind(), ResponseKind::LocalRedirect);
+        let mut out = [0u8; 64];
+        let n = head.encode(&mut out).unwrap();
+        assert_eq!(&out[..n], b"Location: /elsewhere\r\n\r\n");
+        assert_eq!(ResponseHead::redirect(""), Err(Error::BadLocation));
+        assert_eq!(ResponseHead::redirect("/\n"), Err(Error::HeaderInjection));
+        assert_eq!(
+            ResponseHead::redirect("/\u{1000}"),
+            Err(Error::HeaderNotIso88591)
+        );
+    }
+
+    #[test]
+    fn accessors() {
+        let h = [("Location", "http://x/"), ("X", "1")];
+        let head = ResponseHead::new(Some(Status::Line("301 Moved")), &h).unwrap();
+        assert_eq!(head.kind(), ResponseKind::ClientRedirect);
+        assert_eq!(head.status_code(), Some(301));
+        assert_eq!(head.location(), Some("http://x/"));
+        assert_eq!(head.content_type(), None);
+        assert_eq!(head.other_headers().count(), 1);
+        let doc = ResponseHead::new(Some(Status::Code(404)), &[]).unwrap();
+        assert_eq!(doc.kind(), ResponseKind::Document);
+        assert_eq!(doc.status(), Some(Status::Code(404)));
+    }
+}

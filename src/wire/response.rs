@@ -1,0 +1,247 @@
+//! The CGI response head (RFC 3875 §6): lexical rules and the byte encoding.
+//!
+//! ```text
+//! header-line = name ": " value CRLF          ; ISO-8859-1, no CR / LF / NUL
+//! name        = 1*tchar                       ; RFC 9110 token
+//! status      = 3DIGIT SP reason-phrase       ; code 100..=999
+//! ```
+
+use nom::{
+    IResult, Parser,
+    bytes::complete::{tag, take_while_m_n},
+    combinator::{all_consuming, map_res, rest},
+    sequence::separated_pair,
+};
+
+/// Response headers that describe one hop and must not come from a CGI application (S12).
+const HOP_BY_HOP: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// `true` if `name` is a hop-by-hop header (ASCII case-insensitive).
+pub(crate) fn is_hop_by_hop(name: &str) -> bool {
+    HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// `true` if `name` is an RFC 9110 token: `1*tchar`.
+pub(crate) fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// `true` if `text` holds a byte that would end or split a header line (S10).
+pub(crate) fn has_line_break_or_nul(text: &str) -> bool {
+    text.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
+}
+
+/// The number of bytes `text` takes in ISO-8859-1, or `None` if a character is above U+00FF.
+pub(crate) fn latin1_len(text: &str) -> Option<usize> {
+    text.chars()
+        .try_fold(0usize, |n, c| (u32::from(c) <= 0xFF).then_some(n + 1))
+}
+
+/// A status code: three digits, 100..=999.
+fn status_code(input: &str) -> IResult<&str, u16> {
+    map_res(
+        take_while_m_n(3, 3, |c: char| c.is_ascii_digit()),
+        |digits: &str| {
+            digits
+                .parse::<u16>()
+                .map_err(|_| ())
+                .and_then(|c| if c >= 100 { Ok(c) } else { Err(()) })
+        },
+    )
+    .parse(input)
+}
+
+/// Parses a whole status line `NNN Reason` into its code and reason phrase.
+/// The reason phrase may be empty (RFC 3875: `reason-phrase = *TEXT`), the space may not.
+pub(crate) fn status_line(input: &str) -> Option<(u16, &str)> {
+    all_consuming(separated_pair(status_code, tag(" "), rest))
+        .parse(input)
+        .ok()
+        .map(|(_, parsed)| parsed)
+}
+
+/// The standard reason phrase of a status code (IANA HTTP status code registry).
+pub(crate) fn reason_phrase(code: u16) -> Option<&'static str> {
+    Some(match code {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        102 => "Processing",
+        103 => "Early Hints",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        207 => "Multi-Status",
+        208 => "Already Reported",
+        226 => "IM Used",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Content",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        510 => "Not Extended",
+        511 => "Network Authentication Required",
+        _ => return None,
+    })
+}
+
+/// Writes ISO-8859-1 bytes into a cursor over the caller's buffer.
+pub(crate) struct Latin1Writer<'o> {
+    out: &'o mut [u8],
+    pos: usize,
+}
+
+impl<'o> Latin1Writer<'o> {
+    pub(crate) fn new(out: &'o mut [u8]) -> Self {
+        Latin1Writer { out, pos: 0 }
+    }
+
+    /// Appends `text` (already checked to be ISO-8859-1 and to fit).
+    pub(crate) fn text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.byte(u8::try_from(u32::from(c)).unwrap_or(b'?'));
+        }
+    }
+
+    /// Appends three ASCII digits.
+    pub(crate) fn code(&mut self, code: u16) {
+        for div in [100, 10, 1] {
+            // `code` is at most 999, so each digit is below 10.
+            self.byte(b'0' + ((code / div) % 10) as u8);
+        }
+    }
+
+    /// Appends `name: value\r\n`.
+    pub(crate) fn line(&mut self, name: &str, value: &str) {
+        self.text(name);
+        self.text(": ");
+        self.text(value);
+        self.text("\r\n");
+    }
+
+    fn byte(&mut self, b: u8) {
+        if let Some(slot) = self.out.get_mut(self.pos) {
+            *slot = b;
+            self.pos += 1;
+        }
+    }
+
+    /// The number of bytes written.
+    pub(crate) fn written(&self) -> usize {
+        self.pos
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        assert!(is_token("Content-Type"));
+        assert!(is_token("X-a.b_c~!"));
+        for bad in ["", "A B", "A:B", "A\tB", "Ä", "A\r", "(x)"] {
+            assert!(!is_token(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn hop_by_hop() {
+        assert!(is_hop_by_hop("connection"));
+        assert!(is_hop_by_hop("TRAILER"));
+        assert!(is_hop_by_hop("Proxy-Connection"));
+        assert!(!is_hop_by_hop("Content-Type"));
+        assert!(!is_hop_by_hop("Connections"));
+    }
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(status_line("200 OK"), Some((200, "OK")));
+        assert_eq!(status_line("404 Not Found"), Some((404, "Not Found")));
+        assert_eq!(status_line("999 "), Some((999, "")));
+        for bad in [
+            "200",
+            "20 OK",
+            "099 X",
+            "2000 X",
+            "abc OK",
+            " 200 OK",
+            "200\tOK",
+            "２００ OK",
+        ] {
+            assert_eq!(status_line(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn latin1() {
+        assert_eq!(latin1_len("abc"), Some(3));
+        assert_eq!(latin1_len("é\u{ff}"), Some(2));
+        assert_eq!(latin1_len("\u{100}"), None);
+        assert!(has_line_break_or_nul("a\nb"));
+        assert!(!has_line_break_or_nul("a\tb"));
+        let mut buf = [0u8; 8];
+        let mut w = Latin1Writer::new(&mut buf);
+        w.text("é");
+        w.code(42);
+        let n = w.written();
+        assert_eq!(&buf[..n], b"\xe9042");
+    }
+}
