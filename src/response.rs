@@ -121,7 +121,11 @@ impl<'a> ResponseHead<'a> {
         }
 
         // This crate's stricter checks (S10, S11, S13, S14).
-        if texts().any(has_line_break_or_nul) {
+        let mut every_text = headers
+            .iter()
+            .flat_map(|(n, v)| [*n, *v])
+            .chain(status_text);
+        if every_text.any(has_line_break_or_nul) {
             return Err(Error::HeaderInjection);
         }
         if others().any(|(n, _)| !is_token(n)) {
