@@ -1,0 +1,170 @@
+//! The nginx captures: fed whole, one byte at a time, split at every position and with
+//! trailing bytes, each checked against the Python reference's trace and known values.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Seen, as_trace, run, run_bytewise, run_whole};
+use serde_json::Value;
+use sioscgi::{Config, Error, Event, Reader};
+
+fn vectors() -> Vec<(String, Vec<u8>, Vec<Value>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "scgi") {
+            let data = std::fs::read(&path).unwrap();
+            let expected = std::fs::read_to_string(path.with_extension("trace.jsonl")).unwrap();
+            let expected = expected
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            out.push((
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                data,
+                expected,
+            ));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(out.len(), 15, "all captures present");
+    out
+}
+
+#[test]
+fn whole_and_bytewise_match_the_reference() {
+    for (name, data, expected) in vectors() {
+        let whole = run_whole(&data, Config::new());
+        assert_eq!(as_trace(&whole), expected, "{name} whole");
+        if data.len() < 100_000 {
+            assert_eq!(run_bytewise(&data, Config::new()), whole, "{name} bytewise");
+        }
+    }
+}
+
+#[test]
+fn every_split_position_gives_the_same_events() {
+    for (name, data, _) in vectors() {
+        let whole = run_whole(&data, Config::new());
+        // Every position inside the header block and the start of the body; for the
+        // 1 MiB upload a stride through the rest.
+        let positions: Vec<usize> = if data.len() < 20_000 {
+            (0..=data.len()).collect()
+        } else {
+            (0..4_000)
+                .chain((4_000..data.len()).step_by(9_973))
+                .collect()
+        };
+        for cut in positions {
+            assert_eq!(
+                run(&data, &[cut], Config::new()),
+                whole,
+                "{name} split at {cut}"
+            );
+        }
+    }
+}
+
+#[test]
+fn trailing_bytes_are_ignored() {
+    for (name, data, _) in vectors() {
+        let whole = run_whole(&data, Config::new());
+        if whole.last() != Some(&Seen::End) {
+            continue;
+        }
+        let mut longer = data.clone();
+        longer.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n\x00garbage");
+        assert_eq!(run_whole(&longer, Config::new()), whole, "{name}");
+        assert_eq!(
+            run_bytewise(&longer[..longer.len().min(30_000)], Config::new()).first(),
+            whole.first()
+        );
+    }
+}
+
+#[test]
+fn get_query_environment() {
+    let data =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/get_query.scgi"))
+            .unwrap();
+    let mut storage = [0u8; 2048];
+    let mut reader = Reader::new(&mut storage[..]);
+    let (used, event) = reader.read(&data).unwrap();
+    assert_eq!(used, data.len());
+    let Some(Event::Headers(env)) = event else {
+        panic!("no headers")
+    };
+    assert_eq!(env.request_method(), Some(&b"GET"[..]));
+    assert_eq!(
+        env.request_uri(),
+        Some(&b"/search?q=rust%20scgi&page=2"[..])
+    );
+    assert_eq!(env.query_string(), Some(&b"q=rust%20scgi&page=2"[..]));
+    assert_eq!(env.server_protocol(), Some(&b"HTTP/1.1"[..]));
+    assert_eq!(env.get_str("SCGI"), Some("1"));
+    assert_eq!(env.content_length(), 0);
+    assert!(env.remote_addr().is_some());
+    assert!(env.get("HTTP_COOKIE").is_some());
+    assert_eq!(reader.read(&[]).unwrap(), (0, Some(Event::End)));
+}
+
+#[test]
+fn post_1mb_streams_without_copy() {
+    let data =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/post_1mb.scgi"))
+            .unwrap();
+    let mut storage = [0u8; 4096];
+    let mut reader = Reader::new(&mut storage[..]);
+    let mut body = 0usize;
+    for chunk in data.chunks(1500) {
+        let mut input = chunk;
+        while let (used, Some(event)) = reader.read(input).unwrap() {
+            if let Event::Body(b) = event {
+                // The chunk is a slice of the input, not a copy.
+                assert!(std::ptr::eq(b.as_ptr(), input.as_ptr()));
+                body += b.len();
+                // The environment is still readable while the body streams.
+                assert_eq!(
+                    reader.environment().unwrap().request_method(),
+                    Some(&b"POST"[..])
+                );
+            }
+            input = &input[used..];
+        }
+    }
+    assert_eq!(body, 1 << 20);
+}
+
+#[test]
+fn repeated_names_policy_on_nginx_duplicates() {
+    let data =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/dup_headers.scgi"))
+            .unwrap();
+    assert_eq!(
+        common::error_of(&run_whole(&data, Config::new())),
+        Some(Error::DuplicateHeader)
+    );
+    let config = Config::new().allow_repeated_names(true);
+    let mut storage = [0u8; 2048];
+    let mut reader = Reader::with_config(&mut storage[..], config);
+    let Some(Event::Headers(env)) = reader.read(&data).unwrap().1 else {
+        panic!("no headers")
+    };
+    let cookies: Vec<&[u8]> = env.get_all(b"HTTP_COOKIE").collect();
+    assert_eq!(cookies.len(), 2);
+    assert_eq!(env.get("HTTP_COOKIE"), Some(cookies[0]));
+    assert_eq!(env.get_all(b"HTTP_X_DUP").count(), 2);
+    assert_eq!(run_bytewise(&data, config), run_whole(&data, config));
+}
+
+#[test]
+fn content_length_first_in_every_capture() {
+    let strict = Config::new()
+        .require_content_length_first(true)
+        .allow_repeated_names(true);
+    for (name, data, _) in vectors() {
+        assert_eq!(common::error_of(&run_whole(&data, strict)), None, "{name}");
+    }
+}
