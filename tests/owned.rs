@@ -1,0 +1,162 @@
+//! The `alloc` conveniences: the Python shape (buffering `receive_data`, owned events,
+//! `send` returning bytes) on the same state machine.
+#![cfg(feature = "alloc")]
+
+mod common;
+
+use common::{Seen, request, run_whole};
+use sioscgi::owned::{Connection, Event, Reader};
+use sioscgi::{Config, Error, ResponseEvent, ResponseHead, RxState, Status, TxState};
+
+fn drain(reader: &mut Reader) -> Result<Vec<Event>, Error> {
+    let mut out = Vec::new();
+    while let Some(event) = reader.next_event()? {
+        out.push(event);
+    }
+    Ok(out)
+}
+
+/// Owned events, with body chunks merged, in the shape of the borrowed runs.
+fn as_seen(events: Vec<Event>, error: Option<Error>) -> Vec<Seen> {
+    let mut seen: Vec<Seen> = Vec::new();
+    for event in events {
+        match event {
+            Event::Headers(env) => seen.push(Seen::Headers(env.to_pairs())),
+            Event::Body(data) => {
+                assert!(!data.is_empty());
+                if let Some(Seen::Body(prev)) = seen.last_mut() {
+                    prev.extend_from_slice(&data);
+                } else {
+                    seen.push(Seen::Body(data));
+                }
+            }
+            Event::End => seen.push(Seen::End),
+        }
+    }
+    seen.extend(error.map(Seen::Error));
+    seen
+}
+
+fn feed(data: &[u8], chunk: usize, drain_each_time: bool) -> Vec<Seen> {
+    let mut reader = Reader::new();
+    let mut events = Vec::new();
+    let mut error = None;
+    for piece in data.chunks(chunk) {
+        reader.receive_data(piece).unwrap();
+        if drain_each_time {
+            match drain(&mut reader) {
+                Ok(mut e) => events.append(&mut e),
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+    if error.is_none() {
+        reader.receive_data(b"").unwrap();
+        match drain(&mut reader) {
+            Ok(mut e) => events.append(&mut e),
+            Err(e) => error = Some(e),
+        }
+    }
+    as_seen(events, error)
+}
+
+#[test]
+fn same_events_as_the_borrowed_reader() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "scgi") {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap();
+        let expected = run_whole(&data, Config::new());
+        for chunk in [1, 13, 4096, data.len().max(1)] {
+            if chunk == 1 && data.len() > 50_000 {
+                continue;
+            }
+            assert_eq!(feed(&data, chunk, true), expected, "{path:?} chunk {chunk}");
+            assert_eq!(
+                feed(&data, chunk, false),
+                expected,
+                "{path:?} chunk {chunk}, drained at the end"
+            );
+        }
+    }
+}
+
+#[test]
+fn errors_are_sticky_and_receive_after_eof_is_refused() {
+    let mut reader = Reader::new();
+    reader.receive_data(b"x").unwrap();
+    assert_eq!(reader.next_event(), Err(Error::BadNetstringLength));
+    assert_eq!(reader.next_event(), Err(Error::BadNetstringLength));
+    assert_eq!(reader.state(), RxState::Error);
+
+    let mut reader = Reader::new();
+    reader.receive_data(&request(&[], b"")).unwrap();
+    reader.receive_data(b"").unwrap();
+    assert_eq!(reader.receive_data(b"late"), Err(Error::ReceiveAfterEof));
+    assert_eq!(reader.next_event(), Err(Error::ReceiveAfterEof));
+
+    let mut reader = Reader::new();
+    reader.receive_data(b"5:ab").unwrap();
+    reader.receive_data(b"").unwrap();
+    assert_eq!(reader.next_event(), Err(Error::RemotePrematureEof));
+}
+
+#[test]
+fn vec_storage_grows_to_the_limit_only() {
+    let data = request(&[(b"X", &[b'v'; 5000])], b"");
+    let mut reader = Reader::with_config(Config::new().max_block_len(1000));
+    reader.receive_data(&data).unwrap();
+    assert_eq!(reader.next_event(), Err(Error::HeadersTooLarge));
+    let mut reader = Reader::new();
+    reader.receive_data(&data).unwrap();
+    let Some(Event::Headers(env)) = reader.next_event().unwrap() else {
+        panic!()
+    };
+    assert_eq!(env.view().get("X").map(<[u8]>::len), Some(5000));
+    assert_eq!(reader.environment().unwrap().content_length(), 0);
+}
+
+#[test]
+fn connection_in_the_python_shape() {
+    let mut conn = Connection::new();
+    conn.receive_data(&request(&[(b"REQUEST_METHOD", b"PUT")], b"data"))
+        .unwrap();
+    // The response may start before the request body is read.
+    let head =
+        ResponseHead::new(Some(Status::Code(413)), &[("Content-Type", "text/plain")]).unwrap();
+    let bytes = conn.send(ResponseEvent::Headers(&head)).unwrap().unwrap();
+    assert_eq!(
+        bytes,
+        b"Content-Type: text/plain\r\nStatus: 413 Content Too Large\r\n\r\n"
+    );
+    assert_eq!(conn.tx_state(), TxState::Body);
+    assert_eq!(conn.rx_state(), RxState::HeaderLength);
+    assert!(matches!(
+        conn.next_event().unwrap(),
+        Some(Event::Headers(_))
+    ));
+    assert_eq!(
+        conn.next_event().unwrap(),
+        Some(Event::Body(b"data".to_vec()))
+    );
+    assert_eq!(
+        conn.send(ResponseEvent::Body(b"too big")).unwrap(),
+        Some(b"too big".to_vec())
+    );
+    assert_eq!(conn.send(ResponseEvent::End).unwrap(), None);
+    assert_eq!(conn.next_event().unwrap(), Some(Event::End));
+    assert_eq!(conn.rx_state(), RxState::Done);
+    assert_eq!(conn.send(ResponseEvent::End), Err(Error::BadEventInState));
+}
+
+#[test]
+fn response_head_to_vec() {
+    let head = ResponseHead::redirect("/x").unwrap();
+    assert_eq!(head.to_vec(), b"Location: /x\r\n\r\n");
+}
