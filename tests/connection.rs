@@ -4,12 +4,12 @@ use sioscgi::{
     Connection, Error, Event, Output, ResponseEvent, ResponseHead, RxState, Status, TxState,
 };
 
-const UPLOAD: &[u8] = b"24:CONTENT_LENGTH\x0010\x00SCGI\x001\x00,0123456789";
+const UPLOAD: &[u8] = b"25:CONTENT_LENGTH\x0010\x00SCGI\x001\x00,0123456789";
 
 #[test]
 fn a_response_may_start_before_the_request_body_ends() {
     let mut conn = Connection::new([0u8; 64]);
-    let mut received = conn.receive_data(&UPLOAD[..30]);
+    let mut received = conn.receive_data(&UPLOAD[..32]);
     assert!(matches!(received.next_event(), Ok(Some(Event::Headers(_)))));
     assert_eq!(received.next_event(), Ok(Some(Event::Body(&b"012"[..]))));
     assert_eq!(received.next_event(), Ok(None));
@@ -25,7 +25,7 @@ fn a_response_may_start_before_the_request_body_ends() {
     assert_eq!(conn.tx_state(), TxState::Done);
 
     // The rest of the request can still be read.
-    let mut received = conn.receive_data(&UPLOAD[30..]);
+    let mut received = conn.receive_data(&UPLOAD[32..]);
     assert_eq!(
         received.next_event(),
         Ok(Some(Event::Body(&b"3456789"[..])))
