@@ -40,7 +40,7 @@
 //!
 //! # Layout
 //!
-//! - [`wire`] (private): the grammar, stateless `nom` parsers and encoders.
+//! - `wire` (private): the grammar, stateless `nom` parsers and encoders.
 //! - [`Reader`] ([`reader`]): the request state machine
 //!   `HeaderLength → Headers → Body → Done` (or the sticky `Error`), yielding
 //!   [`Event::Headers`] (an [`Environment`]), [`Event::Body`] and [`Event::End`].

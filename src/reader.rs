@@ -1,7 +1,7 @@
 //! The request reader: the receive state machine of the SCGI server side.
 //!
 //! Every rule about *when* something may happen lives here, in one `match` per entry point;
-//! every rule about *what bytes mean* lives in [`wire`](crate::wire). The reader does not
+//! every rule about *what bytes mean* lives in the private `wire` module. The reader does not
 //! know about the writer (a response may start at any time).
 
 use crate::{
