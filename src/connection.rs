@@ -108,6 +108,13 @@ impl<S: Storage> Connection<S> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<S: Storage> defmt::Format for Connection<S> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Connection {{ reader: {}, writer: {} }}", self.reader, self.writer);
+    }
+}
+
 /// The events in one piece of received data; from [`Connection::receive_data`].
 #[derive(Debug)]
 #[must_use = "events are only produced by next_event"]
@@ -139,5 +146,12 @@ impl<'i, S: Storage> Received<'_, 'i, S> {
     /// The bytes not consumed yet.
     pub fn remaining(&self) -> &'i [u8] {
         self.rest
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<S: Storage> defmt::Format for Received<'_, '_, S> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Received {{ remaining: {=usize}, eof: {=bool} }}", self.rest.len(), self.eof);
     }
 }

@@ -191,11 +191,25 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl defmt::Format for Iter<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Iter({=[u8]})", self.pairs.remaining());
+    }
+}
+
 /// The values of one name, from [`Environment::get_all`].
 #[derive(Clone, Debug)]
 pub struct GetAll<'a, 'n> {
     pairs: Pairs<'a>,
     name: &'n [u8],
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for GetAll<'_, '_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "GetAll({=[u8]})", self.name);
+    }
 }
 
 impl<'a> Iterator for GetAll<'a, '_> {

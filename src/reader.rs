@@ -343,6 +343,19 @@ impl<S: Storage> Reader<S> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<S: Storage> defmt::Format for Reader<S> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Reader {{ state: {}, block_limit: {=usize}, body_remaining: {} }}",
+            self.state(),
+            self.block_limit(),
+            self.body_remaining()
+        );
+    }
+}
+
 /// What one step produced; turned into an [`Event`] once the borrows allow it.
 enum Step {
     Nothing,

@@ -41,6 +41,12 @@ impl<'a> Pairs<'a> {
     pub(crate) const fn new(block: &'a [u8]) -> Self {
         Pairs { rest: block }
     }
+
+    /// The bytes not walked yet.
+    #[cfg(feature = "defmt")]
+    pub(crate) const fn remaining(&self) -> &'a [u8] {
+        self.rest
+    }
 }
 
 impl<'a> Iterator for Pairs<'a> {
