@@ -111,7 +111,12 @@ impl<S: Storage> Connection<S> {
 #[cfg(feature = "defmt")]
 impl<S: Storage> defmt::Format for Connection<S> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "Connection {{ reader: {}, writer: {} }}", self.reader, self.writer);
+        defmt::write!(
+            f,
+            "Connection {{ reader: {}, writer: {} }}",
+            self.reader,
+            self.writer
+        );
     }
 }
 
@@ -152,6 +157,11 @@ impl<'i, S: Storage> Received<'_, 'i, S> {
 #[cfg(feature = "defmt")]
 impl<S: Storage> defmt::Format for Received<'_, '_, S> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "Received {{ remaining: {=usize}, eof: {=bool} }}", self.rest.len(), self.eof);
+        defmt::write!(
+            f,
+            "Received {{ remaining: {=usize}, eof: {=bool} }}",
+            self.rest.len(),
+            self.eof
+        );
     }
 }

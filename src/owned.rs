@@ -264,13 +264,23 @@ impl Connection {
 impl defmt::Format for Reader {
     fn format(&self, f: defmt::Formatter<'_>) {
         let buffered: usize = self.pending.iter().map(Vec::len).sum::<usize>() - self.offset;
-        defmt::write!(f, "owned::Reader {{ inner: {}, buffered: {=usize} }}", self.inner, buffered);
+        defmt::write!(
+            f,
+            "owned::Reader {{ inner: {}, buffered: {=usize} }}",
+            self.inner,
+            buffered
+        );
     }
 }
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for Connection {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "owned::Connection {{ reader: {}, writer: {} }}", self.reader, self.writer);
+        defmt::write!(
+            f,
+            "owned::Connection {{ reader: {}, writer: {} }}",
+            self.reader,
+            self.writer
+        );
     }
 }

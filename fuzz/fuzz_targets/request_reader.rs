@@ -87,7 +87,9 @@ fn run(data: &[u8], sizes: Option<&[u8]>, config: Config) -> Vec<Seen> {
 
 fuzz_target!(|input: &[u8]| {
     // The first bytes choose the chunk sizes and the options; the rest is the request.
-    let Some((&n, rest)) = input.split_first() else { return };
+    let Some((&n, rest)) = input.split_first() else {
+        return;
+    };
     let (sizes, data) = rest.split_at(usize::from(n % 8).min(rest.len()));
     let config = Config::new()
         .max_block_len(if n & 0x80 != 0 { 64 } else { 65_536 })
