@@ -143,8 +143,13 @@ impl<S: Storage> Reader<S> {
 
     /// The largest header block accepted: the configured limit or the storage's
     /// capacity, whichever is smaller.
+    /// (Blocks of 4 GiB or more are never accepted: offsets into the block are `u32`.)
     pub fn block_limit(&self) -> usize {
-        self.config.block_limit().min(self.storage.max_len())
+        let offsets = usize::try_from(u32::MAX - 1).unwrap_or(usize::MAX);
+        self.config
+            .block_limit()
+            .min(self.storage.max_len())
+            .min(offsets)
     }
 
     /// The current state.
@@ -314,8 +319,13 @@ impl<S: Storage> Reader<S> {
         match rest.first() {
             None => Ok((take, Step::Nothing)),
             Some(&netstring::TERMINATOR) => {
-                let block = self.storage.block().get(..len).unwrap_or(&[]);
-                let content_length = environment::validate(block, self.config.rules())?;
+                // The room after the block is scratch space for the duplicate check.
+                let (block, scratch) = self
+                    .storage
+                    .block_mut()
+                    .split_at_mut_checked(len)
+                    .ok_or(Error::HeadersTooLarge)?;
+                let content_length = environment::validate(block, scratch, self.config.rules())?;
                 self.block_len = len;
                 self.content_length = content_length;
                 self.phase = Phase::Body {

@@ -9,6 +9,10 @@
 //! | `[u8; N]` | `N`, inline | none |
 //! | `heapless::Vec<u8, N>` | `N`, inline | none |
 //! | `Vec<u8>` (feature `alloc`) | grows to the configured limit | once per request, exactly the block's size |
+//!
+//! Room left in the storage after the block (with `&mut [u8]` and `[u8; N]`, whose whole
+//! capacity is writable) is used as scratch space by the duplicate-name check, which then
+//! needs no stack table: its contents after a request are unspecified.
 
 /// A buffer for the header block.
 pub trait Storage {

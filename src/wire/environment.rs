@@ -78,14 +78,18 @@ pub(crate) struct Rules {
 /// The order of the checks is sioscgi's: not NUL-terminated → odd string count → empty or
 /// duplicate name (the first in wire order) → `SCGI` missing → `SCGI` not `1` →
 /// `CONTENT_LENGTH` missing → (opt-in) not first → `CONTENT_LENGTH` invalid.
-pub(crate) fn validate(block: &[u8], rules: Rules) -> Result<u64, Error> {
+///
+/// `scratch` is spare room the duplicate check may use as its hash table (see
+/// [`duplicates`](super::duplicates)); it may be empty.
+pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result<u64, Error> {
     if block.last() != Some(&0) {
         return Err(Error::HeadersNotNulTerminated);
     }
-    if block.iter().filter(|&&b| b == 0).count() % 2 != 0 {
+    let strings = block.iter().filter(|&&b| b == 0).count();
+    if strings % 2 != 0 {
         return Err(Error::HeadersOddStringCount);
     }
-    check_names(block, rules.allow_repeated_names)?;
+    check_names(block, strings / 2, scratch, rules.allow_repeated_names)?;
     match first_value(block, SCGI) {
         None => return Err(Error::NoScgiVariable),
         Some(v) if v != b"1" => return Err(Error::BadScgiVersion),
@@ -125,15 +129,20 @@ pub(crate) fn first_value<'a>(block: &'a [u8], name: &[u8]) -> Option<&'a [u8]> 
 /// Finds the first pair (in wire order) whose name is empty or repeats an earlier name.
 ///
 /// Without `allow_repeated`, every repeat counts; with it, only repeats of `SCGI` and
-/// `CONTENT_LENGTH`. Allocation-free and bounded: see [`find_first_repeat`].
-fn check_names(block: &[u8], allow_repeated: bool) -> Result<(), Error> {
+/// `CONTENT_LENGTH`.
+fn check_names(
+    block: &[u8],
+    pairs: usize,
+    scratch: &mut [u8],
+    allow_repeated: bool,
+) -> Result<(), Error> {
     let first_empty = Pairs::new(block).position(|(name, _)| name.is_empty());
     // Only pairs before the first empty name can make a duplicate that comes first.
     let scope = first_empty.unwrap_or(usize::MAX);
     let first_repeat = if allow_repeated {
         find_first_protected_repeat(block, scope)
     } else {
-        find_first_repeat(block, scope)
+        super::duplicates::first_repeat(block, scope, pairs, scratch)
     };
     match (first_repeat, first_empty) {
         (Some(_), _) => Err(Error::DuplicateHeader),
@@ -161,98 +170,11 @@ fn find_first_protected_repeat(block: &[u8], scope: usize) -> Option<usize> {
     None
 }
 
-/// Slots of the duplicate-detection table (a power of two; 128 words of stack).
-const SLOTS: usize = 128;
-/// Names inserted per round: the table stays at most half full.
-const BATCH: usize = SLOTS / 2;
-
-/// FNV-1a, 32 bits: cheap and good enough to spread names over a small table.
-fn hash(name: &[u8]) -> u32 {
-    name.iter().fold(0x811c_9dc5u32, |h, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
-}
-
-/// The index of the first pair among the first `scope` whose name equals an earlier one.
-///
-/// A block of up to [`BATCH`] pairs (every real request) is checked in one pass with a
-/// hash table on the stack. Larger blocks are checked in rounds: each round puts the next
-/// [`BATCH`] names into the table and looks up every later name, so the cost is
-/// `O(n * n / BATCH)` hash probes with no heap and a fixed 128 words of stack (10,000 pairs:
-/// about 1.6 million probes). The table stores the byte offset of each name, so a match
-/// is confirmed by comparing the names themselves.
-fn find_first_repeat(block: &[u8], scope: usize) -> Option<usize> {
-    let mut best: Option<usize> = None;
-    let mut round_start = 0usize; // pair index of the round's first name
-    let mut round_offset = 0usize; // byte offset of the round's first pair
-    loop {
-        if best.is_some_and(|b| b <= round_start) || round_start >= scope {
-            return best;
-        }
-        let mut table = [0usize; SLOTS]; // byte offset + 1 of a name; 0 = empty
-        let mut index = round_start;
-        let mut offset = round_offset;
-        let mut rest = block.get(round_offset..).unwrap_or(&[]);
-        while let Ok((after, (name, _))) = pair(rest) {
-            if index >= scope || best.is_some_and(|b| index >= b) {
-                break;
-            }
-            let inserting = index < round_start + BATCH;
-            if probe(block, &mut table, name, offset, inserting) {
-                best = Some(index);
-                break;
-            }
-            offset += rest.len() - after.len();
-            rest = after;
-            index += 1;
-            if index == round_start + BATCH {
-                round_offset = offset;
-            }
-        }
-        if index <= round_start + BATCH {
-            // Every remaining name was inserted in this round: nothing is left to check.
-            return best;
-        }
-        round_start += BATCH;
-    }
-}
-
-/// Looks `name` (at byte `offset` of `block`) up in `table`; returns `true` on a match,
-/// and otherwise inserts it when `insert` is set.
-fn probe(
-    block: &[u8],
-    table: &mut [usize; SLOTS],
-    name: &[u8],
-    offset: usize,
-    insert: bool,
-) -> bool {
-    let mut slot = hash(name) as usize;
-    for _ in 0..SLOTS {
-        slot &= SLOTS - 1;
-        let entry = table.get(slot).copied().unwrap_or(0);
-        if entry == 0 {
-            if insert && let Some(cell) = table.get_mut(slot) {
-                *cell = offset + 1;
-            }
-            return false;
-        }
-        let other = block
-            .get(entry - 1..)
-            .and_then(|s| c_string(s).ok())
-            .map(|(_, n)| n);
-        if other == Some(name) {
-            return true;
-        }
-        slot += 1;
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
-    use std::{format, vec::Vec};
+    use std::vec::Vec;
 
     const STRICT: Rules = Rules {
         allow_repeated_names: false,
@@ -282,35 +204,53 @@ mod tests {
     #[test]
     fn validation_order() {
         let ok = block(&[("CONTENT_LENGTH", "5"), ("SCGI", "1")]);
-        assert_eq!(validate(&ok, STRICT), Ok(5));
+        assert_eq!(validate(&ok, &mut [], STRICT), Ok(5));
         assert_eq!(
-            validate(b"A\0B", STRICT),
+            validate(b"A\0B", &mut [], STRICT),
             Err(Error::HeadersNotNulTerminated)
         );
-        assert_eq!(validate(b"A\0", STRICT), Err(Error::HeadersOddStringCount));
-        assert_eq!(validate(b"\0", STRICT), Err(Error::HeadersOddStringCount));
         assert_eq!(
-            validate(&block(&[("", "x"), ("A", "1"), ("A", "2")]), STRICT),
+            validate(b"A\0", &mut [], STRICT),
+            Err(Error::HeadersOddStringCount)
+        );
+        assert_eq!(
+            validate(b"\0", &mut [], STRICT),
+            Err(Error::HeadersOddStringCount)
+        );
+        assert_eq!(
+            validate(
+                &block(&[("", "x"), ("A", "1"), ("A", "2")]),
+                &mut [],
+                STRICT
+            ),
             Err(Error::HeaderEmpty)
         );
         assert_eq!(
-            validate(&block(&[("A", "1"), ("A", "2"), ("", "x")]), STRICT),
+            validate(
+                &block(&[("A", "1"), ("A", "2"), ("", "x")]),
+                &mut [],
+                STRICT
+            ),
             Err(Error::DuplicateHeader)
         );
         assert_eq!(
-            validate(&block(&[("CONTENT_LENGTH", "1")]), STRICT),
+            validate(&block(&[("CONTENT_LENGTH", "1")]), &mut [], STRICT),
             Err(Error::NoScgiVariable)
         );
         assert_eq!(
-            validate(&block(&[("SCGI", "2")]), STRICT),
+            validate(&block(&[("SCGI", "2")]), &mut [], STRICT),
             Err(Error::BadScgiVersion)
         );
         assert_eq!(
-            validate(&block(&[("SCGI", "1")]), STRICT),
+            validate(&block(&[("SCGI", "1")]), &mut [], STRICT),
             Err(Error::NoContentLength)
         );
         assert_eq!(
-            validate(&block(&[("SCGI", "1"), ("CONTENT_LENGTH", "x")]), STRICT),
+            validate(
+                &block(&[("SCGI", "1"), ("CONTENT_LENGTH", "x")]),
+                &mut [],
+                STRICT
+            ),
             Err(Error::BadContentLength)
         );
         let first = Rules {
@@ -318,10 +258,14 @@ mod tests {
             ..STRICT
         };
         assert_eq!(
-            validate(&block(&[("SCGI", "1"), ("CONTENT_LENGTH", "x")]), first),
+            validate(
+                &block(&[("SCGI", "1"), ("CONTENT_LENGTH", "x")]),
+                &mut [],
+                first
+            ),
             Err(Error::ContentLengthNotFirst)
         );
-        assert_eq!(validate(&ok, first), Ok(5));
+        assert_eq!(validate(&ok, &mut [], first), Ok(5));
     }
 
     #[test]
@@ -336,16 +280,16 @@ mod tests {
             ("HTTP_COOKIE", "a"),
             ("HTTP_COOKIE", "b"),
         ]);
-        assert_eq!(validate(&dup, STRICT), Err(Error::DuplicateHeader));
-        assert_eq!(validate(&dup, allow), Ok(0));
+        assert_eq!(validate(&dup, &mut [], STRICT), Err(Error::DuplicateHeader));
+        assert_eq!(validate(&dup, &mut [], allow), Ok(0));
         let scgi = block(&[("CONTENT_LENGTH", "0"), ("SCGI", "1"), ("SCGI", "1")]);
-        assert_eq!(validate(&scgi, allow), Err(Error::DuplicateHeader));
+        assert_eq!(validate(&scgi, &mut [], allow), Err(Error::DuplicateHeader));
         let len = block(&[
             ("CONTENT_LENGTH", "0"),
             ("SCGI", "1"),
             ("CONTENT_LENGTH", "0"),
         ]);
-        assert_eq!(validate(&len, allow), Err(Error::DuplicateHeader));
+        assert_eq!(validate(&len, &mut [], allow), Err(Error::DuplicateHeader));
     }
 
     #[test]
@@ -368,34 +312,6 @@ mod tests {
                 Err(Error::BadContentLength),
                 "{bad:?}"
             );
-        }
-    }
-
-    /// A naive quadratic reference for the first repeat.
-    fn naive_first_repeat(names: &[Vec<u8>]) -> Option<usize> {
-        (0..names.len()).find(|&i| names[..i].contains(&names[i]))
-    }
-
-    #[test]
-    fn repeats_found_across_rounds() {
-        for n in [1usize, 2, 63, 64, 65, 127, 128, 129, 300, 1000] {
-            for dup_at in [None, Some(1usize), Some(n / 2), Some(n.saturating_sub(1))] {
-                let mut names: Vec<Vec<u8>> =
-                    (0..n).map(|i| format!("N{i}").into_bytes()).collect();
-                if let Some(k) = dup_at.filter(|&k| k > 0 && k < n) {
-                    names[k] = names[k / 3].clone();
-                }
-                let mut b = Vec::new();
-                for name in &names {
-                    b.extend_from_slice(name);
-                    b.extend_from_slice(b"\0v\0");
-                }
-                assert_eq!(
-                    find_first_repeat(&b, usize::MAX),
-                    naive_first_repeat(&names),
-                    "n={n} dup={dup_at:?}"
-                );
-            }
         }
     }
 }

@@ -8,6 +8,7 @@
 //! 2. nothing here decides what happens next: a parser says what the bytes are (or that
 //!    they are wrong), the state machine decides what that means.
 
+pub(crate) mod duplicates;
 pub(crate) mod environment;
 pub(crate) mod netstring;
 pub(crate) mod response;

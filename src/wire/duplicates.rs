@@ -1,0 +1,258 @@
+//! Finding the first repeated name of a header block, without allocating.
+//!
+//! Names are put into an open-addressing hash table of byte offsets (each a `u32`: the
+//! reader never accepts a block of 4 GiB or more). A match is confirmed by comparing the
+//! names themselves, so hash collisions cost time, never correctness.
+//!
+//! The table is on the stack ([`STACK_SLOTS`] slots, 2 KiB) when that holds every name at
+//! half load; for more names it lives in the spare room of the reader's storage when there
+//! is more of it, sized to the names. A table of `S` slots takes
+//! `S / 2` names per round; a block with more names is checked in rounds, each inserting
+//! the next `S / 2` names and looking up every later one. The cost is therefore
+//! `O(n)` probes when the table holds all names (every real request: 256 names fit on the
+//! stack alone) and `O(n * n / (S / 2))` beyond that, with no heap in either case. The
+//! first repeat in wire order is what is reported, whatever the number of rounds.
+
+use super::environment::{c_string, pair};
+
+/// Slots of the table on the stack (a power of two).
+pub(crate) const STACK_SLOTS: usize = 512;
+
+/// The index of the first pair among the first `scope` whose name equals an earlier
+/// name. `pairs` bounds the number of pairs; `scratch` is spare memory the table may use
+/// (its contents are overwritten).
+pub(crate) fn first_repeat(
+    block: &[u8],
+    scope: usize,
+    pairs: usize,
+    scratch: &mut [u8],
+) -> Option<usize> {
+    // Room for every name at half load, if that much is needed at all.
+    let wanted = pairs
+        .min(scope)
+        .saturating_mul(2)
+        .checked_next_power_of_two()
+        .unwrap_or(usize::MAX);
+    if wanted <= STACK_SLOTS {
+        return rounds(block, scope, [0u32; STACK_SLOTS]);
+    }
+    let spare = ByteSlots::new(scratch, wanted);
+    if spare.count() > STACK_SLOTS {
+        rounds(block, scope, spare)
+    } else {
+        rounds(block, scope, [0u32; STACK_SLOTS])
+    }
+}
+
+/// A hash table of `offset + 1` values (`0`: empty) with a power-of-two number of slots.
+trait Slots {
+    fn count(&self) -> usize;
+    fn get(&self, slot: usize) -> u32;
+    fn set(&mut self, slot: usize, value: u32);
+    fn clear(&mut self);
+}
+
+impl<const N: usize> Slots for [u32; N] {
+    fn count(&self) -> usize {
+        N
+    }
+    fn get(&self, slot: usize) -> u32 {
+        self.as_slice().get(slot).copied().unwrap_or(0)
+    }
+    fn set(&mut self, slot: usize, value: u32) {
+        if let Some(cell) = self.as_mut_slice().get_mut(slot) {
+            *cell = value;
+        }
+    }
+    fn clear(&mut self) {
+        self.fill(0);
+    }
+}
+
+/// Slots stored as little-endian `u32`s in borrowed bytes.
+struct ByteSlots<'a> {
+    bytes: &'a mut [u8],
+}
+
+impl<'a> ByteSlots<'a> {
+    /// As many slots as fit in `bytes`, at most `max`, rounded down to a power of two.
+    fn new(bytes: &'a mut [u8], max: usize) -> Self {
+        let fit = (bytes.len() / 4).min(max);
+        // The largest power of two that fits (0 if none).
+        let count = if fit == 0 {
+            0
+        } else {
+            1usize << (usize::BITS - 1 - fit.leading_zeros())
+        };
+        let (used, _) = bytes.split_at_mut(count * 4);
+        ByteSlots { bytes: used }
+    }
+}
+
+impl Slots for ByteSlots<'_> {
+    fn count(&self) -> usize {
+        self.bytes.len() / 4
+    }
+    fn get(&self, slot: usize) -> u32 {
+        self.bytes
+            .get(slot * 4..slot * 4 + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, u32::from_le_bytes)
+    }
+    fn set(&mut self, slot: usize, value: u32) {
+        if let Some(cell) = self.bytes.get_mut(slot * 4..slot * 4 + 4) {
+            cell.copy_from_slice(&value.to_le_bytes());
+        }
+    }
+    fn clear(&mut self) {
+        self.bytes.fill(0);
+    }
+}
+
+/// FNV-1a, 32 bits: cheap, and good enough to spread names over the table.
+fn hash(name: &[u8]) -> u32 {
+    name.iter().fold(0x811c_9dc5u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+fn rounds(block: &[u8], scope: usize, mut table: impl Slots) -> Option<usize> {
+    let batch = table.count() / 2;
+    let mut best: Option<usize> = None;
+    let mut round_start = 0usize; // pair index of the round's first name
+    let mut round_offset = 0usize; // byte offset of the round's first pair
+    loop {
+        if round_start >= scope || best.is_some_and(|b| b <= round_start) {
+            return best;
+        }
+        table.clear();
+        let mut index = round_start;
+        let mut offset = round_offset;
+        let mut rest = block.get(round_offset..).unwrap_or(&[]);
+        while let Ok((after, (name, _))) = pair(rest) {
+            if index >= scope || best.is_some_and(|b| index >= b) {
+                break;
+            }
+            let insert = index < round_start + batch;
+            if probe(block, &mut table, name, offset, insert) {
+                best = Some(index);
+                break;
+            }
+            offset += rest.len() - after.len();
+            rest = after;
+            index += 1;
+            if index == round_start + batch {
+                round_offset = offset;
+            }
+        }
+        if index <= round_start + batch {
+            // Every name left was inserted in this round: nothing more to compare.
+            return best;
+        }
+        round_start += batch;
+    }
+}
+
+/// Looks `name` (at byte `offset` of `block`) up; returns `true` if an equal name is in
+/// the table, and otherwise inserts it when `insert` is set.
+fn probe(block: &[u8], table: &mut impl Slots, name: &[u8], offset: usize, insert: bool) -> bool {
+    let mask = table.count() - 1;
+    let mut slot = hash(name) as usize;
+    for _ in 0..table.count() {
+        slot &= mask;
+        let entry = table.get(slot) as usize;
+        if entry == 0 {
+            if insert && let Ok(value) = u32::try_from(offset + 1) {
+                table.set(slot, value);
+            }
+            return false;
+        }
+        let other = block
+            .get(entry - 1..)
+            .and_then(|s| c_string(s).ok())
+            .map(|(_, n)| n);
+        if other == Some(name) {
+            return true;
+        }
+        slot += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::{format, vec, vec::Vec};
+
+    /// A naive quadratic reference for the first repeat.
+    fn naive(names: &[Vec<u8>]) -> Option<usize> {
+        (0..names.len()).find(|&i| names[..i].contains(&names[i]))
+    }
+
+    fn block(names: &[Vec<u8>]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for name in names {
+            b.extend_from_slice(name);
+            b.extend_from_slice(b"\0v\0");
+        }
+        b
+    }
+
+    #[test]
+    fn repeats_found_across_rounds_with_every_table() {
+        for n in [1usize, 2, 255, 256, 257, 511, 512, 513, 1000, 3000] {
+            for dup_at in [None, Some(1usize), Some(n / 2), Some(n.saturating_sub(1))] {
+                let mut names: Vec<Vec<u8>> =
+                    (0..n).map(|i| format!("N{i}").into_bytes()).collect();
+                if let Some(k) = dup_at.filter(|&k| k > 0 && k < n) {
+                    names[k] = names[k / 3].clone();
+                }
+                let b = block(&names);
+                let want = naive(&names);
+                for spare in [0usize, 3, 64, 4096, 100_000] {
+                    let mut scratch = vec![0xAAu8; spare];
+                    let got = first_repeat(&b, usize::MAX, n, &mut scratch);
+                    assert_eq!(got, want, "n={n} dup={dup_at:?} spare={spare}");
+                }
+                // A tiny table: many rounds.
+                assert_eq!(
+                    rounds(&b, usize::MAX, [0u32; 8]),
+                    want,
+                    "n={n} dup={dup_at:?} tiny"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn scope_limits_the_search() {
+        let names: Vec<Vec<u8>> = [&b"A"[..], b"B", b"C", b"A"]
+            .iter()
+            .map(|n| n.to_vec())
+            .collect();
+        assert_eq!(first_repeat(&block(&names), 4, 4, &mut []), Some(3));
+        assert_eq!(first_repeat(&block(&names), 3, 4, &mut []), None);
+    }
+
+    #[test]
+    fn colliding_hashes_are_told_apart() {
+        let mut table = [0u32; 2];
+        let b = block(&[b"A".to_vec(), b"B".to_vec()]);
+        assert!(!probe(&b, &mut table, b"A", 0, true));
+        assert!(!probe(&b, &mut table, b"B", 4, false));
+        assert!(probe(&b, &mut table, b"A", 0, false));
+    }
+
+    #[test]
+    fn byte_slots_round_to_a_power_of_two() {
+        let mut bytes = [0u8; 4 * 6 + 3];
+        assert_eq!(ByteSlots::new(&mut bytes, 2).count(), 2);
+        let mut slots = ByteSlots::new(&mut bytes, usize::MAX);
+        assert_eq!(slots.count(), 4);
+        slots.set(3, 0xDEAD_BEEF);
+        assert_eq!(slots.get(3), 0xDEAD_BEEF);
+        assert_eq!(slots.get(4), 0);
+        assert_eq!(ByteSlots::new(&mut [0u8; 3], 8).count(), 0);
+    }
+}
