@@ -193,7 +193,7 @@ impl<S: Storage> Reader<S> {
     pub fn min_needed(&self) -> usize {
         match self.phase {
             Phase::Length { .. } => 1,
-            Phase::Block { len, filled } => len - filled + 1,
+            Phase::Block { len, filled } => (len - filled).saturating_add(1),
             Phase::Body { remaining } => usize::from(remaining > 0),
             Phase::Done | Phase::Failed(_) => 0,
         }
