@@ -118,7 +118,7 @@ fn connection(request: &[u8]) -> usize {
 }
 
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/nginx");
     let mut passed = 0;
     for name in [
         "post_1mb.scgi",

@@ -65,8 +65,9 @@ fn feed(data: &[u8], chunk: usize, drain_each_time: bool) -> Vec<Seen> {
 
 #[test]
 fn same_events_as_the_borrowed_reader() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
-    for entry in std::fs::read_dir(dir).unwrap() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let dirs = ["nginx", "lighttpd", "apache"].map(|d| root.join(d));
+    for entry in dirs.iter().flat_map(|d| std::fs::read_dir(d).unwrap()) {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "scgi") {
             continue;

@@ -1,5 +1,6 @@
-//! The nginx captures: fed whole, one byte at a time, split at every position and with
-//! trailing bytes, each checked against the Python reference's trace and known values.
+//! Captures from nginx, lighttpd and Apache: fed whole, one byte at a time, split at every
+//! position and with trailing bytes, each checked against the Python reference's trace and
+//! known values.
 
 mod common;
 
@@ -9,27 +10,35 @@ use common::{Seen, as_trace, run, run_bytewise, run_whole};
 use serde_json::Value;
 use sioscgi::{Config, Error, Event, Reader};
 
-fn vectors() -> Vec<(String, Vec<u8>, Vec<Value>)> {
+fn capture(server: &str, name: &str) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    std::fs::read(dir.join(server).join(name)).unwrap()
+}
+
+/// Every capture with the reference's trace, as `("server/name", bytes, trace)`.
+fn vectors() -> Vec<(String, Vec<u8>, Vec<Value>)> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "scgi") {
-            let data = std::fs::read(&path).unwrap();
-            let expected = std::fs::read_to_string(path.with_extension("trace.jsonl")).unwrap();
-            let expected = expected
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            out.push((
-                path.file_name().unwrap().to_string_lossy().into_owned(),
-                data,
-                expected,
-            ));
+    for (server, count) in [("nginx", 15), ("lighttpd", 10), ("apache", 10)] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/vectors")
+            .join(server);
+        let before = out.len();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "scgi") {
+                let data = std::fs::read(&path).unwrap();
+                let trace = std::fs::read_to_string(path.with_extension("trace.jsonl")).unwrap();
+                let trace = trace
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                out.push((format!("{server}/{name}"), data, trace));
+            }
         }
+        assert_eq!(out.len() - before, count, "all {server} captures present");
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(out.len(), 15, "all captures present");
     out
 }
 
@@ -86,9 +95,7 @@ fn trailing_bytes_are_ignored() {
 
 #[test]
 fn get_query_environment() {
-    let data =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/get_query.scgi"))
-            .unwrap();
+    let data = capture("nginx", "get_query.scgi");
     let mut storage = [0u8; 2048];
     let mut reader = Reader::new(&mut storage[..]);
     let (used, event) = reader.read(&data).unwrap();
@@ -112,9 +119,7 @@ fn get_query_environment() {
 
 #[test]
 fn post_1mb_streams_without_copy() {
-    let data =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/post_1mb.scgi"))
-            .unwrap();
+    let data = capture("nginx", "post_1mb.scgi");
     let mut storage = [0u8; 4096];
     let mut reader = Reader::new(&mut storage[..]);
     let mut body = 0usize;
@@ -139,9 +144,7 @@ fn post_1mb_streams_without_copy() {
 
 #[test]
 fn repeated_names_policy_on_nginx_duplicates() {
-    let data =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/dup_headers.scgi"))
-            .unwrap();
+    let data = capture("nginx", "dup_headers.scgi");
     assert_eq!(
         common::error_of(&run_whole(&data, Config::new())),
         Some(Error::DuplicateHeader)
@@ -161,10 +164,55 @@ fn repeated_names_policy_on_nginx_duplicates() {
 
 #[test]
 fn content_length_first_in_every_capture() {
+    // nginx, lighttpd and Apache all send CONTENT_LENGTH first.
     let strict = Config::new()
         .require_content_length_first(true)
         .allow_repeated_names(true);
     for (name, data, _) in vectors() {
-        assert_eq!(common::error_of(&run_whole(&data, strict)), None, "{name}");
+        if !data.is_empty() {
+            assert_eq!(common::error_of(&run_whole(&data, strict)), None, "{name}");
+        }
+    }
+}
+
+#[test]
+fn lighttpd_repeats_x_foo_and_apache_sends_an_empty_connection_on_411() {
+    let data = capture("lighttpd", "underscore_header.scgi");
+    assert_eq!(
+        common::error_of(&run_whole(&data, Config::new())),
+        Some(Error::DuplicateHeader)
+    );
+    let config = Config::new().allow_repeated_names(true);
+    let mut storage = [0u8; 2048];
+    let mut reader = Reader::with_config(&mut storage[..], config);
+    let Some(Event::Headers(env)) = reader.read(&data).unwrap().1 else {
+        panic!("no headers")
+    };
+    let foo: Vec<&[u8]> = env.get_all(b"HTTP_X_FOO").collect();
+    assert_eq!(foo, [&b"dash"[..], b"underscore"]);
+
+    let empty = capture("apache", "post_chunked_411.scgi");
+    assert!(empty.is_empty());
+    assert_eq!(
+        common::error_of(&run_whole(&empty, Config::new())),
+        Some(Error::RemotePrematureEof)
+    );
+}
+
+#[test]
+fn latin1_header_values_arrive_as_bytes() {
+    for server in ["lighttpd", "apache"] {
+        let data = capture(server, "latin1_header.scgi");
+        let mut storage = [0u8; 2048];
+        let mut reader = Reader::new(&mut storage[..]);
+        let Some(Event::Headers(env)) = reader.read(&data).unwrap().1 else {
+            panic!("no headers")
+        };
+        assert_eq!(
+            env.get("HTTP_X_ODD"),
+            Some(&b"caf\xe9 \xff"[..]),
+            "{server}"
+        );
+        assert_eq!(env.get_str("HTTP_X_ODD"), None);
     }
 }

@@ -18,7 +18,7 @@ script models independently of the Rust code:
              own checks: HeaderInjection, BadHeaderName, DuplicateHeader (Content-Type,
              Location), BadStatus, BadLocation.
 
-Inputs: the captures in tests/vectors, hand-written hostile requests, and seeded random
+Inputs: the captures in tests/vectors/*/, hand-written hostile requests, and seeded random
 mutations of both; each fed whole, one byte at a time, and in random chunkings. Prints
 `N passed, N failed` and exits non-zero on any difference.
 """
@@ -323,7 +323,7 @@ def main() -> int:
             failed += 1
             print(f"DIFF {label}\n  expected {json.dumps(expected)[:600]}\n  actual   {json.dumps(actual)[:600]}")
 
-    inputs = [(f"vector {p.name}", p.read_bytes()) for p in sorted(VECTORS.glob("*.scgi"))]
+    inputs = [(f"vector {p.parent.name}/{p.name}", p.read_bytes()) for p in sorted(VECTORS.glob("*/*.scgi"))]
     inputs += [(f"hostile #{i}", d) for i, d in enumerate(hostile_requests())]
     seeds = [d for _, d in inputs]
     inputs += [(f"mutation #{i}", mutate(rng, rng.choice(seeds))) for i in range(a.cases)]
