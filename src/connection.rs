@@ -33,7 +33,7 @@ use crate::{
 /// # Ok::<(), sioscgi::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct Connection<S> {
+pub struct Connection<S: Storage> {
     reader: Reader<S>,
     writer: Writer,
 }
@@ -123,7 +123,7 @@ impl<S: Storage> defmt::Format for Connection<S> {
 /// The events in one piece of received data; from [`Connection::receive_data`].
 #[derive(Debug)]
 #[must_use = "events are only produced by next_event"]
-pub struct Received<'c, 'i, S> {
+pub struct Received<'c, 'i, S: Storage> {
     reader: &'c mut Reader<S>,
     rest: &'i [u8],
     eof: bool,

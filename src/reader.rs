@@ -93,7 +93,6 @@ enum Phase {
 /// assert_eq!(reader.read_eof()?, None); // End was delivered already
 /// # Ok::<(), sioscgi::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct Reader<S> {
     storage: S,
     config: Config,
@@ -366,6 +365,18 @@ impl<S: Storage> defmt::Format for Reader<S> {
     }
 }
 
+/// Shows the state, not the storage (which may be 64 KiB of bytes).
+impl<S: Storage> core::fmt::Debug for Reader<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Reader")
+            .field("state", &self.state())
+            .field("block_limit", &self.block_limit())
+            .field("body_remaining", &self.body_remaining())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What one step produced; turned into an [`Event`] once the borrows allow it.
 enum Step {
     Nothing,
@@ -426,6 +437,18 @@ mod tests {
         assert_eq!(reader.min_needed(), 25);
         assert_eq!(reader.read(&GET[3..10]).unwrap(), (7, None));
         assert_eq!(reader.min_needed(), 18);
+    }
+
+    #[test]
+    fn debug_shows_the_state_not_the_storage() {
+        extern crate std;
+        let reader = Reader::new([0u8; 4096]);
+        let text = std::format!("{reader:?}");
+        assert!(
+            text.starts_with("Reader { state: HeaderLength, block_limit: 4096"),
+            "{text}"
+        );
+        assert!(text.len() < 300);
     }
 
     #[test]
