@@ -142,7 +142,8 @@ impl Reader {
             self.inner.note_eof();
             return self.inner.read(data).map(|_| ());
         }
-        if self.inner.state() != RxState::Done {
+        // After the request (or an error) the bytes can never matter: not buffered.
+        if !matches!(self.inner.state(), RxState::Done | RxState::Error) {
             self.pending.push_back(data.to_vec());
         }
         Ok(())
