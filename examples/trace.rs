@@ -236,6 +236,13 @@ fn trace_request(data: &[u8], sizes: &[usize], config: Config) -> String {
     trace.finish(last)
 }
 
+/// The array under `key` (absent: empty).
+fn list<'a>(desc: &'a Value, key: &str) -> &'a [Value] {
+    desc.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
 /// Runs the writer on a JSON response description.
 fn trace_response(desc: &Value) -> Result<String, String> {
     let status = match desc.get("status").unwrap_or(&Value::Null) {
@@ -251,24 +258,14 @@ fn trace_response(desc: &Value) -> Result<String, String> {
         }
     };
     let mut headers = Vec::new();
-    for pair in desc
-        .get("headers")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
+    for pair in list(desc, "headers") {
         match pair.as_array().map(Vec::as_slice) {
             Some([Value::String(n), Value::String(v)]) => headers.push((n.as_str(), v.as_str())),
             _ => return Err(format!("bad header {pair}: want [\"Name\", \"Value\"]")),
         }
     }
     let mut body = Vec::new();
-    for chunk in desc
-        .get("body")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
+    for chunk in list(desc, "body") {
         body.push(match chunk {
             Value::String(s) => s.as_bytes().to_vec(),
             Value::Object(o) if o.len() == 1 && o.get("b64").is_some_and(Value::is_string) => {

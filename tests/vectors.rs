@@ -8,11 +8,21 @@ use std::path::Path;
 
 use common::{Seen, as_trace, run, run_bytewise, run_whole};
 use serde_json::Value;
-use sioscgi::{Config, Error, Event, Reader};
+use sioscgi::{Config, Environment, Error, Event, Reader};
 
 fn capture(server: &str, name: &str) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
     std::fs::read(dir.join(server).join(name)).unwrap()
+}
+
+/// Reads the headers of `data` and hands the environment to `check`.
+fn with_headers(data: &[u8], config: Config, check: impl FnOnce(Environment<'_>)) {
+    let mut storage = [0u8; 4096];
+    let mut reader = Reader::with_config(&mut storage[..], config);
+    match reader.read(data).unwrap().1 {
+        Some(Event::Headers(env)) => check(env),
+        other => panic!("no headers: {other:?}"),
+    }
 }
 
 /// Every capture with the reference's trace, as `("server/name", bytes, trace)`.
@@ -150,15 +160,12 @@ fn repeated_names_policy_on_nginx_duplicates() {
         Some(Error::DuplicateHeader)
     );
     let config = Config::new().allow_repeated_names(true);
-    let mut storage = [0u8; 2048];
-    let mut reader = Reader::with_config(&mut storage[..], config);
-    let Some(Event::Headers(env)) = reader.read(&data).unwrap().1 else {
-        panic!("no headers")
-    };
-    let cookies: Vec<&[u8]> = env.get_all(b"HTTP_COOKIE").collect();
-    assert_eq!(cookies.len(), 2);
-    assert_eq!(env.get("HTTP_COOKIE"), Some(cookies[0]));
-    assert_eq!(env.get_all(b"HTTP_X_DUP").count(), 2);
+    with_headers(&data, config, |env| {
+        let cookies: Vec<&[u8]> = env.get_all(b"HTTP_COOKIE").collect();
+        assert_eq!(cookies.len(), 2);
+        assert_eq!(env.get("HTTP_COOKIE"), Some(cookies[0]));
+        assert_eq!(env.get_all(b"HTTP_X_DUP").count(), 2);
+    });
     assert_eq!(run_bytewise(&data, config), run_whole(&data, config));
 }
 
@@ -182,14 +189,10 @@ fn lighttpd_repeats_x_foo_and_apache_sends_an_empty_connection_on_411() {
         common::error_of(&run_whole(&data, Config::new())),
         Some(Error::DuplicateHeader)
     );
-    let config = Config::new().allow_repeated_names(true);
-    let mut storage = [0u8; 2048];
-    let mut reader = Reader::with_config(&mut storage[..], config);
-    let Some(Event::Headers(env)) = reader.read(&data).unwrap().1 else {
-        panic!("no headers")
-    };
-    let foo: Vec<&[u8]> = env.get_all(b"HTTP_X_FOO").collect();
-    assert_eq!(foo, [&b"dash"[..], b"underscore"]);
+    with_headers(&data, Config::new().allow_repeated_names(true), |env| {
+        let foo: Vec<&[u8]> = env.get_all(b"HTTP_X_FOO").collect();
+        assert_eq!(foo, [&b"dash"[..], b"underscore"]);
+    });
 
     let empty = capture("apache", "post_chunked_411.scgi");
     assert!(empty.is_empty());
@@ -202,17 +205,17 @@ fn lighttpd_repeats_x_foo_and_apache_sends_an_empty_connection_on_411() {
 #[test]
 fn latin1_header_values_arrive_as_bytes() {
     for server in ["lighttpd", "apache"] {
-        let data = capture(server, "latin1_header.scgi");
-        let mut storage = [0u8; 2048];
-        let mut reader = Reader::new(&mut storage[..]);
-        let Some(Event::Headers(env)) = reader.read(&data).unwrap().1 else {
-            panic!("no headers")
-        };
-        assert_eq!(
-            env.get("HTTP_X_ODD"),
-            Some(&b"caf\xe9 \xff"[..]),
-            "{server}"
+        with_headers(
+            &capture(server, "latin1_header.scgi"),
+            Config::new(),
+            |env| {
+                assert_eq!(
+                    env.get("HTTP_X_ODD"),
+                    Some(&b"caf\xe9 \xff"[..]),
+                    "{server}"
+                );
+                assert_eq!(env.get_str("HTTP_X_ODD"), None);
+            },
         );
-        assert_eq!(env.get_str("HTTP_X_ODD"), None);
     }
 }
