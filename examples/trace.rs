@@ -50,11 +50,15 @@ impl Storage for Growable {
         self.limit
     }
     fn prepare(&mut self, len: usize) -> bool {
-        self.bytes.clear();
-        if self.bytes.try_reserve_exact(len).is_err() {
+        // Zeroed pages come lazily from the OS: a large declared block costs little until
+        // its bytes arrive (Python too only buffers what it receives).
+        self.bytes = Vec::new();
+        let mut room = Vec::<u8>::new();
+        if room.try_reserve_exact(len).is_err() {
             return false;
         }
-        self.bytes.resize(len, 0);
+        drop(room);
+        self.bytes = vec![0; len];
         true
     }
     fn block(&self) -> &[u8] {

@@ -142,13 +142,8 @@ impl<S: Storage> Reader<S> {
 
     /// The largest header block accepted: the configured limit or the storage's
     /// capacity, whichever is smaller.
-    /// (Blocks of 4 GiB or more are never accepted: offsets into the block are `u32`.)
     pub fn block_limit(&self) -> usize {
-        let offsets = usize::try_from(u32::MAX - 1).unwrap_or(usize::MAX);
-        self.config
-            .block_limit()
-            .min(self.storage.max_len())
-            .min(offsets)
+        self.config.block_limit().min(self.storage.max_len())
     }
 
     /// The current state.

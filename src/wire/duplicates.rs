@@ -1,12 +1,11 @@
 //! Finding the first repeated name of a header block, without allocating.
 //!
-//! Names are put into an open-addressing hash table of byte offsets (each a `u32`: the
-//! reader never accepts a block of 4 GiB or more). A match is confirmed by comparing the
-//! names themselves, so hash collisions cost time, never correctness.
+//! Names are put into an open-addressing hash table of byte offsets. A match is confirmed
+//! by comparing the names themselves, so hash collisions cost time, never correctness.
 //!
-//! The table is on the stack ([`STACK_SLOTS`] slots, 2 KiB) when that holds every name at
-//! half load; for more names it lives in the spare room of the reader's storage when there
-//! is more of it, sized to the names. A table of `S` slots takes
+//! The table is on the stack ([`STACK_SLOTS`] words) when that holds every name at half
+//! load; for more names it lives in the spare room of the reader's storage (4 bytes a
+//! slot) when there is more of it, sized to the names. A table of `S` slots takes
 //! `S / 2` names per round; a block with more names is checked in rounds, each inserting
 //! the next `S / 2` names and looking up every later one. The cost is therefore
 //! `O(n)` probes when the table holds all names (every real request: 256 names fit on the
@@ -33,36 +32,38 @@ pub(crate) fn first_repeat(
         .saturating_mul(2)
         .checked_next_power_of_two()
         .unwrap_or(usize::MAX);
-    if wanted <= STACK_SLOTS {
-        return rounds(block, scope, [0u32; STACK_SLOTS]);
+    // Offsets in the spare room are `u32`s, so it only serves blocks below 4 GiB.
+    let small_offsets = u32::try_from(block.len()).is_ok_and(|len| len < u32::MAX);
+    if wanted > STACK_SLOTS && small_offsets {
+        let spare = ByteSlots::new(scratch, wanted);
+        if spare.count() > STACK_SLOTS {
+            return rounds(block, scope, spare);
+        }
     }
-    let spare = ByteSlots::new(scratch, wanted);
-    if spare.count() > STACK_SLOTS {
-        rounds(block, scope, spare)
-    } else {
-        rounds(block, scope, [0u32; STACK_SLOTS])
-    }
+    rounds(block, scope, [0usize; STACK_SLOTS])
 }
 
 /// A hash table of `offset + 1` values (`0`: empty) with a power-of-two number of slots.
 trait Slots {
     fn count(&self) -> usize;
-    fn get(&self, slot: usize) -> u32;
-    fn set(&mut self, slot: usize, value: u32);
+    fn get(&self, slot: usize) -> usize;
+    /// Stores `value`; `false` if it does not fit the slot's width.
+    fn set(&mut self, slot: usize, value: usize) -> bool;
     fn clear(&mut self);
 }
 
-impl<const N: usize> Slots for [u32; N] {
+impl<const N: usize> Slots for [usize; N] {
     fn count(&self) -> usize {
         N
     }
-    fn get(&self, slot: usize) -> u32 {
+    fn get(&self, slot: usize) -> usize {
         self.as_slice().get(slot).copied().unwrap_or(0)
     }
-    fn set(&mut self, slot: usize, value: u32) {
+    fn set(&mut self, slot: usize, value: usize) -> bool {
         if let Some(cell) = self.as_mut_slice().get_mut(slot) {
             *cell = value;
         }
+        true
     }
     fn clear(&mut self) {
         self.fill(0);
@@ -93,15 +94,22 @@ impl Slots for ByteSlots<'_> {
     fn count(&self) -> usize {
         self.bytes.len() / 4
     }
-    fn get(&self, slot: usize) -> u32 {
+    fn get(&self, slot: usize) -> usize {
         self.bytes
             .get(slot * 4..slot * 4 + 4)
             .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map_or(0, u32::from_le_bytes)
+            .map_or(0, |b| u32::from_le_bytes(b) as usize)
     }
-    fn set(&mut self, slot: usize, value: u32) {
-        if let Some(cell) = self.bytes.get_mut(slot * 4..slot * 4 + 4) {
-            cell.copy_from_slice(&value.to_le_bytes());
+    fn set(&mut self, slot: usize, value: usize) -> bool {
+        match (
+            self.bytes.get_mut(slot * 4..slot * 4 + 4),
+            u32::try_from(value),
+        ) {
+            (Some(cell), Ok(value)) => {
+                cell.copy_from_slice(&value.to_le_bytes());
+                true
+            }
+            _ => false,
         }
     }
     fn clear(&mut self) {
@@ -160,10 +168,11 @@ fn probe(block: &[u8], table: &mut impl Slots, name: &[u8], offset: usize, inser
     let mut slot = hash(name) as usize;
     for _ in 0..table.count() {
         slot &= mask;
-        let entry = table.get(slot) as usize;
+        let entry = table.get(slot);
         if entry == 0 {
-            if insert && let Ok(value) = u32::try_from(offset + 1) {
-                table.set(slot, value);
+            if insert {
+                // The `u32` table only serves blocks below 4 GiB, so the offset always fits.
+                let _stored = table.set(slot, offset + 1);
             }
             return false;
         }
@@ -217,7 +226,7 @@ mod tests {
                 }
                 // A tiny table: many rounds.
                 assert_eq!(
-                    rounds(&b, usize::MAX, [0u32; 8]),
+                    rounds(&b, usize::MAX, [0usize; 8]),
                     want,
                     "n={n} dup={dup_at:?} tiny"
                 );
@@ -237,7 +246,7 @@ mod tests {
 
     #[test]
     fn colliding_hashes_are_told_apart() {
-        let mut table = [0u32; 2];
+        let mut table = [0usize; 2];
         let b = block(&[b"A".to_vec(), b"B".to_vec()]);
         assert!(!probe(&b, &mut table, b"A", 0, true));
         assert!(!probe(&b, &mut table, b"B", 4, false));
@@ -250,8 +259,9 @@ mod tests {
         assert_eq!(ByteSlots::new(&mut bytes, 2).count(), 2);
         let mut slots = ByteSlots::new(&mut bytes, usize::MAX);
         assert_eq!(slots.count(), 4);
-        slots.set(3, 0xDEAD_BEEF);
+        assert!(slots.set(3, 0xDEAD_BEEF));
         assert_eq!(slots.get(3), 0xDEAD_BEEF);
+        assert!(!slots.set(9, 1));
         assert_eq!(slots.get(4), 0);
         assert_eq!(ByteSlots::new(&mut [0u8; 3], 8).count(), 0);
     }
