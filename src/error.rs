@@ -83,6 +83,38 @@ pub enum Error {
         /// The number of bytes the encoding needs.
         needed: usize,
     },
+
+    // ----- local: the request writer (client side) -----
+    /// A request variable with an empty name.
+    RequestNameEmpty,
+    /// A NUL byte in a request variable's name or value.
+    RequestNulByte,
+    /// A request variable given twice.
+    RequestDuplicateName,
+    /// `SCGI` given with a value other than `1`.
+    RequestBadScgiVersion,
+    /// `CONTENT_LENGTH` given with a value other than the body length.
+    RequestContentLengthMismatch,
+    /// More body bytes than the announced `CONTENT_LENGTH`.
+    BodyTooLong,
+    /// The request ended before `CONTENT_LENGTH` body bytes were sent.
+    BodyTooShort,
+
+    // ----- remote: the response (client side) -----
+    /// A response header line without `:`.
+    ResponseHeaderNoColon,
+    /// A response header name that is not an HTTP token.
+    ResponseBadHeaderName,
+    /// A NUL or a lone CR inside a response header value.
+    ResponseBadHeaderValue,
+    /// A response header line starting with whitespace (obsolete line folding).
+    ResponseHeaderFolded,
+    /// A `Status` that is not `NNN` or `NNN Reason` with a code in 100..=999.
+    ResponseBadStatus,
+    /// `Status`, `Location` or `Content-Type` given twice.
+    ResponseDuplicateHeader,
+    /// The response header section does not end within the limit.
+    ResponseHeadersTooLarge,
 }
 
 impl Error {
@@ -105,7 +137,21 @@ impl Error {
             // Content-Type or Location. Both directions use the same name, as sioscgi's
             // DuplicateHeaderError; the reader's use is the remote one.
             Error::DuplicateHeader => Origin::Remote,
+            Error::ResponseHeaderNoColon
+            | Error::ResponseBadHeaderName
+            | Error::ResponseBadHeaderValue
+            | Error::ResponseHeaderFolded
+            | Error::ResponseBadStatus
+            | Error::ResponseDuplicateHeader
+            | Error::ResponseHeadersTooLarge => Origin::Remote,
             Error::ReceiveAfterEof
+            | Error::RequestNameEmpty
+            | Error::RequestNulByte
+            | Error::RequestDuplicateName
+            | Error::RequestBadScgiVersion
+            | Error::RequestContentLengthMismatch
+            | Error::BodyTooLong
+            | Error::BodyTooShort
             | Error::HeaderHopByHop
             | Error::HeaderNotIso88591
             | Error::NonDocumentHeaders
@@ -124,12 +170,20 @@ impl Error {
     }
 
     /// The HTTP status a web server would answer for this remote error: 431 when the
-    /// header block is too large, 400 for every other broken request. `None` for local
-    /// errors and for [`Error::RemotePrematureEof`] (nobody is left to answer).
+    /// request's header block is too large, 400 for every other broken request, 502 (Bad
+    /// Gateway) for a broken response from an SCGI application. `None` for local errors
+    /// and for [`Error::RemotePrematureEof`] (the connection is gone).
     pub const fn status_hint(&self) -> Option<u16> {
         match self {
             Error::HeadersTooLarge => Some(431),
             Error::RemotePrematureEof => None,
+            Error::ResponseHeaderNoColon
+            | Error::ResponseBadHeaderName
+            | Error::ResponseBadHeaderValue
+            | Error::ResponseHeaderFolded
+            | Error::ResponseBadStatus
+            | Error::ResponseDuplicateHeader
+            | Error::ResponseHeadersTooLarge => Some(502),
             _ if self.is_remote() => Some(400),
             _ => None,
         }
@@ -161,6 +215,20 @@ impl Error {
             Error::BadStatus => "BadStatus",
             Error::BadLocation => "BadLocation",
             Error::BufferTooSmall { .. } => "BufferTooSmall",
+            Error::RequestNameEmpty => "RequestNameEmpty",
+            Error::RequestNulByte => "RequestNulByte",
+            Error::RequestDuplicateName => "RequestDuplicateName",
+            Error::RequestBadScgiVersion => "RequestBadScgiVersion",
+            Error::RequestContentLengthMismatch => "RequestContentLengthMismatch",
+            Error::BodyTooLong => "BodyTooLong",
+            Error::BodyTooShort => "BodyTooShort",
+            Error::ResponseHeaderNoColon => "ResponseHeaderNoColon",
+            Error::ResponseBadHeaderName => "ResponseBadHeaderName",
+            Error::ResponseBadHeaderValue => "ResponseBadHeaderValue",
+            Error::ResponseHeaderFolded => "ResponseHeaderFolded",
+            Error::ResponseBadStatus => "ResponseBadStatus",
+            Error::ResponseDuplicateHeader => "ResponseDuplicateHeader",
+            Error::ResponseHeadersTooLarge => "ResponseHeadersTooLarge",
         }
     }
 }
@@ -192,6 +260,20 @@ impl fmt::Display for Error {
             Error::BadHeaderName => "response header name is not an HTTP token",
             Error::BadStatus => "status is not a 3-digit code (100-999) and a reason phrase",
             Error::BadLocation => "invalid Location value",
+            Error::RequestNameEmpty => "request variable with an empty name",
+            Error::RequestNulByte => "NUL byte in a request variable",
+            Error::RequestDuplicateName => "request variable given twice",
+            Error::RequestBadScgiVersion => "SCGI must be 1",
+            Error::RequestContentLengthMismatch => "CONTENT_LENGTH differs from the body length",
+            Error::BodyTooLong => "more body bytes than CONTENT_LENGTH",
+            Error::BodyTooShort => "request ended before CONTENT_LENGTH body bytes",
+            Error::ResponseHeaderNoColon => "response header line without ':'",
+            Error::ResponseBadHeaderName => "response header name is not an HTTP token",
+            Error::ResponseBadHeaderValue => "NUL or lone CR in a response header value",
+            Error::ResponseHeaderFolded => "obsolete line folding in the response header",
+            Error::ResponseBadStatus => "invalid response Status",
+            Error::ResponseDuplicateHeader => "Status, Location or Content-Type given twice",
+            Error::ResponseHeadersTooLarge => "response header section larger than the limit",
             Error::BufferTooSmall { needed } => {
                 return write!(f, "output buffer too small: {needed} bytes needed");
             }
@@ -214,6 +296,9 @@ mod tests {
         assert_eq!(Error::BadEventInState.status_hint(), None);
         assert_eq!(Error::ReceiveAfterEof.origin(), Origin::Local);
         assert!(Error::DuplicateHeader.is_remote());
+        assert_eq!(Error::ResponseBadStatus.status_hint(), Some(502));
+        assert_eq!(Error::BodyTooLong.origin(), Origin::Local);
+        assert_eq!(Error::BodyTooLong.status_hint(), None);
     }
 
     #[test]

@@ -19,17 +19,32 @@ pub enum Status<'a> {
     Line(&'a str),
 }
 
-/// The three kinds of CGI response (RFC 3875 §6.2).
+/// The kinds of CGI response (RFC 3875 §6.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ResponseKind {
-    /// A status and a document (the usual response).
+    /// A document, with or without a `Status` (the usual response).
     Document,
-    /// `Location` only, no status: the web server serves that location itself (a path)
-    /// or redirects the client to it (an absolute URL). No body may follow.
+    /// `Location` with a local path (`/...`) and no status: the web server serves that
+    /// location itself. No body follows.
     LocalRedirect,
-    /// `Location` with a status: a redirect that carries a document.
+    /// `Location` with an absolute URL and no status: the web server redirects the client
+    /// (with 302). No body follows.
     ClientRedirect,
+    /// `Location` with a status: a client redirect that carries a document.
+    ClientRedirectWithDocument,
+}
+
+impl ResponseKind {
+    /// The kind of a response with this status presence and `Location` value.
+    pub(crate) fn classify(has_status: bool, location: Option<&[u8]>) -> Self {
+        match (has_status, location) {
+            (_, None) => ResponseKind::Document,
+            (true, Some(_)) => ResponseKind::ClientRedirectWithDocument,
+            (false, Some(l)) if l.first() == Some(&b'/') => ResponseKind::LocalRedirect,
+            (false, Some(_)) => ResponseKind::ClientRedirect,
+        }
+    }
 }
 
 /// A validated response head: status, `Content-Type`, `Location` and other headers.
@@ -173,8 +188,8 @@ impl<'a> ResponseHead<'a> {
         })
     }
 
-    /// A local redirect (or a client redirect without document, for an absolute URL):
-    /// `Location` alone.
+    /// A redirect without document, `Location` alone: a local redirect for a path
+    /// (`/...`), a client redirect for an absolute URL.
     ///
     /// # Errors
     /// As [`ResponseHead::new`].
@@ -199,11 +214,7 @@ impl<'a> ResponseHead<'a> {
 
     /// Which of the three CGI response kinds this is.
     pub fn kind(&self) -> ResponseKind {
-        match (self.status, self.location) {
-            (None, _) => ResponseKind::LocalRedirect,
-            (Some(_), Some(_)) => ResponseKind::ClientRedirect,
-            (Some(_), None) => ResponseKind::Document,
-        }
+        ResponseKind::classify(self.status.is_some(), self.location.map(str::as_bytes))
     }
 
     /// The status (`None` for a local redirect).
@@ -435,7 +446,7 @@ mod tests {
     fn accessors() {
         let h = [("Location", "http://x/"), ("X", "1")];
         let head = ResponseHead::new(Some(Status::Line("301 Moved")), &h).unwrap();
-        assert_eq!(head.kind(), ResponseKind::ClientRedirect);
+        assert_eq!(head.kind(), ResponseKind::ClientRedirectWithDocument);
         assert_eq!(head.status_code(), Some(301));
         assert_eq!(head.location(), Some("http://x/"));
         assert_eq!(head.content_type(), None);

@@ -17,30 +17,73 @@ use super::environment::{c_string, pair};
 /// Slots of the table on the stack (a power of two).
 pub(crate) const STACK_SLOTS: usize = 512;
 
-/// The index of the first pair among the first `scope` whose name equals an earlier
-/// name. `pairs` bounds the number of pairs; `scratch` is spare memory the table may use
-/// (its contents are overwritten).
-pub(crate) fn first_repeat(
-    block: &[u8],
+/// A sequence of names addressed by keys (a byte offset into a block, an index into a
+/// slice): what the duplicate search walks.
+pub(crate) trait Names<'a> {
+    /// The name at `key` and the key of the one after it; `None` past the end.
+    fn next_from(&self, key: usize) -> Option<(&'a [u8], usize)>;
+    /// The name at a key returned by [`Names::next_from`].
+    fn name_at(&self, key: usize) -> Option<&'a [u8]>;
+    /// One more than the largest key (keys below 4 GiB fit the `u32` table).
+    fn key_bound(&self) -> usize;
+}
+
+/// The names of a header block (`name NUL value NUL ...`), keyed by byte offset.
+pub(crate) struct BlockNames<'a>(pub(crate) &'a [u8]);
+
+impl<'a> Names<'a> for BlockNames<'a> {
+    fn next_from(&self, key: usize) -> Option<(&'a [u8], usize)> {
+        let rest = self.0.get(key..)?;
+        let (after, (name, _)) = pair(rest).ok()?;
+        Some((name, key + (rest.len() - after.len())))
+    }
+    fn name_at(&self, key: usize) -> Option<&'a [u8]> {
+        c_string(self.0.get(key..)?).ok().map(|(_, name)| name)
+    }
+    fn key_bound(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// The names of `(name, value)` pairs, keyed by index.
+pub(crate) struct PairNames<'a, 'p>(pub(crate) &'p [(&'a [u8], &'a [u8])]);
+
+impl<'a> Names<'a> for PairNames<'a, '_> {
+    fn next_from(&self, key: usize) -> Option<(&'a [u8], usize)> {
+        self.0.get(key).map(|(name, _)| (*name, key + 1))
+    }
+    fn name_at(&self, key: usize) -> Option<&'a [u8]> {
+        self.0.get(key).map(|(name, _)| *name)
+    }
+    fn key_bound(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// The position of the first name among the first `scope` that equals an earlier name.
+/// `count` bounds the number of names; `scratch` is spare memory the table may use (its
+/// contents are overwritten).
+pub(crate) fn first_repeat<'a>(
+    names: &impl Names<'a>,
     scope: usize,
-    pairs: usize,
+    count: usize,
     scratch: &mut [u8],
 ) -> Option<usize> {
     // Room for every name at half load, if that much is needed at all.
-    let wanted = pairs
+    let wanted = count
         .min(scope)
         .saturating_mul(2)
         .checked_next_power_of_two()
         .unwrap_or(usize::MAX);
-    // Offsets in the spare room are `u32`s, so it only serves blocks below 4 GiB.
-    let small_offsets = u32::try_from(block.len()).is_ok_and(|len| len < u32::MAX);
-    if wanted > STACK_SLOTS && small_offsets {
+    // Keys in the spare room are `u32`s, so it only serves keys below 4 Gi.
+    let small_keys = u32::try_from(names.key_bound()).is_ok_and(|n| n < u32::MAX);
+    if wanted > STACK_SLOTS && small_keys {
         let spare = ByteSlots::new(scratch, wanted);
         if spare.count() > STACK_SLOTS {
-            return rounds(block, scope, spare);
+            return rounds(names, scope, spare);
         }
     }
-    rounds(block, scope, [0usize; STACK_SLOTS])
+    rounds(names, scope, [0usize; STACK_SLOTS])
 }
 
 /// A hash table of `offset + 1` values (`0`: empty) with a power-of-two number of slots.
@@ -124,33 +167,31 @@ fn hash(name: &[u8]) -> u32 {
     })
 }
 
-fn rounds(block: &[u8], scope: usize, mut table: impl Slots) -> Option<usize> {
+fn rounds<'a>(names: &impl Names<'a>, scope: usize, mut table: impl Slots) -> Option<usize> {
     let batch = table.count() / 2;
     let mut best: Option<usize> = None;
-    let mut round_start = 0usize; // pair index of the round's first name
-    let mut round_offset = 0usize; // byte offset of the round's first pair
+    let mut round_start = 0usize; // position of the round's first name
+    let mut round_key = 0usize; // key of the round's first name
     loop {
         if round_start >= scope || best.is_some_and(|b| b <= round_start) {
             return best;
         }
         table.clear();
         let mut index = round_start;
-        let mut offset = round_offset;
-        let mut rest = block.get(round_offset..).unwrap_or(&[]);
-        while let Ok((after, (name, _))) = pair(rest) {
+        let mut key = round_key;
+        while let Some((name, next)) = names.next_from(key) {
             if index >= scope || best.is_some_and(|b| index >= b) {
                 break;
             }
             let insert = index < round_start + batch;
-            if probe(block, &mut table, name, offset, insert) {
+            if probe(names, &mut table, name, key, insert) {
                 best = Some(index);
                 break;
             }
-            offset += rest.len() - after.len();
-            rest = after;
+            key = next;
             index += 1;
             if index == round_start + batch {
-                round_offset = offset;
+                round_key = key;
             }
         }
         if index <= round_start + batch {
@@ -161,9 +202,15 @@ fn rounds(block: &[u8], scope: usize, mut table: impl Slots) -> Option<usize> {
     }
 }
 
-/// Looks `name` (at byte `offset` of `block`) up; returns `true` if an equal name is in
-/// the table, and otherwise inserts it when `insert` is set.
-fn probe(block: &[u8], table: &mut impl Slots, name: &[u8], offset: usize, insert: bool) -> bool {
+/// Looks `name` (at `key`) up; returns `true` if an equal name is in the table, and
+/// otherwise inserts it when `insert` is set.
+fn probe<'a>(
+    names: &impl Names<'a>,
+    table: &mut impl Slots,
+    name: &[u8],
+    key: usize,
+    insert: bool,
+) -> bool {
     let mask = table.count() - 1;
     let mut slot = hash(name) as usize;
     for _ in 0..table.count() {
@@ -171,16 +218,12 @@ fn probe(block: &[u8], table: &mut impl Slots, name: &[u8], offset: usize, inser
         let entry = table.get(slot);
         if entry == 0 {
             if insert {
-                // The `u32` table only serves blocks below 4 GiB, so the offset always fits.
-                let _stored = table.set(slot, offset + 1);
+                // The `u32` table only serves keys below 4 Gi, so the key always fits.
+                let _stored = table.set(slot, key + 1);
             }
             return false;
         }
-        let other = block
-            .get(entry - 1..)
-            .and_then(|s| c_string(s).ok())
-            .map(|(_, n)| n);
-        if other == Some(name) {
+        if names.name_at(entry - 1) == Some(name) {
             return true;
         }
         slot += 1;
@@ -221,12 +264,12 @@ mod tests {
                 let want = naive(&names);
                 for spare in [0usize, 3, 64, 4096, 100_000] {
                     let mut scratch = vec![0xAAu8; spare];
-                    let got = first_repeat(&b, usize::MAX, n, &mut scratch);
+                    let got = first_repeat(&BlockNames(&b), usize::MAX, n, &mut scratch);
                     assert_eq!(got, want, "n={n} dup={dup_at:?} spare={spare}");
                 }
                 // A tiny table: many rounds.
                 assert_eq!(
-                    rounds(&b, usize::MAX, [0usize; 8]),
+                    rounds(&BlockNames(&b), usize::MAX, [0usize; 8]),
                     want,
                     "n={n} dup={dup_at:?} tiny"
                 );
@@ -240,17 +283,25 @@ mod tests {
             .iter()
             .map(|n| n.to_vec())
             .collect();
-        assert_eq!(first_repeat(&block(&names), 4, 4, &mut []), Some(3));
-        assert_eq!(first_repeat(&block(&names), 3, 4, &mut []), None);
+        let b = block(&names);
+        assert_eq!(first_repeat(&BlockNames(&b), 4, 4, &mut []), Some(3));
+        assert_eq!(first_repeat(&BlockNames(&b), 3, 4, &mut []), None);
+        let pairs: Vec<(&[u8], &[u8])> = names.iter().map(|n| (n.as_slice(), &b""[..])).collect();
+        assert_eq!(first_repeat(&PairNames(&pairs), 4, 4, &mut []), Some(3));
+        assert_eq!(
+            first_repeat(&PairNames(&pairs[..3]), usize::MAX, 3, &mut []),
+            None
+        );
     }
 
     #[test]
     fn colliding_hashes_are_told_apart() {
         let mut table = [0usize; 2];
         let b = block(&[b"A".to_vec(), b"B".to_vec()]);
-        assert!(!probe(&b, &mut table, b"A", 0, true));
-        assert!(!probe(&b, &mut table, b"B", 4, false));
-        assert!(probe(&b, &mut table, b"A", 0, false));
+        let names = BlockNames(&b);
+        assert!(!probe(&names, &mut table, b"A", 0, true));
+        assert!(!probe(&names, &mut table, b"B", 4, false));
+        assert!(probe(&names, &mut table, b"A", 0, false));
     }
 
     #[test]

@@ -142,7 +142,12 @@ fn check_names(
     let first_repeat = if allow_repeated {
         find_first_protected_repeat(block, scope)
     } else {
-        super::duplicates::first_repeat(block, scope, pairs, scratch)
+        super::duplicates::first_repeat(
+            &super::duplicates::BlockNames(block),
+            scope,
+            pairs,
+            scratch,
+        )
     };
     match (first_repeat, first_empty) {
         (Some(_), _) => Err(Error::DuplicateHeader),

@@ -10,5 +10,6 @@
 
 pub(crate) mod duplicates;
 pub(crate) mod environment;
+pub(crate) mod header_line;
 pub(crate) mod netstring;
 pub(crate) mod response;
