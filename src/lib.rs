@@ -49,6 +49,8 @@
 //! - [`Connection`]: both halves under sioscgi's names.
 //! - [`owned`] (feature `alloc`): buffering reader and owned events on the same state
 //!   machine.
+//! - [`client`]: the other side (what a web server does): a request writer and a
+//!   response reader.
 //!
 //! Nothing panics on input, nothing allocates without `alloc`, and there is no `unsafe`.
 //! The behaviour follows the Python library sioscgi, with the stricter rules listed in the
@@ -72,6 +74,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod client;
 mod config;
 mod connection;
 mod environment;

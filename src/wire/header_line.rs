@@ -45,9 +45,18 @@ fn field_syntax(line: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
         .parse(line)
 }
 
-/// Parses one header line (its content, without the terminator) into name and value,
-/// with the value's surrounding whitespace removed.
-pub(crate) fn field(line: &[u8]) -> Result<(&[u8], &[u8]), Error> {
+/// A parsed header line: the name, and where the value (without surrounding whitespace)
+/// lies in the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Field<'a> {
+    pub(crate) name: &'a [u8],
+    pub(crate) value: &'a [u8],
+    /// The offset of `value` in the line.
+    pub(crate) value_start: usize,
+}
+
+/// Parses one header line (its content, without the terminator).
+pub(crate) fn field(line: &[u8]) -> Result<Field<'_>, Error> {
     if line.first().is_some_and(|&b| is_ows(b)) {
         return Err(Error::ResponseHeaderFolded);
     }
@@ -62,7 +71,11 @@ pub(crate) fn field(line: &[u8]) -> Result<(&[u8], &[u8]), Error> {
         return Err(Error::ResponseBadHeaderValue);
     }
     let end = value.iter().rposition(|&b| !is_ows(b)).map_or(0, |i| i + 1);
-    Ok((name, value.get(..end).unwrap_or(value)))
+    Ok(Field {
+        name,
+        value: value.get(..end).unwrap_or(value),
+        value_start: line.len() - value.len(),
+    })
 }
 
 /// A status code: three digits, 100..=999.
@@ -104,14 +117,16 @@ mod tests {
 
     #[test]
     fn fields() {
+        let nv = |line| field(line).map(|f| (f.name, f.value));
         assert_eq!(
-            field(b"Content-Type: text/html"),
+            nv(b"Content-Type: text/html"),
             Ok((&b"Content-Type"[..], &b"text/html"[..]))
         );
-        assert_eq!(field(b"X:v"), Ok((&b"X"[..], &b"v"[..])));
-        assert_eq!(field(b"X: \t a b \t"), Ok((&b"X"[..], &b"a b"[..])));
-        assert_eq!(field(b"X:"), Ok((&b"X"[..], &b""[..])));
-        assert_eq!(field(b"X: caf\xe9"), Ok((&b"X"[..], &b"caf\xe9"[..])));
+        assert_eq!(nv(b"X:v"), Ok((&b"X"[..], &b"v"[..])));
+        assert_eq!(nv(b"X: \t a b \t"), Ok((&b"X"[..], &b"a b"[..])));
+        assert_eq!(nv(b"X:"), Ok((&b"X"[..], &b""[..])));
+        assert_eq!(nv(b"X: caf\xe9"), Ok((&b"X"[..], &b"caf\xe9"[..])));
+        assert_eq!(field(b"X: \t a b \t").map(|f| f.value_start), Ok(5));
         assert_eq!(field(b" folded"), Err(Error::ResponseHeaderFolded));
         assert_eq!(field(b"\tfolded: x"), Err(Error::ResponseHeaderFolded));
         assert_eq!(field(b"no colon"), Err(Error::ResponseHeaderNoColon));
