@@ -1,7 +1,9 @@
 //! The client half: request writer and response reader, every error kind, the response
 //! kinds, bare-LF responses, a 2 MiB streamed body, chunking invariance.
 
-use sioscgi::client::{Event, RequestHead, RequestState, RequestWriter, ResponseReader, ResponseState};
+use sioscgi::client::{
+    Event, RequestHead, RequestState, RequestWriter, ResponseReader, ResponseState,
+};
 use sioscgi::{Error, ResponseKind};
 
 /// One response event, owned.
@@ -101,7 +103,9 @@ fn the_response_kinds() {
     ];
     for (data, kind, status) in cases {
         match &whole(data)[0] {
-            Seen::Headers { kind: k, status: s, .. } => assert_eq!((*k, *s), (kind, status), "{data:?}"),
+            Seen::Headers {
+                kind: k, status: s, ..
+            } => assert_eq!((*k, *s), (kind, status), "{data:?}"),
             other => panic!("{other:?}"),
         }
     }
@@ -109,9 +113,11 @@ fn the_response_kinds() {
 
 #[test]
 fn bare_lf_and_mixed_line_ends() {
-    let crlf = whole(b"Status: 404 Not Found\r\nContent-Type: text/plain\r\nX-A:  spaced \t\r\n\r\nbody");
+    let crlf =
+        whole(b"Status: 404 Not Found\r\nContent-Type: text/plain\r\nX-A:  spaced \t\r\n\r\nbody");
     let lf = whole(b"Status: 404 Not Found\nContent-Type: text/plain\nX-A:  spaced \t\n\nbody");
-    let mixed = whole(b"Status: 404 Not Found\r\nContent-Type: text/plain\nX-A:  spaced \t\r\n\nbody");
+    let mixed =
+        whole(b"Status: 404 Not Found\r\nContent-Type: text/plain\nX-A:  spaced \t\r\n\nbody");
     assert_eq!(crlf, lf);
     assert_eq!(crlf, mixed);
     assert_eq!(
@@ -132,34 +138,82 @@ fn bare_lf_and_mixed_line_ends() {
 
 #[test]
 fn every_response_error() {
-    assert_eq!(error(b"no colon here\r\n\r\n"), Some(Error::ResponseHeaderNoColon));
-    assert_eq!(error(b"Bad Name: x\r\n\r\n"), Some(Error::ResponseBadHeaderName));
+    assert_eq!(
+        error(b"no colon here\r\n\r\n"),
+        Some(Error::ResponseHeaderNoColon)
+    );
+    assert_eq!(
+        error(b"Bad Name: x\r\n\r\n"),
+        Some(Error::ResponseBadHeaderName)
+    );
     assert_eq!(error(b": x\r\n\r\n"), Some(Error::ResponseBadHeaderName));
-    assert_eq!(error(b"X: a\0b\r\n\r\n"), Some(Error::ResponseBadHeaderValue));
-    assert_eq!(error(b"X: a\rb\r\n\r\n"), Some(Error::ResponseBadHeaderValue));
-    assert_eq!(error(b"X: a\r\n folded\r\n\r\n"), Some(Error::ResponseHeaderFolded));
-    assert_eq!(error(b"X: a\n\tfolded\n\n"), Some(Error::ResponseHeaderFolded));
-    for status in [&b"Status: OK\n\n"[..], b"Status: 20\n\n", b"Status: 099 x\n\n", b"Status: 2000\n\n", b"Status:\n\n"] {
+    assert_eq!(
+        error(b"X: a\0b\r\n\r\n"),
+        Some(Error::ResponseBadHeaderValue)
+    );
+    assert_eq!(
+        error(b"X: a\rb\r\n\r\n"),
+        Some(Error::ResponseBadHeaderValue)
+    );
+    assert_eq!(
+        error(b"X: a\r\n folded\r\n\r\n"),
+        Some(Error::ResponseHeaderFolded)
+    );
+    assert_eq!(
+        error(b"X: a\n\tfolded\n\n"),
+        Some(Error::ResponseHeaderFolded)
+    );
+    for status in [
+        &b"Status: OK\n\n"[..],
+        b"Status: 20\n\n",
+        b"Status: 099 x\n\n",
+        b"Status: 2000\n\n",
+        b"Status:\n\n",
+    ] {
         assert_eq!(error(status), Some(Error::ResponseBadStatus), "{status:?}");
     }
-    assert_eq!(error(b"Status: 200\nstatus: 201\n\n"), Some(Error::ResponseDuplicateHeader));
-    assert_eq!(error(b"Location: /a\nLOCATION: /b\n\n"), Some(Error::ResponseDuplicateHeader));
-    assert_eq!(error(b"Content-Type: a/b\ncontent-type: c/d\n\n"), Some(Error::ResponseDuplicateHeader));
-    assert_eq!(error(b"Status: 200 OK\r\nContent-Type: a/b\r\n"), Some(Error::RemotePrematureEof));
+    assert_eq!(
+        error(b"Status: 200\nstatus: 201\n\n"),
+        Some(Error::ResponseDuplicateHeader)
+    );
+    assert_eq!(
+        error(b"Location: /a\nLOCATION: /b\n\n"),
+        Some(Error::ResponseDuplicateHeader)
+    );
+    assert_eq!(
+        error(b"Content-Type: a/b\ncontent-type: c/d\n\n"),
+        Some(Error::ResponseDuplicateHeader)
+    );
+    assert_eq!(
+        error(b"Status: 200 OK\r\nContent-Type: a/b\r\n"),
+        Some(Error::RemotePrematureEof)
+    );
     assert_eq!(error(b""), Some(Error::RemotePrematureEof));
     // Too large, whatever the chunking; an earlier bad line still comes first.
     let big = [b"X-Filler: ".as_slice(), &[b'a'; 200], b"\r\n\r\n"].concat();
-    assert_eq!(run(&big, &[], 100).last(), Some(&Seen::Error(Error::ResponseHeadersTooLarge)));
-    assert_eq!(run(&big, &[7, 50, 99, 150], 100).last(), Some(&Seen::Error(Error::ResponseHeadersTooLarge)));
+    assert_eq!(
+        run(&big, &[], 100).last(),
+        Some(&Seen::Error(Error::ResponseHeadersTooLarge))
+    );
+    assert_eq!(
+        run(&big, &[7, 50, 99, 150], 100).last(),
+        Some(&Seen::Error(Error::ResponseHeadersTooLarge))
+    );
     let bad_first = [b"bad\r\n".as_slice(), &big].concat();
-    assert_eq!(run(&bad_first, &[3], 100).last(), Some(&Seen::Error(Error::ResponseHeaderNoColon)));
+    assert_eq!(
+        run(&bad_first, &[3], 100).last(),
+        Some(&Seen::Error(Error::ResponseHeaderNoColon))
+    );
     assert_eq!(Error::ResponseHeadersTooLarge.status_hint(), Some(502));
 }
 
 #[test]
 fn receive_after_eof() {
     let mut reader = ResponseReader::new([0u8; 64]);
-    assert!(matches!(reader.read(b"X: y\n\nbody"), Ok((6, Some(Event::Headers(_))))));
+    assert!(matches!(
+        reader.read(b"X: y\n\nbody"),
+        Ok((6, Some(Event::Headers(_))))
+    ));
     assert_eq!(reader.read_eof(), Ok(Some(Event::End)));
     assert_eq!(reader.state(), ResponseState::Done);
     assert_eq!(reader.read_eof(), Ok(None));
@@ -183,7 +237,9 @@ fn every_split_gives_the_same_events() {
 #[test]
 fn two_mib_body_streams_without_copy() {
     let mut data = b"Content-Type: application/octet-stream\r\n\r\n".to_vec();
-    let body: Vec<u8> = (0..2 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let body: Vec<u8> = (0..2 << 20)
+        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
     data.extend_from_slice(&body);
     let mut storage = [0u8; 256];
     let mut reader = ResponseReader::new(&mut storage[..]);
@@ -192,7 +248,10 @@ fn two_mib_body_streams_without_copy() {
         let mut input = piece;
         while let (used, Some(event)) = reader.read(input).unwrap() {
             if let Event::Body(b) = event {
-                assert!(std::ptr::eq(b.as_ptr(), input.as_ptr()), "a slice of the input");
+                assert!(
+                    std::ptr::eq(b.as_ptr(), input.as_ptr()),
+                    "a slice of the input"
+                );
                 got.extend_from_slice(b);
             }
             input = &input[used..];
@@ -200,14 +259,20 @@ fn two_mib_body_streams_without_copy() {
     }
     assert_eq!(reader.read_eof(), Ok(Some(Event::End)));
     assert!(got == body, "2 MiB body intact");
-    assert_eq!(reader.headers().unwrap().content_type(), Some(&b"application/octet-stream"[..]));
+    assert_eq!(
+        reader.headers().unwrap().content_type(),
+        Some(&b"application/octet-stream"[..])
+    );
 }
 
 #[test]
 fn header_accessors() {
     let mut reader = ResponseReader::new([0u8; 256]);
-    let data = b"Status: 200 OK\r\nSet-Cookie: a=1\r\nContent-Type: text/html\r\nset-cookie: b=2\r\n\r\n";
-    let Ok((_, Some(Event::Headers(h)))) = reader.read(data) else { panic!() };
+    let data =
+        b"Status: 200 OK\r\nSet-Cookie: a=1\r\nContent-Type: text/html\r\nset-cookie: b=2\r\n\r\n";
+    let Ok((_, Some(Event::Headers(h)))) = reader.read(data) else {
+        panic!()
+    };
     assert_eq!(h.get("SET-COOKIE"), Some(&b"a=1"[..]));
     assert_eq!(h.other_headers().count(), 2);
     assert_eq!(h.iter().count(), 4);
@@ -224,12 +289,23 @@ fn every_request_writer_error() {
     assert_eq!(e(&[(b"", b"v")], 0), Some(Error::RequestNameEmpty));
     assert_eq!(e(&[(b"A\0B", b"v")], 0), Some(Error::RequestNulByte));
     assert_eq!(e(&[(b"A", b"v\0")], 0), Some(Error::RequestNulByte));
-    assert_eq!(e(&[(b"A", b"1"), (b"A", b"1")], 0), Some(Error::RequestDuplicateName));
+    assert_eq!(
+        e(&[(b"A", b"1"), (b"A", b"1")], 0),
+        Some(Error::RequestDuplicateName)
+    );
     assert_eq!(e(&[(b"SCGI", b"2")], 0), Some(Error::RequestBadScgiVersion));
-    assert_eq!(e(&[(b"CONTENT_LENGTH", b"1")], 0), Some(Error::RequestContentLengthMismatch));
+    assert_eq!(
+        e(&[(b"CONTENT_LENGTH", b"1")], 0),
+        Some(Error::RequestContentLengthMismatch)
+    );
     let head = RequestHead::new(&[], 3).unwrap();
     let mut writer = RequestWriter::new();
-    assert_eq!(writer.send_head(&head, &mut [0u8; 4]), Err(Error::BufferTooSmall { needed: head.encoded_len() }));
+    assert_eq!(
+        writer.send_head(&head, &mut [0u8; 4]),
+        Err(Error::BufferTooSmall {
+            needed: head.encoded_len()
+        })
+    );
     assert_eq!(writer.send_body(b"x"), Err(Error::BadEventInState));
     let mut out = [0u8; 64];
     writer.send_head(&head, &mut out).unwrap();
@@ -239,7 +315,12 @@ fn every_request_writer_error() {
     writer.send_end().unwrap();
     assert_eq!(writer.state(), RequestState::Done);
     assert_eq!(writer.send_end(), Err(Error::BadEventInState));
-    for error in [Error::RequestNameEmpty, Error::BodyTooLong, Error::BodyTooShort, Error::RequestNulByte] {
+    for error in [
+        Error::RequestNameEmpty,
+        Error::BodyTooLong,
+        Error::BodyTooShort,
+        Error::RequestNulByte,
+    ] {
         assert!(!error.is_remote());
     }
 }
@@ -250,5 +331,8 @@ fn ten_thousand_variables_with_a_repeat() {
     let mut env: Vec<(&[u8], &[u8])> = names.iter().map(|n| (n.as_bytes(), &b"v"[..])).collect();
     assert!(RequestHead::new(&env, 0).is_ok());
     env.push((b"HTTP_X_9999", b"again"));
-    assert_eq!(RequestHead::new(&env, 0).err(), Some(Error::RequestDuplicateName));
+    assert_eq!(
+        RequestHead::new(&env, 0).err(),
+        Some(Error::RequestDuplicateName)
+    );
 }

@@ -6,6 +6,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use sioscgi::client::{self, RequestHead, RequestWriter, ResponseReader};
 use sioscgi::{
     Config, Connection, Event, Output, Reader, ResponseEvent, ResponseHead, Status, Writer,
 };
@@ -117,6 +118,42 @@ fn connection(request: &[u8]) -> usize {
     events
 }
 
+/// The client half: encode a request, read a response with a body, in chunks.
+fn client_round(response: &[u8], chunk: usize) -> usize {
+    let env: [(&[u8], &[u8]); 3] = [
+        (b"REQUEST_METHOD", b"POST"),
+        (b"REQUEST_URI", b"/upload?x=1"),
+        (b"HTTP_HOST", b"example.com"),
+    ];
+    let head = RequestHead::new(&env, 4).expect("valid env");
+    let mut writer = RequestWriter::new();
+    let mut out = [0u8; 256];
+    let n = writer.send_head(&head, &mut out).expect("fits");
+    assert!(out[..n].starts_with(b"90:CONTENT_LENGTH\x004\x00SCGI\x001\x00"));
+    assert_eq!(writer.send_body(b"data"), Ok(&b"data"[..]));
+    assert!(writer.send_end().is_ok());
+
+    let mut storage = [0u8; 1024];
+    let mut reader = ResponseReader::new(&mut storage[..]);
+    let mut body = 0;
+    for piece in response.chunks(chunk) {
+        let mut input = piece;
+        while let (used, Some(event)) = reader.read(input).expect("valid response") {
+            match event {
+                client::Event::Headers(h) => {
+                    assert_eq!(h.status(), Some(200));
+                    assert!(h.iter().count() >= 2);
+                }
+                client::Event::Body(b) => body += b.len(),
+                client::Event::End => {}
+            }
+            input = &input[used..];
+        }
+    }
+    assert_eq!(reader.read_eof(), Ok(Some(client::Event::End)));
+    body
+}
+
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/nginx");
     let mut passed = 0;
@@ -142,6 +179,17 @@ fn main() {
         assert_eq!(
             allocations, 0,
             "{name} through Connection: {allocations} heap allocations"
+        );
+        passed += 1;
+    }
+    let mut response = b"Status: 200 OK\nContent-Type: text/plain\r\nX-A: 1\n\n".to_vec();
+    response.extend(std::iter::repeat_n(b'z', 100_000));
+    for chunk in [1, 13, 1400, response.len()] {
+        let (body, allocations) = counted(|| client_round(&response, chunk));
+        assert_eq!(body, 100_000);
+        assert_eq!(
+            allocations, 0,
+            "client half in chunks of {chunk}: {allocations} heap allocations"
         );
         passed += 1;
     }
