@@ -2,28 +2,16 @@
 //! every capture in several chunkings against the Python reference's, the response mode
 //! against bytes the reference printed, and the exit statuses.
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-/// `target/<profile>/examples/trace`, built by `cargo test` with the other examples.
-fn trace_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("trace{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{binary:?} missing: run through cargo test"
-    );
-    binary
-}
-
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(trace_binary())
+    let mut child = Command::new(common::example_binary("trace"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

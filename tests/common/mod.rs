@@ -143,3 +143,25 @@ pub fn error_of(seen: &[Seen]) -> Option<Error> {
         _ => None,
     }
 }
+
+/// `target/<profile>/examples/<name>`: a full `cargo test` builds the examples; a filtered
+/// run (`cargo test --test ...`) does not, so it is built here then.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(std::path::Path::parent).unwrap();
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !binary.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "--example", name])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(
+            status.success() && binary.exists(),
+            "could not build {binary:?}"
+        );
+    }
+    binary
+}
