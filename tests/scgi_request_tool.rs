@@ -8,7 +8,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output};
 use std::thread;
 
-use sioscgi::{Event, Reader, ResponseEvent, ResponseHead, Status, Writer};
+use sioscgi::{Event, Reader, ResponseHead, Status, Writer};
 
 /// Serves `connections` requests with `app`, which gets the raw request and returns the
 /// raw response bytes; the port is returned at once.
