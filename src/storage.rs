@@ -8,19 +8,21 @@
 //! | `&mut [u8]` | the slice's length | none |
 //! | `[u8; N]` | `N`, inline | none |
 //! | `heapless::Vec<u8, N>` | `N`, inline | none |
-//! | `Vec<u8>` (feature `alloc`) | grows to the configured limit | once per request, exactly the block's size |
+//! | `Vec<u8>` (feature `alloc`) | grows to the configured limit | only to grow to the block's size |
 //!
 //! Room left in the storage after the block (with `&mut [u8]` and `[u8; N]`, whose whole
 //! capacity is writable) is used as scratch space by the duplicate-name check, which then
 //! needs no stack table: its contents after a request are unspecified.
 
-/// A buffer for the header block.
+/// A buffer for a header block (the request's environment, or a response's header
+/// section on the client side).
 pub trait Storage {
     /// The largest block this storage can ever hold.
     fn max_len(&self) -> usize;
 
-    /// Makes the first `len` bytes available through [`Storage::block_mut`];
-    /// `len` is never above [`Storage::max_len`]. Returns `false` if that is impossible.
+    /// Makes the first `len` bytes available through [`Storage::block_mut`], keeping the
+    /// bytes before `len` that were there; `len` is never above [`Storage::max_len`].
+    /// Returns `false` if that is impossible.
     fn prepare(&mut self, len: usize) -> bool;
 
     /// The bytes prepared so far (at least the `len` of the last `prepare`).
@@ -81,9 +83,10 @@ impl Storage for alloc::vec::Vec<u8> {
     fn max_len(&self) -> usize {
         usize::MAX
     }
+    /// Grows (amortized) or shrinks to `len`, keeping the bytes already there: the
+    /// response reader fills its header section a piece at a time.
     fn prepare(&mut self, len: usize) -> bool {
-        self.clear();
-        if self.try_reserve_exact(len).is_err() {
+        if len > self.len() && self.try_reserve(len - self.len()).is_err() {
             return false;
         }
         self.resize(len, 0);

@@ -161,3 +161,39 @@ fn response_head_to_vec() {
     let head = ResponseHead::redirect("/x").unwrap();
     assert_eq!(head.to_vec(), b"Location: /x\r\n\r\n");
 }
+
+#[test]
+fn vec_storage_for_the_response_reader_grows_piece_by_piece() {
+    use sioscgi::client::{Event as ClientEvent, ResponseReader};
+    let data = b"Status: 201 Created\r\nLocation: /new\r\nX-Long: 0123456789012345678901234567890123456789\r\n\r\nok";
+    let mut reader = ResponseReader::new(Vec::new());
+    let mut headers = None;
+    let mut body = Vec::new();
+    for byte in data.chunks(1) {
+        let mut input = byte;
+        while let (used, Some(event)) = reader.read(input).unwrap() {
+            match event {
+                ClientEvent::Headers(h) => {
+                    headers = Some((
+                        h.status(),
+                        h.location().map(<[u8]>::to_vec),
+                        h.get("x-long").map(<[u8]>::to_vec),
+                    ))
+                }
+                ClientEvent::Body(b) => body.extend_from_slice(b),
+                ClientEvent::End => {}
+            }
+            input = &input[used..];
+        }
+    }
+    assert_eq!(
+        headers,
+        Some((
+            Some(201),
+            Some(b"/new".to_vec()),
+            Some(b"0123456789012345678901234567890123456789".to_vec())
+        ))
+    );
+    assert_eq!(body, b"ok");
+    assert_eq!(reader.read_eof(), Ok(Some(ClientEvent::End)));
+}
