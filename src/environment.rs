@@ -32,6 +32,14 @@ pub struct Environment<'a> {
     content_length: u64,
 }
 
+impl Environment<'static> {
+    /// No pairs (only for places that cannot fail, never handed out for a request).
+    pub(crate) const EMPTY: Self = Environment {
+        block: &[],
+        content_length: 0,
+    };
+}
+
 impl<'a> Environment<'a> {
     /// Wraps a validated block.
     pub(crate) const fn new(block: &'a [u8], content_length: u64) -> Self {

@@ -76,6 +76,8 @@ extern crate alloc;
 
 pub mod client;
 mod config;
+#[cfg(feature = "embedded-io-v0.7")]
+pub mod io;
 mod connection;
 mod environment;
 mod error;
