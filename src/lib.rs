@@ -76,11 +76,11 @@ extern crate alloc;
 
 pub mod client;
 mod config;
-#[cfg(feature = "embedded-io-v0.7")]
-pub mod io;
 mod connection;
 mod environment;
 mod error;
+#[cfg(feature = "embedded-io-v0.7")]
+pub mod io;
 pub mod reader;
 mod response;
 mod storage;

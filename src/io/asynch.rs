@@ -41,7 +41,11 @@ impl<T: Read + Write, S: Storage> Request<'_, T, S> {
                 BodyStep::Copied(n) => return Ok(n),
                 BodyStep::End => return Ok(0),
                 BodyStep::NeedInput => {
-                    let n = self.transport.read(self.exchange.rx_buffer()).await.map_err(Error::Io)?;
+                    let n = self
+                        .transport
+                        .read(self.exchange.rx_buffer())
+                        .await
+                        .map_err(Error::Io)?;
                     self.exchange.feed_body(n)?;
                 }
             }
@@ -112,7 +116,10 @@ where
 {
     let mut exchange = Exchange::new(reader, rx, tx);
     loop {
-        let n = transport.read(exchange.rx_buffer()).await.map_err(Error::Io)?;
+        let n = transport
+            .read(exchange.rx_buffer())
+            .await
+            .map_err(Error::Io)?;
         if n == 0 {
             return Err(exchange.eof_in_head());
         }
@@ -128,9 +135,15 @@ where
             }
         }
     }
-    let mut request = Request { transport, exchange };
+    let mut request = Request {
+        transport,
+        exchange,
+    };
     handler(&mut request).await?;
-    let Request { transport, mut exchange } = request;
+    let Request {
+        transport,
+        mut exchange,
+    } = request;
     let last = exchange.finish()?;
     transport.write_all(last).await.map_err(Error::Io)?;
     transport.flush().await.map_err(Error::Io)

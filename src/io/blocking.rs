@@ -76,7 +76,10 @@ impl<T: Read + Write, S: Storage> Request<'_, T, S> {
                 BodyStep::Copied(n) => return Ok(n),
                 BodyStep::End => return Ok(0),
                 BodyStep::NeedInput => {
-                    let n = self.transport.read(self.exchange.rx_buffer()).map_err(Error::Io)?;
+                    let n = self
+                        .transport
+                        .read(self.exchange.rx_buffer())
+                        .map_err(Error::Io)?;
                     self.exchange.feed_body(n)?;
                 }
             }
@@ -163,9 +166,15 @@ where
             }
         }
     }
-    let mut request = Request { transport, exchange };
+    let mut request = Request {
+        transport,
+        exchange,
+    };
     handler(&mut request)?;
-    let Request { transport, mut exchange } = request;
+    let Request {
+        transport,
+        mut exchange,
+    } = request;
     let last = exchange.finish()?;
     transport.write_all(last).map_err(Error::Io)?;
     transport.flush().map_err(Error::Io)

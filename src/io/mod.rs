@@ -21,7 +21,9 @@
 
 use core::fmt;
 
-use crate::{Environment, Error as ProtocolError, Event, Reader, ResponseHead, Status, Storage, Writer};
+use crate::{
+    Environment, Error as ProtocolError, Event, Reader, ResponseHead, Status, Storage, Writer,
+};
 
 #[cfg(feature = "embedded-io-async-v0.7")]
 pub mod asynch;
@@ -94,7 +96,15 @@ pub(crate) struct Exchange<'a, S> {
 impl<'a, S: Storage> Exchange<'a, S> {
     pub(crate) fn new(reader: &'a mut Reader<S>, rx: &'a mut [u8], tx: &'a mut [u8]) -> Self {
         reader.reset();
-        Exchange { reader, rx, start: 0, end: 0, received: false, writer: Writer::new(), tx }
+        Exchange {
+            reader,
+            rx,
+            start: 0,
+            end: 0,
+            received: false,
+            writer: Writer::new(),
+            tx,
+        }
     }
 
     /// Takes `n` new bytes in `rx[..n]`; `true` once the environment is complete.
