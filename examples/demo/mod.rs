@@ -1,0 +1,150 @@
+//! The demo application of `server.rs` and `server_tokio.rs`: the routes and pages, with
+//! no I/O (each server drives the body and the response itself).
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256};
+use sioscgi::Environment;
+
+/// Requests answered since start (served at `/stats`).
+pub static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// Bodies up to this size are echoed by `/echo`; larger ones get 413.
+pub const ECHO_LIMIT: u64 = 16 << 20;
+
+/// What a request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `/`: the environment as a page.
+    Index,
+    /// `/echo`: the body back, with its SHA-256 in `X-Body-SHA256`.
+    Echo,
+    /// `/upload`: the body streamed and summarized (length and SHA-256).
+    Upload,
+    /// `/redirect`: a CGI local redirect to `/`.
+    Redirect,
+    /// `/moved`: a client redirect to `/` on the same host.
+    Moved,
+    /// `/stats`: the number of requests answered.
+    Stats,
+    /// Anything else: 404.
+    NotFound,
+}
+
+/// The path of the request (without the query string).
+pub fn path<'a>(env: &Environment<'a>) -> &'a [u8] {
+    let uri = env.request_uri().or(env.document_uri()).unwrap_or(b"/");
+    uri.split(|&b| b == b'?').next().unwrap_or(b"/")
+}
+
+pub fn route(env: &Environment<'_>) -> Route {
+    match path(env) {
+        b"/" => Route::Index,
+        b"/echo" => Route::Echo,
+        b"/upload" => Route::Upload,
+        b"/redirect" => Route::Redirect,
+        b"/moved" => Route::Moved,
+        b"/stats" => Route::Stats,
+        _ => Route::NotFound,
+    }
+}
+
+fn html_escape(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in bytes {
+        match b {
+            b'<' => out.push_str("&lt;"),
+            b'>' => out.push_str("&gt;"),
+            b'&' => out.push_str("&amp;"),
+            b'"' => out.push_str("&quot;"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out
+}
+
+/// `/`: the environment as an HTML page.
+pub fn index_page(env: &Environment<'_>) -> String {
+    let mut page = String::from(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>sioscgi</title></head><body>\n\
+         <h1>Hello from sioscgi</h1>\n<table>\n",
+    );
+    for (name, value) in env.iter() {
+        let _ = writeln!(
+            page,
+            "<tr><th>{}</th><td>{}</td></tr>",
+            html_escape(name),
+            html_escape(value)
+        );
+    }
+    page.push_str("</table>\n</body></html>\n");
+    page
+}
+
+/// `404`: a short page.
+pub fn not_found_page(env: &Environment<'_>) -> String {
+    format!(
+        "<!doctype html>\n<h1>404 Not Found</h1>\n<p>{}</p>\n",
+        html_escape(path(env))
+    )
+}
+
+/// `/moved`: where the client is sent.
+pub fn moved_location(env: &Environment<'_>) -> String {
+    let host = env
+        .http_host()
+        .or(env.server_name())
+        .unwrap_or(b"localhost");
+    format!("http://{}/", String::from_utf8_lossy(host))
+}
+
+/// A SHA-256 as lower-case hex.
+pub fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Streams a body through SHA-256.
+#[derive(Default)]
+pub struct Summary {
+    pub len: u64,
+    hasher: Sha256,
+}
+
+impl Summary {
+    pub fn update(&mut self, data: &[u8]) {
+        self.len += data.len() as u64;
+        self.hasher.update(data);
+    }
+    pub fn finish(self) -> (u64, String) {
+        (self.len, hex(&self.hasher.finalize()))
+    }
+}
+
+/// `/upload`'s answer.
+pub fn upload_text(len: u64, sha256: &str) -> String {
+    format!("length={len}\nsha256={sha256}\n")
+}
+
+/// `/stats`' answer.
+pub fn stats_text() -> String {
+    format!("requests={}\n", REQUESTS.load(Ordering::Relaxed))
+}
+
+/// One log line per request.
+pub fn log_line(env: Option<&Environment<'_>>, status: u16, millis: u128, outcome: &str) -> String {
+    let get = |name: &str| {
+        env.and_then(|e| e.get(name))
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
+    format!(
+        "{} {} {} -> {status} in {millis} ms{outcome}",
+        get("REMOTE_ADDR").unwrap_or_else(|| "-".into()),
+        get("REQUEST_METHOD").unwrap_or_else(|| "-".into()),
+        get("REQUEST_URI").unwrap_or_else(|| "-".into()),
+    )
+}

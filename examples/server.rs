@@ -1,0 +1,248 @@
+//! `server`: an SCGI application on std threads, through the blocking driver.
+//!
+//! ```text
+//! cargo run --example server -- [--listen 127.0.0.1:4000] [--threads 8] [--timeout 30]
+//!                               [--allow-repeated-names] [--quiet]
+//! ```
+//!
+//! Routes: `/` shows the environment as a page, `/echo` echoes the request body (its
+//! SHA-256 in `X-Body-SHA256`), `/upload` streams the body and answers its length and
+//! SHA-256, `/redirect` answers a CGI local redirect to `/`, `/moved` a client redirect,
+//! `/stats` the number of requests answered, anything else 404. A fixed pool of threads
+//! serves the connections (the acceptor waits when all are busy); each connection has a
+//! read timeout; one log line per request goes to stderr.
+
+#[path = "demo/mod.rs"]
+mod demo;
+
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use demo::Route;
+use embedded_io_adapters::std::FromStd;
+use sioscgi::io::{Error, blocking};
+use sioscgi::{Config, Reader, ResponseHead, Status};
+
+const USAGE: &str = "usage: server [--listen ADDR:PORT] [--threads N] [--timeout SECONDS] \
+                     [--allow-repeated-names] [--quiet]";
+
+struct Options {
+    listen: String,
+    threads: usize,
+    timeout: Duration,
+    config: Config,
+    quiet: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        listen: "127.0.0.1:4000".into(),
+        threads: 8,
+        timeout: Duration::from_secs(30),
+        config: Config::new(),
+        quiet: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs a value"));
+        match arg.as_str() {
+            "--listen" => options.listen = value("--listen")?,
+            "--threads" => {
+                options.threads = value("--threads")?
+                    .parse()
+                    .map_err(|_| "--threads takes a number")?;
+                if options.threads == 0 {
+                    return Err("--threads must be at least 1".into());
+                }
+            }
+            "--timeout" => {
+                let secs: u64 = value("--timeout")?
+                    .parse()
+                    .map_err(|_| "--timeout takes seconds")?;
+                options.timeout = Duration::from_secs(secs.max(1));
+            }
+            "--allow-repeated-names" => options.config = options.config.allow_repeated_names(true),
+            "--quiet" => options.quiet = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(options)
+}
+
+type Transport = FromStd<TcpStream>;
+type Failure = Error<std::io::Error>;
+
+fn html(
+    request: &mut blocking::Request<'_, Transport, &mut [u8]>,
+    code: u16,
+    page: &str,
+) -> Result<u16, Failure> {
+    let headers = [("Content-Type", "text/html; charset=utf-8")];
+    request.send_head(&ResponseHead::new(Some(Status::Code(code)), &headers)?)?;
+    request.write_body(page.as_bytes())?;
+    Ok(code)
+}
+
+fn text(
+    request: &mut blocking::Request<'_, Transport, &mut [u8]>,
+    code: u16,
+    body: &str,
+) -> Result<u16, Failure> {
+    let headers = [("Content-Type", "text/plain; charset=utf-8")];
+    request.send_head(&ResponseHead::new(Some(Status::Code(code)), &headers)?)?;
+    request.write_body(body.as_bytes())?;
+    Ok(code)
+}
+
+/// The application: answers one request, returns the status it sent.
+fn handle(
+    request: &mut blocking::Request<'_, Transport, &mut [u8]>,
+    chunk: &mut [u8],
+) -> Result<u16, Failure> {
+    match demo::route(&request.environment()) {
+        Route::Index => {
+            let page = demo::index_page(&request.environment());
+            html(request, 200, &page)
+        }
+        Route::Echo if request.body_remaining() > demo::ECHO_LIMIT => {
+            text(request, 413, "body too large to echo\n")
+        }
+        Route::Echo => {
+            let mut body = Vec::new();
+            loop {
+                let n = request.read_body(chunk)?;
+                if n == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..n]);
+            }
+            let mut summary = demo::Summary::default();
+            summary.update(&body);
+            let (_, sha256) = summary.finish();
+            let headers = [
+                ("Content-Type", "application/octet-stream"),
+                ("X-Body-SHA256", sha256.as_str()),
+            ];
+            request.send_head(&ResponseHead::new(Some(Status::Code(200)), &headers)?)?;
+            request.write_body(&body)?;
+            Ok(200)
+        }
+        Route::Upload => {
+            let mut summary = demo::Summary::default();
+            loop {
+                let n = request.read_body(chunk)?;
+                if n == 0 {
+                    break;
+                }
+                summary.update(&chunk[..n]);
+            }
+            let (len, sha256) = summary.finish();
+            text(request, 200, &demo::upload_text(len, &sha256))
+        }
+        Route::Redirect => {
+            request.send_head(&ResponseHead::redirect("/")?)?;
+            Ok(200)
+        }
+        Route::Moved => {
+            let location = demo::moved_location(&request.environment());
+            request.send_head(&ResponseHead::redirect(&location)?)?;
+            Ok(302)
+        }
+        Route::Stats => text(request, 200, &demo::stats_text()),
+        Route::NotFound => {
+            let page = demo::not_found_page(&request.environment());
+            html(request, 404, &page)
+        }
+    }
+}
+
+/// A worker: its own storage and buffers, connection after connection.
+fn worker(queue: Arc<Mutex<mpsc::Receiver<TcpStream>>>, options: Arc<Options>) {
+    let mut storage = vec![0u8; 64 * 1024];
+    let mut reader = Reader::with_config(&mut storage[..], options.config);
+    let mut rx = vec![0u8; 16 * 1024];
+    let mut tx = vec![0u8; 8 * 1024];
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let next = queue.lock().map(|q| q.recv());
+        let Ok(Ok(stream)) = next else { return };
+        let started = Instant::now();
+        if let Err(e) = stream.set_read_timeout(Some(options.timeout)) {
+            eprintln!("socket setup failed: {e}");
+            continue;
+        }
+        let mut transport = FromStd::new(stream);
+        let mut status = 0;
+        let result = blocking::serve(&mut transport, &mut reader, &mut rx, &mut tx, |request| {
+            status = handle(request, &mut chunk)?;
+            Ok(())
+        });
+        let outcome = match &result {
+            Ok(()) => {
+                demo::REQUESTS.fetch_add(1, Ordering::Relaxed);
+                String::new()
+            }
+            Err(Error::EmptyConnection) => continue, // Apache's 411: nothing to log
+            Err(Error::Protocol(e)) => {
+                status = e.status_hint().unwrap_or(0);
+                format!(" ({})", e.name())
+            }
+            Err(Error::Io(e)) => format!(" (I/O: {e})"),
+        };
+        if !options.quiet || result.is_err() {
+            let line = demo::log_line(
+                reader.environment().as_ref(),
+                status,
+                started.elapsed().as_millis(),
+                &outcome,
+            );
+            eprintln!("{line}");
+        }
+    }
+}
+
+fn main() {
+    let options = match parse_args() {
+        Ok(o) => Arc::new(o),
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("server: {message}");
+            }
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let listener = match TcpListener::bind(&options.listen) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("server: cannot listen on {}: {e}", options.listen);
+            std::process::exit(1);
+        }
+    };
+    let address = listener
+        .local_addr()
+        .map_or(options.listen.clone(), |a| a.to_string());
+    eprintln!(
+        "sioscgi demo server: SCGI on {address} ({} threads)",
+        options.threads
+    );
+    let (sender, receiver) = mpsc::sync_channel::<TcpStream>(options.threads);
+    let queue = Arc::new(Mutex::new(receiver));
+    for _ in 0..options.threads {
+        let (queue, options) = (Arc::clone(&queue), Arc::clone(&options));
+        std::thread::spawn(move || worker(queue, options));
+    }
+    for stream in listener.incoming() {
+        match stream {
+            Ok(stream) => {
+                if sender.send(stream).is_err() {
+                    break;
+                }
+            }
+            Err(e) => eprintln!("accept failed: {e}"),
+        }
+    }
+}
