@@ -32,6 +32,7 @@ pub struct Environment<'a> {
     content_length: u64,
 }
 
+#[cfg(feature = "embedded-io-v0.7")]
 impl Environment<'static> {
     /// No pairs (only for places that cannot fail, never handed out for a request).
     pub(crate) const EMPTY: Self = Environment {
