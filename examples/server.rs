@@ -147,8 +147,14 @@ fn handle(
             Ok(200)
         }
         Route::Moved => {
+            // With a status: Apache passes a bare client redirect on as 200.
             let location = demo::moved_location(&request.environment());
-            request.send_head(&ResponseHead::redirect(&location)?)?;
+            let headers = [
+                ("Location", location.as_str()),
+                ("Content-Type", "text/html; charset=utf-8"),
+            ];
+            request.send_head(&ResponseHead::new(Some(Status::Code(302)), &headers)?)?;
+            request.write_body(demo::moved_page(&location).as_bytes())?;
             Ok(302)
         }
         Route::Stats => text(request, 200, &demo::stats_text()),

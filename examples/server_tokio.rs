@@ -141,9 +141,17 @@ async fn handle(request: &mut Request<'_>) -> Result<u16, Failure> {
             Ok(200)
         }
         Route::Moved => {
+            // With a status: Apache passes a bare client redirect on as 200.
             let location = demo::moved_location(&request.environment());
+            let headers = [
+                ("Location", location.as_str()),
+                ("Content-Type", "text/html; charset=utf-8"),
+            ];
             request
-                .send_head(&ResponseHead::redirect(&location)?)
+                .send_head(&ResponseHead::new(Some(Status::Code(302)), &headers)?)
+                .await?;
+            request
+                .write_body(demo::moved_page(&location).as_bytes())
                 .await?;
             Ok(302)
         }

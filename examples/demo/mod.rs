@@ -25,7 +25,7 @@ pub enum Route {
     Upload,
     /// `/redirect`: a CGI local redirect to `/`.
     Redirect,
-    /// `/moved`: a client redirect to `/` on the same host.
+    /// `/moved`: a client redirect (302, with a short document) to `/` on the same host.
     Moved,
     /// `/stats`: the number of requests answered.
     Stats,
@@ -33,14 +33,24 @@ pub enum Route {
     NotFound,
 }
 
-/// The path of the request (without the query string).
-pub fn path<'a>(env: &Environment<'a>) -> &'a [u8] {
-    let uri = env.request_uri().or(env.document_uri()).unwrap_or(b"/");
-    uri.split(|&b| b == b'?').next().unwrap_or(b"/")
+/// The path the web server resolved, without the query string: nginx sends it as
+/// `DOCUMENT_URI`; lighttpd and Apache as `SCRIPT_NAME` + `PATH_INFO` (after an Apache
+/// internal redirect these name the new target, while `REQUEST_URI` keeps the original).
+pub fn path(env: &Environment<'_>) -> Vec<u8> {
+    if let Some(uri) = env.document_uri() {
+        return uri.to_vec();
+    }
+    let script = env.script_name().unwrap_or(b"");
+    let info = env.path_info().unwrap_or(b"");
+    if !script.is_empty() || !info.is_empty() {
+        return [script, info].concat();
+    }
+    let uri = env.request_uri().unwrap_or(b"/");
+    uri.split(|&b| b == b'?').next().unwrap_or(b"/").to_vec()
 }
 
 pub fn route(env: &Environment<'_>) -> Route {
-    match path(env) {
+    match path(env).as_slice() {
         b"/" => Route::Index,
         b"/echo" => Route::Echo,
         b"/upload" => Route::Upload,
@@ -90,7 +100,7 @@ pub fn index_page(env: &Environment<'_>) -> String {
 pub fn not_found_page(env: &Environment<'_>) -> String {
     format!(
         "<!doctype html>\n<h1>404 Not Found</h1>\n<p>{}</p>\n",
-        html_escape(path(env))
+        html_escape(&path(env))
     )
 }
 
@@ -146,5 +156,13 @@ pub fn log_line(env: Option<&Environment<'_>>, status: u16, millis: u128, outcom
         get("REMOTE_ADDR").unwrap_or_else(|| "-".into()),
         get("REQUEST_METHOD").unwrap_or_else(|| "-".into()),
         get("REQUEST_URI").unwrap_or_else(|| "-".into()),
+    )
+}
+
+/// `/moved`'s document.
+pub fn moved_page(location: &str) -> String {
+    format!(
+        "<!doctype html>\n<p>Moved to <a href=\"{0}\">{0}</a>.</p>\n",
+        html_escape(location.as_bytes())
     )
 }
