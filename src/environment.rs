@@ -26,7 +26,6 @@ use crate::wire::environment::Pairs;
 /// # Ok::<(), sioscgi::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Environment<'a> {
     block: &'a [u8],
     content_length: u64,
@@ -176,6 +175,18 @@ impl fmt::Debug for Environment<'_> {
         f.debug_map()
             .entries(self.iter().map(|(n, v)| (Text(n), Text(v))))
             .finish()
+    }
+}
+
+/// The pairs as text (`NAME="value"`), bytes outside ASCII escaped.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Environment<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Environment {{");
+        for (name, value) in self.iter() {
+            defmt::write!(f, " {=[u8]:a}={=[u8]:a}", name, value);
+        }
+        defmt::write!(f, " }}");
     }
 }
 

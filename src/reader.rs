@@ -28,7 +28,6 @@ pub enum RxState {
 
 /// What the reader found in the bytes it was given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[must_use]
 pub enum Event<'h, 'b> {
     /// The request environment, borrowed from the reader's storage.
@@ -37,6 +36,20 @@ pub enum Event<'h, 'b> {
     Body(&'b [u8]),
     /// The request is complete (headers and `CONTENT_LENGTH` body bytes).
     End,
+}
+
+/// Body chunks as their length and text (bytes outside ASCII escaped).
+#[cfg(feature = "defmt")]
+impl defmt::Format for Event<'_, '_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Event::Headers(env) => defmt::write!(f, "Headers({})", env),
+            Event::Body(data) => {
+                defmt::write!(f, "Body({=usize} bytes: {=[u8]:a})", data.len(), data)
+            }
+            Event::End => defmt::write!(f, "End"),
+        }
+    }
 }
 
 /// The reader's state with the counters it needs; never exposed.

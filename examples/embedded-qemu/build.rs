@@ -7,5 +7,7 @@ fn main() {
     println!("cargo:rustc-link-search={}", out.display());
     // cortex-m-rt's linker script (here rather than in RUSTFLAGS, which would override it).
     println!("cargo:rustc-link-arg-bins=-Tlink.x");
+    // defmt's linker script: the table of interned format strings.
+    println!("cargo:rustc-link-arg-bins=-Tdefmt.x");
     println!("cargo:rerun-if-changed=memory.x");
 }

@@ -1,13 +1,18 @@
 //! sioscgi on a microcontroller: a request captured from nginx arrives in small chunks,
 //! as from a socket; the reader turns it into events with a 1 KiB header buffer and no
-//! heap; the writer builds the response. Everything is printed over semihosting.
+//! heap; the writer builds the response.
+//!
+//! Two outputs, both over semihosting: a readable report on stderr (`heprintln!`), and
+//! `defmt` log frames on stdout (`defmt-semihosting`), where the crate's own types are
+//! logged with their `defmt::Format` (feature `defmt`); `defmt-print` decodes them.
 #![no_std]
 #![no_main]
 
 use core::fmt;
 
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprintln};
+use cortex_m_semihosting::{debug, heprintln as hprintln};
+use defmt_semihosting as _;
 use panic_semihosting as _;
 use sioscgi::{Event, Output, Reader, ResponseEvent, ResponseHead, Status, Writer};
 
@@ -39,6 +44,7 @@ fn run() -> Result<(), sioscgi::Error> {
     for chunk in REQUEST.chunks(7) {
         let mut input = chunk;
         while let (used, Some(event)) = reader.read(input)? {
+            defmt::println!("event: {}", event);
             match event {
                 Event::Headers(env) => {
                     hprintln!("headers: {} variables", env.len());
@@ -68,12 +74,15 @@ fn run() -> Result<(), sioscgi::Error> {
     let head = ResponseHead::new(Some(Status::Code(200)), &headers)?;
     let mut writer = Writer::new();
     let mut out = [0u8; 256];
+    defmt::println!("head: {}", head);
     let n = writer.send_head(&head, &mut out)?;
+    defmt::println!("writer: {}", writer);
     hprintln!("response head: {}", Text(&out[..n]));
     if let Output::Body(data) = writer.send(ResponseEvent::Body(method), &mut out)? {
         hprintln!("response body: {}", Text(data));
     }
     writer.send_end()?;
+    defmt::println!("reader: {}, writer: {}", reader, writer);
     hprintln!("response complete: close the connection");
     Ok(())
 }
@@ -86,6 +95,7 @@ fn main() -> ! {
             debug::exit(debug::EXIT_SUCCESS);
         }
         Err(e) => {
+            defmt::println!("error: {}", e);
             hprintln!("error: {}", e);
             debug::exit(debug::EXIT_FAILURE);
         }
