@@ -157,6 +157,24 @@ fn handle(
             request.write_body(demo::moved_page(&location).as_bytes())?;
             Ok(302)
         }
+        Route::Bytes => {
+            let total = demo::bytes_wanted(&request.environment());
+            let length = total.to_string();
+            let headers = [
+                ("Content-Type", "application/octet-stream"),
+                ("X-Length", length.as_str()),
+            ];
+            request.send_head(&ResponseHead::new(Some(Status::Code(200)), &headers)?)?;
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut sent = 0u64;
+            while sent < total {
+                let n = (total - sent).min(buf.len() as u64) as usize;
+                demo::fill_pattern(&mut buf[..n], sent);
+                request.write_body(&buf[..n])?;
+                sent += n as u64;
+            }
+            Ok(200)
+        }
         Route::Stats => text(request, 200, &demo::stats_text()),
         Route::NotFound => {
             let page = demo::not_found_page(&request.environment());

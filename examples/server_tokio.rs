@@ -155,6 +155,26 @@ async fn handle(request: &mut Request<'_>) -> Result<u16, Failure> {
                 .await?;
             Ok(302)
         }
+        Route::Bytes => {
+            let total = demo::bytes_wanted(&request.environment());
+            let length = total.to_string();
+            let headers = [
+                ("Content-Type", "application/octet-stream"),
+                ("X-Length", length.as_str()),
+            ];
+            request
+                .send_head(&ResponseHead::new(Some(Status::Code(200)), &headers)?)
+                .await?;
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut sent = 0u64;
+            while sent < total {
+                let n = (total - sent).min(buf.len() as u64) as usize;
+                demo::fill_pattern(&mut buf[..n], sent);
+                request.write_body(&buf[..n]).await?;
+                sent += n as u64;
+            }
+            Ok(200)
+        }
         Route::Stats => respond(request, 200, "text/plain", demo::stats_text().as_bytes()).await,
         Route::NotFound => {
             let page = demo::not_found_page(&request.environment());

@@ -145,6 +145,11 @@ fn exercise(example: &str) {
         (302, Some("http://test.example/"))
     );
 
+    // A 2 MiB answer, byte-exact.
+    let bytes = request(address, "GET", "/bytes?n=2097152", b"");
+    let pattern: Vec<u8> = (0..2_097_152u64).map(|i| (i * 7 % 251) as u8).collect();
+    assert!(bytes.body == pattern, "2 MiB pattern");
+
     // A 10 MiB upload, streamed and checksummed.
     let big: Vec<u8> = (0..10u32 << 20)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
@@ -185,9 +190,9 @@ fn exercise(example: &str) {
     assert_eq!(answer, b"Status: 400 Bad Request\r\n\r\n");
 
     let stats = request(address, "GET", "/stats", b"");
-    // index, 404, redirect, moved, upload and 200 echoes (a request counts once answered,
+    // index, 404, redirect, moved, bytes, upload and 200 echoes (a request counts once answered,
     // so not this one yet; the empty and the broken connection never count).
-    assert_eq!(String::from_utf8_lossy(&stats.body), "requests=205\n");
+    assert_eq!(String::from_utf8_lossy(&stats.body), "requests=206\n");
 }
 
 #[test]

@@ -29,6 +29,8 @@ pub enum Route {
     Moved,
     /// `/stats`: the number of requests answered.
     Stats,
+    /// `/bytes?n=N`: N bytes of a fixed pattern (byte `i` is `i * 7 % 251`), at most 64 MiB.
+    Bytes,
     /// Anything else: 404.
     NotFound,
 }
@@ -57,6 +59,7 @@ pub fn route(env: &Environment<'_>) -> Route {
         b"/redirect" => Route::Redirect,
         b"/moved" => Route::Moved,
         b"/stats" => Route::Stats,
+        b"/bytes" => Route::Bytes,
         _ => Route::NotFound,
     }
 }
@@ -165,4 +168,25 @@ pub fn moved_page(location: &str) -> String {
         "<!doctype html>\n<p>Moved to <a href=\"{0}\">{0}</a>.</p>\n",
         html_escape(location.as_bytes())
     )
+}
+
+/// The largest `/bytes` answer.
+pub const BYTES_LIMIT: u64 = 64 << 20;
+
+/// `n` from `/bytes?n=N` (0 if absent or invalid, capped at [`BYTES_LIMIT`]).
+pub fn bytes_wanted(env: &Environment<'_>) -> u64 {
+    let query = env.query_string().unwrap_or(b"");
+    query
+        .split(|&b| b == b'&')
+        .find_map(|kv| kv.strip_prefix(b"n="))
+        .and_then(|n| std::str::from_utf8(n).ok()?.parse::<u64>().ok())
+        .unwrap_or(0)
+        .min(BYTES_LIMIT)
+}
+
+/// Fills `out` with the `/bytes` pattern starting at byte `offset`.
+pub fn fill_pattern(out: &mut [u8], offset: u64) {
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = ((offset + i as u64) * 7 % 251) as u8;
+    }
 }
