@@ -175,7 +175,13 @@ pub const BYTES_LIMIT: u64 = 64 << 20;
 
 /// `n` from `/bytes?n=N` (0 if absent or invalid, capped at [`BYTES_LIMIT`]).
 pub fn bytes_wanted(env: &Environment<'_>) -> u64 {
-    let query = env.query_string().unwrap_or(b"");
+    let from_uri = || {
+        let uri = env.request_uri().unwrap_or(b"");
+        uri.iter()
+            .position(|&b| b == b'?')
+            .and_then(|i| uri.get(i + 1..))
+    };
+    let query = env.query_string().or_else(from_uri).unwrap_or(b"");
     query
         .split(|&b| b == b'&')
         .find_map(|kv| kv.strip_prefix(b"n="))
