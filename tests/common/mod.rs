@@ -144,17 +144,42 @@ pub fn error_of(seen: &[Seen]) -> Option<Error> {
     }
 }
 
-/// `target/<profile>/examples/<name>`: a full `cargo test` builds the examples; a filtered
-/// run (`cargo test --test ...`) does not, so it is built here then.
+/// `target/<profile>/examples/<name>`, built (once per test process) so that a filtered
+/// run (`cargo test --test ...`, which builds no examples) never uses a stale binary.
 pub fn example_binary(name: &str) -> std::path::PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(std::path::Path::parent).unwrap();
     let binary = profile_dir
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !built.iter().any(|b| b == name) {
+        // The same features as this test build, so that nothing is rebuilt differently.
+        let features: Vec<&str> = [
+            ("alloc", cfg!(feature = "alloc")),
+            ("std", cfg!(feature = "std")),
+            ("defmt", cfg!(feature = "defmt")),
+            ("embedded-io-v0.7", cfg!(feature = "embedded-io-v0.7")),
+            (
+                "embedded-io-async-v0.7",
+                cfg!(feature = "embedded-io-async-v0.7"),
+            ),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(f, _)| *f)
+        .collect();
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
+            .args([
+                "build",
+                "--example",
+                name,
+                "--features",
+                &features.join(","),
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .unwrap();
@@ -162,6 +187,7 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
             status.success() && binary.exists(),
             "could not build {binary:?}"
         );
+        built.push(name.to_owned());
     }
     binary
 }
