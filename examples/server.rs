@@ -8,9 +8,10 @@
 //! Routes: `/` shows the environment as a page, `/echo` echoes the request body (its
 //! SHA-256 in `X-Body-SHA256`), `/upload` streams the body and answers its length and
 //! SHA-256, `/redirect` answers a CGI local redirect to `/`, `/moved` a client redirect,
-//! `/stats` the number of requests answered, anything else 404. A fixed pool of threads
-//! serves the connections (the acceptor waits when all are busy); each connection has a
-//! read timeout; one log line per request goes to stderr.
+//! `/stats` the number of requests answered, `/bytes?n=N` N bytes of a fixed pattern,
+//! anything else 404. A fixed pool of threads serves the connections (the acceptor waits
+//! when all are busy); each connection must be done within `--timeout` seconds (a slow
+//! client cannot hold a thread longer); one log line per request goes to stderr.
 
 #[path = "demo/mod.rs"]
 mod demo;
@@ -72,7 +73,42 @@ fn parse_args() -> Result<Options, String> {
     Ok(options)
 }
 
-type Transport = FromStd<TcpStream>;
+/// A connection with a deadline for the whole exchange: each read waits at most until the
+/// deadline (a per-read timeout alone would let a client trickle one byte at a time
+/// forever).
+struct Deadline {
+    stream: FromStd<TcpStream>,
+    deadline: Instant,
+}
+
+impl embedded_io::ErrorType for Deadline {
+    type Error = std::io::Error;
+}
+
+impl embedded_io::Read for Deadline {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, std::io::Error> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "connection deadline passed",
+            ));
+        }
+        self.stream.inner().set_read_timeout(Some(left))?;
+        embedded_io::Read::read(&mut self.stream, buf)
+    }
+}
+
+impl embedded_io::Write for Deadline {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, std::io::Error> {
+        embedded_io::Write::write(&mut self.stream, buf)
+    }
+    fn flush(&mut self) -> Result<(), std::io::Error> {
+        embedded_io::Write::flush(&mut self.stream)
+    }
+}
+
+type Transport = Deadline;
 type Failure = Error<std::io::Error>;
 
 fn html(
@@ -194,11 +230,14 @@ fn worker(queue: Arc<Mutex<mpsc::Receiver<TcpStream>>>, options: Arc<Options>) {
         let next = queue.lock().map(|q| q.recv());
         let Ok(Ok(stream)) = next else { return };
         let started = Instant::now();
-        if let Err(e) = stream.set_read_timeout(Some(options.timeout)) {
+        if let Err(e) = stream.set_write_timeout(Some(options.timeout)) {
             eprintln!("socket setup failed: {e}");
             continue;
         }
-        let mut transport = FromStd::new(stream);
+        let mut transport = Deadline {
+            stream: FromStd::new(stream),
+            deadline: started + options.timeout,
+        };
         let mut status = 0;
         let result = blocking::serve(&mut transport, &mut reader, &mut rx, &mut tx, |request| {
             status = handle(request, &mut chunk)?;
