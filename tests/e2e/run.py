@@ -1,0 +1,523 @@
+#!/usr/bin/env python3
+"""End to end: examples/server.rs behind nginx, lighttpd and Apache, on loopback.
+
+Usage: run.py SERVER_BINARY [--only nginx,lighttpd,apache] [--load-seconds 20]
+              [--results docs/e2e.md]
+
+Each web server is started with its own config file, pid and log files in a temp dir
+(never the system service), built from a small base plus the snippet in snippets/ that
+the README shows word for word. Our server listens on 127.0.0.1:4000, as in the snippets.
+Per web server: functional checks through HTTP (curl), a load run (wrk), and faults; then
+faults straight at the SCGI port. Writes a results table to --results, prints
+"N passed, N failed", exits non-zero on any failure. A web server that is not installed
+is skipped with a message, except under CI (CI=true), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import pathlib
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+APP_PORT = 4000
+PORTS = {"nginx": 47181, "lighttpd": 47182, "apache": 47183}
+TIMEOUT = 3  # the app's per-connection deadline, seconds
+
+NGINX_BASE = """daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+worker_processes 2;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/body;
+  scgi_temp_path {tmp}/scgi;
+  keepalive_requests 1000000;  # wrk counts a server-side keep-alive close as an error
+  server {{
+    listen 127.0.0.1:{port};
+{snippet}
+  }}
+}}
+"""
+
+LIGHTTPD_BASE = """server.document-root = "{tmp}"
+server.port = {port}
+server.bind = "127.0.0.1"
+server.pid-file = "{tmp}/lighttpd.pid"
+server.errorlog = "{tmp}/error.log"
+server.max-connections = 1024
+server.max-keep-alive-requests = 1000000
+{snippet}
+"""
+
+APACHE_BASE = """ServerRoot "{tmp}"
+Listen 127.0.0.1:{port}
+PidFile "{tmp}/apache.pid"
+ErrorLog "{tmp}/error.log"
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so
+LoadModule proxy_scgi_module /usr/lib/apache2/modules/mod_proxy_scgi.so
+ServerName localhost
+MaxKeepAliveRequests 0
+# One process with enough threads for the load run: no process spawning under load (the
+# event MPM closes keep-alive connections while it grows, which wrk counts as errors).
+StartServers 1
+ServerLimit 2
+ThreadLimit 128
+ThreadsPerChild 128
+MaxRequestWorkers 128
+MinSpareThreads 1
+MaxSpareThreads 256
+MaxConnectionsPerChild 0
+User {user}
+Group {group}
+{snippet}
+"""
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+class Results:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+        self.rows: list[tuple[str, str, str, str]] = []  # server, check, outcome, detail
+
+    def check(self, server: str, name: str, ok: bool, detail: str = "") -> bool:
+        self.rows.append((server, name, "pass" if ok else "FAIL", detail))
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            log(f"FAIL [{server}] {name}: {detail}")
+        return ok
+
+
+# ----------------------------------------------------------------------------- the app
+
+
+class App:
+    """examples/server on 127.0.0.1:4000, its log in a file."""
+
+    def __init__(self, binary: str, tmp: pathlib.Path, *flags: str) -> None:
+        self.log_path = tmp / f"app-{time.monotonic_ns()}.log"
+        self.log_file = open(self.log_path, "w")
+        args = [binary, "--listen", f"127.0.0.1:{APP_PORT}", "--threads", "16", "--timeout", str(TIMEOUT), "--quiet", *flags]
+        self.proc = subprocess.Popen(args, stderr=self.log_file)
+        wait_port(APP_PORT)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def rss_kib(self) -> int:
+        status = pathlib.Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log_file.close()
+
+
+def wait_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def scgi(path: str, body: bytes = b"", raw: bytes | None = None) -> bytes:
+    """One request straight to the app's SCGI port; the raw answer."""
+    if raw is None:
+        query = path.split("?", 1)[1] if "?" in path else ""
+        pairs = [("CONTENT_LENGTH", str(len(body))), ("SCGI", "1"), ("REQUEST_METHOD", "POST" if body else "GET"),
+                 ("REQUEST_URI", path), ("QUERY_STRING", query)]
+        block = b"".join(n.encode() + b"\0" + v.encode() + b"\0" for n, v in pairs)
+        raw = str(len(block)).encode() + b":" + block + b"," + body
+    with socket.create_connection(("127.0.0.1", APP_PORT), timeout=10) as s:
+        s.sendall(raw)
+        chunks = []
+        while data := s.recv(65536):
+            chunks.append(data)
+    return b"".join(chunks)
+
+
+def app_count() -> int:
+    answer = scgi("/stats")
+    return int(re.search(rb"requests=(\d+)", answer).group(1))
+
+
+# ------------------------------------------------------------------------ web servers
+
+
+def start_web_server(name: str, tmp: pathlib.Path) -> subprocess.Popen:
+    port = PORTS[name]
+    snippet = (HERE / "snippets" / f"{name}.conf").read_text()
+    conf = tmp / f"{name}.conf"
+    if name == "nginx":
+        for sub in ("body", "scgi"):
+            # nginx's workers (user nobody when started as root) write request bodies here.
+            (tmp / sub).mkdir(exist_ok=True)
+            os.chmod(tmp / sub, 0o777)
+        conf.write_text(NGINX_BASE.format(tmp=tmp, port=port, snippet=snippet))
+        args = ["nginx", "-c", str(conf)]
+    elif name == "lighttpd":
+        conf.write_text(LIGHTTPD_BASE.format(tmp=tmp, port=port, snippet=snippet))
+        args = ["lighttpd", "-D", "-f", str(conf)]
+    else:
+        user = "www-data" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
+        conf.write_text(APACHE_BASE.format(tmp=tmp, port=port, snippet=snippet, user=user, group=user))
+        args = ["/usr/sbin/apache2", "-DFOREGROUND", "-f", str(conf)]
+    # Apache copies its own PATH into every request: give it a clean environment.
+    env = {"PATH": "/usr/sbin:/usr/bin:/bin"}
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    wait_port(port)
+    return proc
+
+
+def stop_web_server(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def curl(port: int, path: str, *args: str | bytes, timeout: int = 60) -> tuple[int, dict[str, str], bytes]:
+    """HTTP through the web server: status, headers (last response), body."""
+    with tempfile.NamedTemporaryFile() as head, tempfile.NamedTemporaryFile() as body:
+        cmd = ["curl", "-s", "-g", "-o", body.name, "-D", head.name, "--max-time", str(timeout),
+               f"http://127.0.0.1:{port}{path}", *args]
+        subprocess.run(cmd, check=False)
+        text = pathlib.Path(head.name).read_bytes().decode("latin-1")
+        blocks = [b for b in re.split(r"\r?\n\r?\n", text) if b.strip()]
+        if not blocks:
+            return 0, {}, b""
+        lines = blocks[-1].splitlines()
+        status = int(lines[0].split()[1])
+        headers = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
+        return status, headers, pathlib.Path(body.name).read_bytes()
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def functional(name: str, port: int, app: App, tmp: pathlib.Path, r: Results) -> None:
+    status, _, body = curl(port, "/?a=1&b=two")
+    r.check(name, "GET with query string", status == 200 and b"<td>a=1&amp;b=two</td>" in body, f"{status}")
+    status, headers, body = curl(port, "/", "-I")  # with -I, curl writes the head where the body goes
+    r.check(name, "HEAD", status == 200 and b"<h1>" not in body, f"{status}")
+    status, _, body = curl(port, "/echo", "-d", "name=value&lang=rust")
+    r.check(name, "POST form (echoed)", status == 200 and body == b"name=value&lang=rust", f"{status} {body[:60]!r}")
+
+    big = random.Random(7).randbytes(10 << 20)
+    upload = tmp / "upload.bin"
+    upload.write_bytes(big)
+    want = f"length={len(big)}\nsha256={hashlib.sha256(big).hexdigest()}\n".encode()
+    status, _, body = curl(port, "/upload", "--data-binary", f"@{upload}", "-H", "Content-Type: application/octet-stream")
+    r.check(name, "10 MiB upload, SHA-256", status == 200 and body == want, f"{status} {body[:80]!r}")
+
+    small = tmp / "chunked.bin"
+    small.write_bytes(big[: 1 << 20])
+    want = f"length={1 << 20}\nsha256={hashlib.sha256(big[: 1 << 20]).hexdigest()}\n".encode()
+    before = app.log_text().count("\n")
+    status, _, body = curl(port, "/upload", "--data-binary", f"@{small}", "-H", "Transfer-Encoding: chunked")
+    if name == "apache":
+        # Apache refuses a chunked body with 411 itself, after opening (and closing) an
+        # empty connection to the app, which must handle it quietly.
+        quiet = app.log_text().count("\n") == before
+        r.check(name, "chunked upload: 411 from Apache, empty connection quiet", status == 411 and quiet and app.alive(),
+                f"{status}, log quiet: {quiet}")
+    else:
+        r.check(name, "chunked upload (de-chunked), SHA-256", status == 200 and body == want, f"{status} {body[:80]!r}")
+
+    extra = [a for i in range(60) for a in ("-H", f"X-Custom-{i:02}: value-{i}")]
+    status, _, body = curl(port, "/", *extra)
+    r.check(name, "60 extra headers", status == 200 and b"<th>HTTP_X_CUSTOM_59</th><td>value-59</td>" in body, f"{status}")
+    status, _, body = curl(port, "/", "-H", "X-Big: " + "b" * 6000)
+    r.check(name, "6,000-byte header value", status == 200 and b"<td>" + b"b" * 6000 + b"</td>" in body, f"{status}")
+    status, _, body = curl(port, "/", "-H", b"X-Odd: caf\xe9 \xff")
+    r.check(name, "latin-1 bytes in a header value", status == 200 and b"caf\\xe9 \\xff" in body, f"{status}")
+
+    status, _, _ = curl(port, "/nope")
+    r.check(name, "404", status == 404, f"{status}")
+    status, headers, body = curl(port, "/redirect")
+    if name == "apache":
+        ok = status == 200 and b"<h1>Hello from sioscgi</h1>" in body  # followed internally
+    else:
+        ok = status == 302 and headers.get("location", "").endswith("/")
+    r.check(name, "local redirect (Apache follows it, the others answer 302)", ok, f"{status} {headers.get('location')}")
+    status, headers, _ = curl(port, "/moved")
+    r.check(name, "client redirect", status == 302 and headers.get("location", "").startswith("http://"),
+            f"{status} {headers.get('location')}")
+    status, _, body = curl(port, "/bytes?n=2097152")
+    pattern = bytes((i * 7 % 251) for i in range(2 << 20))
+    r.check(name, "2 MiB answer byte-exact", status == 200 and body == pattern, f"{status} {len(body)} bytes")
+
+
+REPEATED = ["-H", "X-Dup: one", "-H", "X-Dup: two", "-H", "X-Foo: dash", "-H", "X_Foo: underscore"]
+
+
+def repeated_strict(name: str, port: int, app: App, r: Results) -> None:
+    status, _, _ = curl(port, "/", *REPEATED)
+    # nginx repeats HTTP_X_DUP, lighttpd HTTP_X_FOO; Apache joins repeats itself.
+    expected = 200 if name == "apache" else 400
+    after, _, _ = curl(port, "/")
+    r.check(name, "repeated headers, policy off: clean 400, server stays up",
+            status == expected and after == 200 and app.alive(), f"{status} then {after}")
+
+
+def repeated_lenient(name: str, port: int, r: Results) -> None:
+    status, _, body = curl(port, "/", *REPEATED)
+    ok = status == 200 and b"one" in body and b"two" in body
+    r.check(name, "repeated headers, policy on: the app sees every value", ok, f"{status}")
+
+
+def load(name: str, port: int, app: App, seconds: int, r: Results) -> dict[str, str]:
+    count_before = app_count()
+    rss_before = app.rss_kib()
+    totals = {"requests": 0, "non2xx": 0, "socket_errors": 0}
+    rates = []
+    for connections, duration in ((4, seconds), (64, max(5, seconds // 2))):
+        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", f"http://127.0.0.1:{port}/"],
+                             capture_output=True, text=True, check=False).stdout
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        non2xx = sum(int(x) for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+        errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+        rate = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+        totals["requests"] += requests
+        totals["non2xx"] += non2xx
+        totals["socket_errors"] += errors
+        rates.append(f"{rate}/s @{connections}")
+    time.sleep(0.5)
+    # minus the first /stats itself; wrk drops the requests still in flight when it stops,
+    # which the app may have answered: at most one per connection of the last run.
+    counted = app_count() - count_before - 1
+    rss_after = app.rss_kib()
+    flat = rss_after <= rss_before * 1.5 + 4096
+    r.check(name, "load: zero non-2xx", totals["non2xx"] == 0, str(totals["non2xx"]))
+    r.check(name, "load: zero socket errors", totals["socket_errors"] == 0, str(totals["socket_errors"]))
+    in_flight = counted - totals["requests"]
+    r.check(name, "load: app counted what wrk reports (+ what was in flight when wrk stopped)",
+            0 <= in_flight <= 64, f"app {counted}, wrk {totals['requests']}, in flight at the end {in_flight}")
+    r.check(name, "load: memory flat", flat, f"RSS {rss_before} -> {rss_after} KiB")
+    return {"requests": f"{totals['requests']} (app: {counted})", "throughput": ", ".join(rates),
+            "errors": str(totals["non2xx"] + totals["socket_errors"]), "rss": f"{rss_before} -> {rss_after} KiB"}
+
+
+def abort_mid_upload_http(name: str, port: int, app: App, r: Results) -> None:
+    """The HTTP client announces 10 MB, sends 1 MB and vanishes."""
+    before = app.log_text().count("RemotePrematureEof")
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n" + b"x" * (1 << 20))
+    time.sleep(1.0)
+    seen = app.log_text().count("RemotePrematureEof") - before
+    status, _, _ = curl(port, "/")
+    # nginx and lighttpd buffer the body before contacting the app, so it sees nothing.
+    r.check(name, f"client aborts mid-upload (app saw {seen} premature EOF), keeps serving",
+            status == 200 and app.alive(), f"next request {status}")
+
+
+def direct_faults(app: App, r: Results) -> None:
+    who = "scgi port"
+    # A client that aborts mid-body: the app logs RemotePrematureEof once and goes on.
+    before = app.log_text().count("RemotePrematureEof")
+    block = b"CONTENT_LENGTH\x0010000000\x00SCGI\x001\x00REQUEST_URI\x00/upload\x00"
+    with socket.create_connection(("127.0.0.1", APP_PORT)) as s:
+        s.sendall(str(len(block)).encode() + b":" + block + b"," + b"y" * (1 << 20))
+    time.sleep(0.5)
+    seen = app.log_text().count("RemotePrematureEof") - before
+    r.check(who, "client aborts mid-upload: one RemotePrematureEof line, keeps serving",
+            seen == 1 and b"200 OK" in scgi("/"), f"{seen} lines")
+
+    # A slow client, one byte per 100 ms: closed at the deadline, others unaffected.
+    slow = socket.create_connection(("127.0.0.1", APP_PORT))
+    request = b"70:CONTENT_LENGTH\x000\x00SCGI\x001\x00"
+    started = time.monotonic()
+    fast_ok = True
+    closed_after = None
+    for i in range(int((TIMEOUT + 3) / 0.1)):
+        try:
+            slow.sendall(request[i % len(request):i % len(request) + 1])
+        except OSError:
+            closed_after = time.monotonic() - started
+            break
+        if i % 10 == 0:
+            t0 = time.monotonic()
+            fast_ok &= b"200 OK" in scgi("/") and time.monotonic() - t0 < 1.0
+        slow.settimeout(0.1)
+        try:
+            if slow.recv(1) == b"":
+                closed_after = time.monotonic() - started
+                break
+        except socket.timeout:
+            pass
+        except OSError:
+            closed_after = time.monotonic() - started
+            break
+    slow.close()
+    r.check(who, f"slow client (1 byte/100 ms) closed by the {TIMEOUT} s deadline, others served",
+            closed_after is not None and closed_after < TIMEOUT + 2 and fast_ok,
+            f"closed after {closed_after and round(closed_after, 1)} s, others fast: {fast_ok}")
+
+    # 1,000 connections opened and closed at once (a burst of empty connections).
+    opened = 0
+    started = time.monotonic()
+    for _ in range(1000):
+        try:
+            socket.create_connection(("127.0.0.1", APP_PORT), timeout=5).close()
+            opened += 1
+        except OSError:
+            break
+    burst = time.monotonic() - started
+    time.sleep(0.5)
+    r.check(who, "1,000 connections opened and closed at once", opened == 1000 and b"200 OK" in scgi("/") and app.alive(),
+            f"{opened} in {burst:.1f} s")
+
+    # Garbage: a clean answer or close, no crash.
+    rng = random.Random(3)
+    answers = set()
+    for size in (1, 10, 100, 10_000):
+        answer = scgi("", raw=rng.randbytes(size))
+        answers.add(answer.split(b"\r\n")[0].decode("latin-1") if answer else "closed")
+    r.check(who, "garbage to the SCGI port: clean answer or close, no crash",
+            app.alive() and b"200 OK" in scgi("/"), ", ".join(sorted(answers)))
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def snippets_in_readme(r: Results) -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name in PORTS:
+        snippet = (HERE / "snippets" / f"{name}.conf").read_text()
+        r.check(name, "README shows the snippet the suite runs", snippet in readme)
+
+
+def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str]], skipped: list[str],
+                  versions: dict[str, str], seconds: int) -> None:
+    lines = [
+        "# End-to-end results",
+        "",
+        "Written by `tests/e2e/run.py` (run by `.ci/run`); do not edit by hand.",
+        f"`examples/server` (16 threads, {TIMEOUT} s connection deadline) behind each web server on loopback,",
+        "with the snippets of `tests/e2e/snippets/` (the README's). Load: `wrk -t2 -c4` for "
+        f"{seconds} s, then `-c64` for {max(5, seconds // 2)} s, on `/`.",
+        "",
+        "| web server | version | requests | errors (non-2xx + socket) | throughput | app RSS before -> after |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, row in loads.items():
+        lines.append(f"| {name} | {versions.get(name, '?')} | {row['requests']} | {row['errors']} | {row['throughput']} | {row['rss']} |")
+    for name in skipped:
+        lines.append(f"| {name} | not installed: skipped | | | | |")
+    lines += ["", "| where | check | result | detail |", "|---|---|---|---|"]
+    for server, check, outcome, detail in r.rows:
+        lines.append(f"| {server} | {check} | {outcome} | {detail.replace('|', '/')} |")
+    lines += ["", f"{r.passed} passed, {r.failed} failed", ""]
+    path.write_text("\n".join(lines))
+
+
+def version(name: str) -> str:
+    cmd = {"nginx": ["nginx", "-v"], "lighttpd": ["lighttpd", "-v"], "apache": ["/usr/sbin/apache2", "-v"]}[name]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    text = (out.stdout + out.stderr).strip().splitlines()
+    return re.sub(r"\s+", " ", text[0]) if text else "?"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("binary")
+    p.add_argument("--only", default="nginx,lighttpd,apache")
+    p.add_argument("--load-seconds", type=int, default=20)
+    p.add_argument("--results", default=str(ROOT / "docs" / "e2e.md"))
+    a = p.parse_args()
+    ci = os.environ.get("CI") == "true"
+    r = Results()
+    loads: dict[str, dict[str, str]] = {}
+    skipped: list[str] = []
+    versions: dict[str, str] = {}
+    snippets_in_readme(r)
+    for tool in ("curl", "wrk"):
+        if shutil.which(tool) is None:
+            log(f"{tool} is not installed")
+            return 1
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = pathlib.Path(tmpdir)
+        os.chmod(tmp, 0o755)
+        for name in a.only.split(","):
+            exe = {"nginx": "nginx", "lighttpd": "lighttpd", "apache": "/usr/sbin/apache2"}[name]
+            if shutil.which(exe) is None:
+                if ci:
+                    r.check(name, "installed", False, "missing under CI")
+                else:
+                    log(f"SKIPPED {name}: not installed")
+                    skipped.append(name)
+                continue
+            versions[name] = version(name)
+            log(f"== {name} ({versions[name]})")
+            app = App(a.binary, tmp)
+            webdir = tmp / name
+            webdir.mkdir()
+            web = start_web_server(name, webdir)
+            port = PORTS[name]
+            try:
+                t0 = time.monotonic()
+                functional(name, port, app, tmp, r)
+                repeated_strict(name, port, app, r)
+                abort_mid_upload_http(name, port, app, r)
+                loads[name] = load(name, port, app, a.load_seconds, r)
+                log(f"   {name}: {round(time.monotonic() - t0)} s")
+            finally:
+                app.stop()
+            t0 = time.monotonic()
+            app = App(a.binary, tmp, "--allow-repeated-names")
+            try:
+                repeated_lenient(name, port, r)
+            finally:
+                app.stop()
+                stop_web_server(web)
+            log(f"   {name}: lenient run and stop: {round(time.monotonic() - t0)} s")
+        log("== faults at the SCGI port")
+        t0 = time.monotonic()
+        app = App(a.binary, tmp)
+        try:
+            direct_faults(app, r)
+            log(f"   faults: {round(time.monotonic() - t0)} s")
+        finally:
+            app.stop()
+    write_results(pathlib.Path(a.results), r, loads, skipped, versions, a.load_seconds)
+    log(f"results written to {a.results}")
+    log(f"{r.passed} passed, {r.failed} failed")
+    return 1 if r.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
