@@ -118,7 +118,7 @@ class App:
         self.log_path = tmp / f"app-{time.monotonic_ns()}.log"
         self.log_file = open(self.log_path, "w")
         args = [binary, "--listen", f"127.0.0.1:{APP_PORT}", "--threads", "16", "--timeout", str(TIMEOUT), "--quiet", *flags]
-        self.proc = subprocess.Popen(args, stderr=self.log_file)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log_file)
         wait_port(APP_PORT)
 
     def log_text(self) -> str:
@@ -132,8 +132,9 @@ class App:
         return self.proc.poll() is None
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
         self.log_file.close()
 
 
@@ -483,28 +484,29 @@ def main() -> int:
                 continue
             versions[name] = version(name)
             log(f"== {name} ({versions[name]})")
-            app = App(a.binary, tmp)
             webdir = tmp / name
             webdir.mkdir()
-            web = start_web_server(name, webdir)
-            port = PORTS[name]
+            t0 = time.monotonic()
+            app = App(a.binary, tmp)
+            web = None
             try:
-                t0 = time.monotonic()
-                functional(name, port, app, tmp, r)
+                web = start_web_server(name, webdir)
+                functional(name, port := PORTS[name], app, tmp, r)
                 repeated_strict(name, port, app, r)
                 abort_mid_upload_http(name, port, app, r)
                 loads[name] = load(name, port, app, a.load_seconds, r)
-                log(f"   {name}: {round(time.monotonic() - t0)} s")
-            finally:
                 app.stop()
-            t0 = time.monotonic()
-            app = App(a.binary, tmp, "--allow-repeated-names")
-            try:
+                app = App(a.binary, tmp, "--allow-repeated-names")
                 repeated_lenient(name, port, r)
+            except Exception as e:  # a server that does not start, a tool that fails
+                error_log = webdir / "error.log"
+                detail = error_log.read_text(errors="replace")[-500:] if error_log.exists() else ""
+                r.check(name, "suite ran to the end", False, f"{e!r} {detail}")
             finally:
                 app.stop()
-                stop_web_server(web)
-            log(f"   {name}: lenient run and stop: {round(time.monotonic() - t0)} s")
+                if web is not None:
+                    stop_web_server(web)
+            log(f"   {name}: {round(time.monotonic() - t0)} s")
         log("== faults at the SCGI port")
         t0 = time.monotonic()
         app = App(a.binary, tmp)
