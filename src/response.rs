@@ -101,52 +101,72 @@ impl<'a> ResponseHead<'a> {
         status: Option<Status<'a>>,
         headers: &'a [(&'a str, &'a str)],
     ) -> Result<Self, Error> {
-        let find = |wanted: &str| {
-            let mut values = headers
-                .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case(wanted));
-            (values.next().map(|(_, v)| *v), values.next().is_some())
-        };
-        let (content_type, two_types) = find(CONTENT_TYPE);
-        let (location, two_locations) = find(LOCATION);
-        let others = || headers.iter().filter(|(n, _)| !is_special(n));
+        // One pass over the headers notes every kind of problem; the checks below then
+        // report the first kind in the documented order, as sioscgi does.
+        let mut content_type: Option<&'a str> = None;
+        let mut location: Option<&'a str> = None;
+        let mut repeated_special = false;
+        let mut hop_by_hop = false;
+        let mut not_latin1 = false;
+        let mut injection = false;
+        let mut bad_name = false;
+        let mut has_others = false;
+        let mut others_len = 0usize;
+        for &(name, value) in headers {
+            injection |= has_line_break_or_nul(name) || has_line_break_or_nul(value);
+            let special = if name.eq_ignore_ascii_case(CONTENT_TYPE) {
+                Some(&mut content_type)
+            } else if name.eq_ignore_ascii_case(LOCATION) {
+                Some(&mut location)
+            } else {
+                None
+            };
+            match special {
+                // Only the first value is used (and checked): a second is refused below.
+                Some(slot @ None) => {
+                    not_latin1 |= latin1_len(value).is_none();
+                    *slot = Some(value);
+                }
+                Some(Some(_)) => repeated_special = true,
+                None => {
+                    has_others = true;
+                    hop_by_hop |= is_hop_by_hop(name);
+                    bad_name |= !is_token(name);
+                    match (latin1_len(name), latin1_len(value)) {
+                        (Some(n), Some(v)) => others_len += n + 2 + v + 2,
+                        _ => not_latin1 = true,
+                    }
+                }
+            }
+        }
         let status_text = match status {
             Some(Status::Line(line)) => Some(line),
             _ => None,
         };
+        if let Some(line) = status_text {
+            not_latin1 |= latin1_len(line).is_none();
+            injection |= has_line_break_or_nul(line);
+        }
 
         // sioscgi's checks, in its order.
-        if others().any(|(n, _)| is_hop_by_hop(n)) {
+        if hop_by_hop {
             return Err(Error::HeaderHopByHop);
         }
-        let texts = || {
-            others()
-                .flat_map(|(n, v)| [*n, *v])
-                .chain(content_type)
-                .chain(location)
-                .chain(status_text)
-        };
-        if texts().any(|t| latin1_len(t).is_none()) {
+        if not_latin1 {
             return Err(Error::HeaderNotIso88591);
         }
-        if status.is_none()
-            && (location.is_none() || content_type.is_some() || others().next().is_some())
-        {
+        if status.is_none() && (location.is_none() || content_type.is_some() || has_others) {
             return Err(Error::NonDocumentHeaders);
         }
 
         // This crate's stricter checks (S10, S11, S13, S14).
-        let mut every_text = headers
-            .iter()
-            .flat_map(|(n, v)| [*n, *v])
-            .chain(status_text);
-        if every_text.any(has_line_break_or_nul) {
+        if injection {
             return Err(Error::HeaderInjection);
         }
-        if others().any(|(n, _)| !is_token(n)) {
+        if bad_name {
             return Err(Error::BadHeaderName);
         }
-        if two_types || two_locations {
+        if repeated_special {
             return Err(Error::DuplicateHeader);
         }
         let status_len = match status {
@@ -176,7 +196,7 @@ impl<'a> ResponseHead<'a> {
                 + 2
                 + status_len
                 + 2
-                + others().map(|(n, v)| line_len(n, v)).sum::<usize>()
+                + others_len
                 + 2
         };
         Ok(ResponseHead {

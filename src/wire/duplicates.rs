@@ -160,11 +160,58 @@ impl Slots for ByteSlots<'_> {
     }
 }
 
-/// FNV-1a, 32 bits: cheap, and good enough to spread names over the table.
+/// A multiply-rotate hash over 8-byte words (after FxHash): a handful of operations per
+/// name, where a byte-at-a-time hash would cost one multiplication per byte. The
+/// high half of the last product is used: it depends on every byte.
 fn hash(name: &[u8]) -> u32 {
-    name.iter().fold(0x811c_9dc5u32, |h, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let mut chunks = name.chunks_exact(8);
+    let mut h = name.len() as u64;
+    for chunk in &mut chunks {
+        if let Ok(bytes) = <[u8; 8]>::try_from(chunk) {
+            h = mix(h, u64::from_le_bytes(bytes));
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut bytes = [0u8; 8];
+        for (dst, src) in bytes.iter_mut().zip(rest) {
+            *dst = *src;
+        }
+        h = mix(h, u64::from_le_bytes(bytes));
+    }
+    (h >> 32) as u32
+}
+
+/// A hash table that holds every name of a block, for the one-walk check: each name is
+/// looked up and inserted as the walk reaches it, so the first repeat in wire order is
+/// the first hit.
+pub(crate) struct Table<'s> {
+    slots: ByteSlots<'s>,
+}
+
+impl<'s> Table<'s> {
+    /// A cleared table in `room` for `count` names at half load (keys below
+    /// `key_bound`), or `None` if `room` is too small for that.
+    pub(crate) fn new(count: usize, key_bound: usize, room: &'s mut [u8]) -> Option<Self> {
+        let wanted = count.saturating_mul(2).checked_next_power_of_two()?.max(8);
+        if u32::try_from(key_bound).map_or(true, |n| n == u32::MAX) {
+            return None;
+        }
+        let mut slots = ByteSlots::new(room, wanted);
+        if slots.count() < wanted {
+            return None;
+        }
+        slots.clear();
+        Some(Table { slots })
+    }
+
+    /// Whether `name` (at `key` of `names`) equals a name inserted before; if not, it is
+    /// inserted.
+    pub(crate) fn repeat<'a>(&mut self, names: &impl Names<'a>, name: &[u8], key: usize) -> bool {
+        probe(names, &mut self.slots, name, key, true)
+    }
 }
 
 fn rounds<'a>(names: &impl Names<'a>, scope: usize, mut table: impl Slots) -> Option<usize> {

@@ -9,10 +9,10 @@
 //! [`validate`] checks a complete block once, in sioscgi's precedence order; afterwards
 //! [`Pairs`] walks it without any failure case.
 
-use nom::{
-    IResult, Parser, bytes::complete::tag, bytes::complete::take_till, sequence::terminated,
-};
+use nom::{IResult, Parser};
 
+use super::duplicates::{self, BlockNames, Table};
+use super::nul;
 use crate::Error;
 
 /// The name of the variable that carries the body length.
@@ -21,8 +21,17 @@ pub(crate) const CONTENT_LENGTH: &[u8] = b"CONTENT_LENGTH";
 pub(crate) const SCGI: &[u8] = b"SCGI";
 
 /// One NUL-terminated string: its bytes without the NUL, and the rest of the input.
+///
+/// A nom parser written by hand: the NUL is found a word at a time ([`nul::find`]), which
+/// is the inner loop of everything that reads a block.
 pub(crate) fn c_string(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    terminated(take_till(|b| b == 0), tag(&[0u8][..])).parse(input)
+    match nul::find(input).map(|end| input.split_at(end)) {
+        Some((string, rest)) => Ok((rest.get(1..).unwrap_or_default(), string)),
+        None => Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Tag,
+        ))),
+    }
 }
 
 /// One `name NUL value NUL` pair.
@@ -79,31 +88,115 @@ pub(crate) struct Rules {
 /// duplicate name (the first in wire order) → `SCGI` missing → `SCGI` not `1` →
 /// `CONTENT_LENGTH` missing → (opt-in) not first → `CONTENT_LENGTH` invalid.
 ///
-/// `scratch` is spare room the duplicate check may use as its hash table (see
-/// [`duplicates`](super::duplicates)); it may be empty.
+/// The bytes are counted once ([`nul::count`]) and walked once: the walk checks every name
+/// as it comes and notes where `SCGI` and `CONTENT_LENGTH` are. `scratch` is spare room
+/// the duplicate check may use as its hash table (see [`duplicates`]); it may be empty.
 pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result<u64, Error> {
     if block.last() != Some(&0) {
         return Err(Error::HeadersNotNulTerminated);
     }
-    let strings = block.iter().filter(|&&b| b == 0).count();
-    if strings % 2 != 0 {
+    let strings = nul::count(block);
+    if !strings.is_multiple_of(2) {
         return Err(Error::HeadersOddStringCount);
     }
-    check_names(block, strings / 2, scratch, rules.allow_repeated_names)?;
-    match first_value(block, SCGI) {
+    let known = check_names(block, strings / 2, scratch, rules)?;
+    match known.scgi {
         None => return Err(Error::NoScgiVariable),
         Some(v) if v != b"1" => return Err(Error::BadScgiVersion),
         Some(_) => {}
     }
-    let Some(length) = first_value(block, CONTENT_LENGTH) else {
+    let Some(length) = known.content_length else {
         return Err(Error::NoContentLength);
     };
-    if rules.require_content_length_first
-        && Pairs::new(block).next().map(|(name, _)| name) != Some(CONTENT_LENGTH)
-    {
+    if rules.require_content_length_first && !known.content_length_first {
         return Err(Error::ContentLengthNotFirst);
     }
     parse_content_length(length)
+}
+
+/// What the walk over the names found.
+#[derive(Default)]
+struct Known<'a> {
+    /// The value of `SCGI`.
+    scgi: Option<&'a [u8]>,
+    /// The value of `CONTENT_LENGTH`.
+    content_length: Option<&'a [u8]>,
+    /// Whether `CONTENT_LENGTH` is the first pair.
+    content_length_first: bool,
+}
+
+/// Bytes of the stack table used when the storage has no room to spare: 256 slots, for
+/// blocks of up to 128 names.
+const STACK_TABLE_BYTES: usize = 1024;
+
+/// Checks the names (the first empty or repeated one in wire order is the error) and
+/// finds `SCGI` and `CONTENT_LENGTH`, in one walk when a hash table can hold every name:
+/// in `scratch`, else on the stack. A block with more names than that room holds is
+/// checked in rounds first (see [`duplicates::first_repeat`]).
+fn check_names<'a>(
+    block: &'a [u8],
+    pairs: usize,
+    scratch: &mut [u8],
+    rules: Rules,
+) -> Result<Known<'a>, Error> {
+    if rules.allow_repeated_names {
+        // Only `SCGI` and `CONTENT_LENGTH` may not repeat: the walk checks them itself.
+        return walk(block, None);
+    }
+    if let Some(table) = Table::new(pairs, block.len(), scratch) {
+        return walk(block, Some(table));
+    }
+    if pairs <= STACK_TABLE_BYTES / 8 {
+        let mut stack = [0u8; STACK_TABLE_BYTES];
+        if let Some(table) = Table::new(pairs, block.len(), &mut stack) {
+            return walk(block, Some(table));
+        }
+    }
+    let first_empty = Pairs::new(block).position(|(name, _)| name.is_empty());
+    // Only pairs before the first empty name can make a duplicate that comes first.
+    let scope = first_empty.unwrap_or(usize::MAX);
+    let first_repeat = duplicates::first_repeat(&BlockNames(block), scope, pairs, scratch);
+    match (first_repeat, first_empty) {
+        (Some(_), _) => Err(Error::DuplicateHeader),
+        (None, Some(_)) => Err(Error::HeaderEmpty),
+        // No name is empty or repeated: the walk only finds `SCGI` and `CONTENT_LENGTH`.
+        (None, None) => walk(block, None),
+    }
+}
+
+/// Walks the pairs in wire order: an empty name is `HeaderEmpty`, a repeated `SCGI` or
+/// `CONTENT_LENGTH` (always) or any name already in `table` is `DuplicateHeader`.
+fn walk<'a>(block: &'a [u8], mut table: Option<Table<'_>>) -> Result<Known<'a>, Error> {
+    let names = BlockNames(block);
+    let mut known = Known::default();
+    let mut rest = block;
+    while let Ok((after, (name, value))) = pair(rest) {
+        let key = block.len() - rest.len();
+        if name.is_empty() {
+            return Err(Error::HeaderEmpty);
+        }
+        let protected = if name == SCGI {
+            Some(&mut known.scgi)
+        } else if name == CONTENT_LENGTH {
+            known.content_length_first |= key == 0;
+            Some(&mut known.content_length)
+        } else {
+            None
+        };
+        if let Some(seen) = protected {
+            if seen.is_some() {
+                return Err(Error::DuplicateHeader);
+            }
+            *seen = Some(value);
+        }
+        if let Some(table) = table.as_mut()
+            && table.repeat(&names, name, key)
+        {
+            return Err(Error::DuplicateHeader);
+        }
+        rest = after;
+    }
+    Ok(known)
 }
 
 /// `CONTENT_LENGTH` is ASCII digits only (leading zeros allowed), at most `u64::MAX` (S5, S6).
@@ -121,65 +214,11 @@ pub(crate) fn parse_content_length(value: &[u8]) -> Result<u64, Error> {
     })
 }
 
-/// The value of the first pair named `name`.
-pub(crate) fn first_value<'a>(block: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    Pairs::new(block).find(|(n, _)| *n == name).map(|(_, v)| v)
-}
-
-/// Finds the first pair (in wire order) whose name is empty or repeats an earlier name.
-///
-/// Without `allow_repeated`, every repeat counts; with it, only repeats of `SCGI` and
-/// `CONTENT_LENGTH`.
-fn check_names(
-    block: &[u8],
-    pairs: usize,
-    scratch: &mut [u8],
-    allow_repeated: bool,
-) -> Result<(), Error> {
-    let first_empty = Pairs::new(block).position(|(name, _)| name.is_empty());
-    // Only pairs before the first empty name can make a duplicate that comes first.
-    let scope = first_empty.unwrap_or(usize::MAX);
-    let first_repeat = if allow_repeated {
-        find_first_protected_repeat(block, scope)
-    } else {
-        super::duplicates::first_repeat(
-            &super::duplicates::BlockNames(block),
-            scope,
-            pairs,
-            scratch,
-        )
-    };
-    match (first_repeat, first_empty) {
-        (Some(_), _) => Err(Error::DuplicateHeader),
-        (None, Some(_)) => Err(Error::HeaderEmpty),
-        (None, None) => Ok(()),
-    }
-}
-
-fn find_first_protected_repeat(block: &[u8], scope: usize) -> Option<usize> {
-    let mut seen_scgi = false;
-    let mut seen_length = false;
-    for (index, (name, _)) in Pairs::new(block).take(scope).enumerate() {
-        let seen = if name == SCGI {
-            &mut seen_scgi
-        } else if name == CONTENT_LENGTH {
-            &mut seen_length
-        } else {
-            continue;
-        };
-        if *seen {
-            return Some(index);
-        }
-        *seen = true;
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
-    use std::vec::Vec;
+    use std::{format, vec, vec::Vec};
 
     const STRICT: Rules = Rules {
         allow_repeated_names: false,
@@ -295,6 +334,96 @@ mod tests {
             ("CONTENT_LENGTH", "0"),
         ]);
         assert_eq!(validate(&len, &mut [], allow), Err(Error::DuplicateHeader));
+    }
+
+    /// sioscgi's precedence, written the slow and obvious way.
+    fn naive(block: &[u8], rules: Rules) -> Result<u64, Error> {
+        if block.last() != Some(&0) {
+            return Err(Error::HeadersNotNulTerminated);
+        }
+        let strings: Vec<&[u8]> = block[..block.len() - 1].split(|&b| b == 0).collect();
+        if !strings.len().is_multiple_of(2) {
+            return Err(Error::HeadersOddStringCount);
+        }
+        let pairs: Vec<(&[u8], &[u8])> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
+        for (i, (name, _)) in pairs.iter().enumerate() {
+            if name.is_empty() {
+                return Err(Error::HeaderEmpty);
+            }
+            let protected = *name == SCGI || *name == CONTENT_LENGTH;
+            if (protected || !rules.allow_repeated_names)
+                && pairs[..i].iter().any(|(n, _)| n == name)
+            {
+                return Err(Error::DuplicateHeader);
+            }
+        }
+        let value = |want: &[u8]| pairs.iter().find(|(n, _)| *n == want).map(|(_, v)| *v);
+        match value(SCGI) {
+            None => return Err(Error::NoScgiVariable),
+            Some(v) if v != b"1" => return Err(Error::BadScgiVersion),
+            Some(_) => {}
+        }
+        let length = value(CONTENT_LENGTH).ok_or(Error::NoContentLength)?;
+        if rules.require_content_length_first && pairs[0].0 != CONTENT_LENGTH {
+            return Err(Error::ContentLengthNotFirst);
+        }
+        parse_content_length(length)
+    }
+
+    /// The one-walk check (table in the scratch room or on the stack) and the check in
+    /// rounds (no room) agree with the naive reference on blocks full of repeats, empty
+    /// names and misplaced variables.
+    #[test]
+    fn every_table_agrees_with_the_naive_reference() {
+        let words: [&[u8]; 8] = [
+            b"",
+            b"A",
+            b"B",
+            b"SCGI",
+            b"1",
+            b"CONTENT_LENGTH",
+            b"7",
+            b"x",
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..20_000 {
+            let strings = 1 + next(if case % 100 == 0 { 400 } else { 9 });
+            let mut block = Vec::new();
+            for _ in 0..strings {
+                if next(4) == 0 {
+                    block.extend_from_slice(format!("N{}", next(300)).as_bytes());
+                } else {
+                    block.extend_from_slice(words[next(words.len())]);
+                }
+                block.push(0);
+            }
+            if next(20) == 0 {
+                block.pop();
+            }
+            for allow in [false, true] {
+                for first in [false, true] {
+                    let rules = Rules {
+                        allow_repeated_names: allow,
+                        require_content_length_first: first,
+                    };
+                    let want = naive(&block, rules);
+                    for room in [0usize, 40, 4096] {
+                        let mut scratch = vec![0x5Au8; room];
+                        assert_eq!(
+                            validate(&block, &mut scratch, rules),
+                            want,
+                            "{block:?} {rules:?} room {room}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

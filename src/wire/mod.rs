@@ -12,4 +12,5 @@ pub(crate) mod duplicates;
 pub(crate) mod environment;
 pub(crate) mod header_line;
 pub(crate) mod netstring;
+pub(crate) mod nul;
 pub(crate) mod response;

@@ -29,15 +29,22 @@ const HOP_BY_HOP: [&str; 10] = [
 
 /// `true` if `name` is a hop-by-hop header (ASCII case-insensitive).
 pub(crate) fn is_hop_by_hop(name: &str) -> bool {
-    HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name))
+    // Most names have a length no hop-by-hop name has: one comparison rules them out.
+    matches!(name.len(), 2 | 7 | 8 | 10 | 16..=19)
+        && HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// `true` if `b` is an RFC 9110 `tchar`.
+const fn is_tchar(b: u8) -> bool {
+    matches!(b,
+        b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z'
+        | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
+        | b'`' | b'|' | b'~')
 }
 
 /// `true` if `name` is an RFC 9110 token: `1*tchar`.
 pub(crate) fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(is_tchar)
 }
 
 /// `true` if `text` holds a byte that would end or split a header line (S10).
@@ -46,9 +53,24 @@ pub(crate) fn has_line_break_or_nul(text: &str) -> bool {
 }
 
 /// The number of bytes `text` takes in ISO-8859-1, or `None` if a character is above U+00FF.
+///
+/// In UTF-8, U+0080..=U+00FF are the two-byte sequences led by `0xC2` or `0xC3`; any
+/// higher lead byte starts a character ISO-8859-1 does not have. The length is then the
+/// number of bytes that do not continue a character.
 pub(crate) fn latin1_len(text: &str) -> Option<usize> {
-    text.chars()
-        .try_fold(0usize, |n, c| (u32::from(c) <= 0xFF).then_some(n + 1))
+    if text.is_ascii() {
+        return Some(text.len());
+    }
+    let bytes = text.as_bytes();
+    if bytes.iter().any(|&b| b >= 0xC4) {
+        return None;
+    }
+    Some(
+        bytes
+            .iter()
+            .filter(|&&b| !(0x80..0xC0).contains(&b))
+            .count(),
+    )
 }
 
 /// A status code: three digits, 100..=999.
@@ -153,8 +175,17 @@ impl<'o> Latin1Writer<'o> {
         Latin1Writer { out, pos: 0 }
     }
 
-    /// Appends `text` (already checked to be ISO-8859-1 and to fit).
+    /// Appends `text` (already checked to be ISO-8859-1 and to fit): ASCII as it is,
+    /// anything else a character at a time.
     pub(crate) fn text(&mut self, text: &str) {
+        if text.is_ascii() {
+            let room = self.out.get_mut(self.pos..).unwrap_or_default();
+            if let Some(dst) = room.get_mut(..text.len()) {
+                dst.copy_from_slice(text.as_bytes());
+                self.pos += text.len();
+            }
+            return;
+        }
         for c in text.chars() {
             self.byte(u8::try_from(u32::from(c)).unwrap_or(b'?'));
         }
@@ -191,12 +222,17 @@ impl<'o> Latin1Writer<'o> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
 
     #[test]
     fn tokens() {
         assert!(is_token("Content-Type"));
         assert!(is_token("X-a.b_c~!"));
+        for b in 0..=255u8 {
+            let listed = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_tchar(b), listed, "{b:#x}");
+        }
         for bad in ["", "A B", "A:B", "A\tB", "Ä", "A\r", "(x)"] {
             assert!(!is_token(bad), "{bad:?}");
         }
@@ -209,6 +245,10 @@ mod tests {
         assert!(is_hop_by_hop("Proxy-Connection"));
         assert!(!is_hop_by_hop("Content-Type"));
         assert!(!is_hop_by_hop("Connections"));
+        for name in HOP_BY_HOP {
+            assert!(is_hop_by_hop(name));
+            assert!(is_hop_by_hop(&name.to_ascii_uppercase()));
+        }
     }
 
     #[test]
@@ -235,6 +275,15 @@ mod tests {
         assert_eq!(latin1_len("abc"), Some(3));
         assert_eq!(latin1_len("é\u{ff}"), Some(2));
         assert_eq!(latin1_len("\u{100}"), None);
+        assert_eq!(latin1_len("a\u{80}b\u{bf}\u{c0}\u{ff}"), Some(6));
+        assert_eq!(latin1_len("€"), None);
+        assert_eq!(latin1_len("😀"), None);
+        assert_eq!(latin1_len(""), Some(0));
+        for c in (0..=0x2FFu32).filter_map(char::from_u32) {
+            let text: std::string::String = ['x', c, 'y'].iter().collect();
+            let want = (u32::from(c) <= 0xFF).then_some(3);
+            assert_eq!(latin1_len(&text), want, "{c:?}");
+        }
         assert!(has_line_break_or_nul("a\nb"));
         assert!(!has_line_break_or_nul("a\tb"));
         let mut buf = [0u8; 8];

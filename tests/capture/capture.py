@@ -122,6 +122,22 @@ REQUESTS = [
     # Raw bytes (not str, which subprocess would send as UTF-8).
     ("latin1_header", ["/odd", "-H", b"X-Odd: caf\xe9 \xff"]),
     ("many_headers", ["/many"] + [a for i in range(40) for a in ("-H", f"X-Custom-{i:02}: value-{i}")]),
+    # What a browser sends (Firefox's headers): the benchmarks' typical request.
+    ("browser_get", ["/articles/2026/sans-io-scgi?ref=home"] + [a for h in [
+        "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+        "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/png,image/svg+xml,*/*;q=0.8",
+        "Accept-Language: en-US,en;q=0.5",
+        "Accept-Encoding: gzip, deflate, br, zstd",
+        "Referer: http://127.0.0.1/articles/",
+        "Connection: keep-alive",
+        "Cookie: session=8f14e45fceea167a5a36dedd4bea2543; theme=dark; lang=en",
+        "Upgrade-Insecure-Requests: 1",
+        "Sec-Fetch-Dest: document",
+        "Sec-Fetch-Mode: navigate",
+        "Sec-Fetch-Site: same-origin",
+        "Sec-Fetch-User: ?1",
+        "Priority: u=0, i",
+    ] for a in ("-H", h)]),
 ]
 
 
