@@ -76,6 +76,8 @@ pub struct ResponseHead<'a> {
     location: Option<&'a str>,
     headers: &'a [(&'a str, &'a str)],
     encoded_len: usize,
+    /// Every text is ASCII: encoding copies bytes without looking at characters.
+    ascii: bool,
 }
 
 const CONTENT_TYPE: &str = "Content-Type";
@@ -112,6 +114,7 @@ impl<'a> ResponseHead<'a> {
         let mut bad_name = false;
         let mut has_others = false;
         let mut others_len = 0usize;
+        let mut others_bytes = 0usize;
         for &(name, value) in headers {
             injection |= has_line_break_or_nul(name) || has_line_break_or_nul(value);
             let special = if name.eq_ignore_ascii_case(CONTENT_TYPE) {
@@ -133,7 +136,10 @@ impl<'a> ResponseHead<'a> {
                     hop_by_hop |= is_hop_by_hop(name);
                     bad_name |= !is_token(name);
                     match (latin1_len(name), latin1_len(value)) {
-                        (Some(n), Some(v)) => others_len += n + 2 + v + 2,
+                        (Some(n), Some(v)) => {
+                            others_len += n + 2 + v + 2;
+                            others_bytes += name.len() + 2 + value.len() + 2;
+                        }
                         _ => not_latin1 = true,
                     }
                 }
@@ -184,27 +190,35 @@ impl<'a> ResponseHead<'a> {
             return Err(Error::BadLocation);
         }
 
-        let line_len = |name: &str, value: &str| {
-            latin1_len(name).unwrap_or(0) + 2 + latin1_len(value).unwrap_or(0) + 2
+        // The length in ISO-8859-1 and in UTF-8 bytes: equal only when all is ASCII.
+        let head_len = |measure: fn(&str) -> usize, status_len: usize, others_len: usize| {
+            let line_len = |name: &str, value: &str| measure(name) + 2 + measure(value) + 2;
+            if status.is_none() {
+                line_len(LOCATION, location.unwrap_or("")) + 2
+            } else {
+                location.map_or(0, |l| line_len(LOCATION, l))
+                    + content_type.map_or(0, |t| line_len(CONTENT_TYPE, t))
+                    + STATUS.len()
+                    + 2
+                    + status_len
+                    + 2
+                    + others_len
+                    + 2
+            }
         };
-        let encoded_len = if status.is_none() {
-            line_len(LOCATION, location.unwrap_or("")) + 2
-        } else {
-            location.map_or(0, |l| line_len(LOCATION, l))
-                + content_type.map_or(0, |t| line_len(CONTENT_TYPE, t))
-                + STATUS.len()
-                + 2
-                + status_len
-                + 2
-                + others_len
-                + 2
+        let encoded_len = head_len(|text| latin1_len(text).unwrap_or(0), status_len, others_len);
+        let status_bytes = match status {
+            Some(Status::Line(line)) => line.len(),
+            _ => status_len,
         };
+        let ascii = encoded_len == head_len(str::len, status_bytes, others_bytes);
         Ok(ResponseHead {
             status,
             content_type,
             location,
             headers,
             encoded_len,
+            ascii,
         })
     }
 
@@ -229,6 +243,7 @@ impl<'a> ResponseHead<'a> {
             location: Some(location),
             headers: &[],
             encoded_len: LOCATION.len() + 2 + len + 2 + 2,
+            ascii: location.is_ascii(),
         })
     }
 
@@ -280,7 +295,7 @@ impl<'a> ResponseHead<'a> {
         let Some(out) = out.get_mut(..needed) else {
             return Err(Error::BufferTooSmall { needed });
         };
-        let mut w = Latin1Writer::new(out);
+        let mut w = Latin1Writer::new(out, self.ascii);
         match self.status {
             None => {
                 w.line(LOCATION, self.location.unwrap_or(""));
@@ -358,6 +373,29 @@ mod tests {
     fn expect(status: Option<Status<'_>>, headers: &[(&str, &str)], want: &[u8]) {
         let (out, n) = encode(status, headers).unwrap();
         assert_eq!(&out[..n], want);
+    }
+
+    /// Latin-1 text anywhere (status line, `Location`, a header) is written as Latin-1,
+    /// and ASCII-only heads take the copying path with the same result.
+    #[test]
+    fn latin1_anywhere_is_encoded_as_latin1() {
+        let mut out = [0u8; 128];
+        let head = ResponseHead::new(Some(Status::Line("200 Caf\u{e9}")), &[]).unwrap();
+        assert!(!head.ascii);
+        let n = head.encode(&mut out).unwrap();
+        assert_eq!(&out[..n], b"Status: 200 Caf\xe9\r\n\r\n");
+        let head = ResponseHead::redirect("/\u{ff}").unwrap();
+        let n = head.encode(&mut out).unwrap();
+        assert_eq!(&out[..n], b"Location: /\xff\r\n\r\n");
+        let headers = [("Content-Type", "text/plain"), ("X", "y")];
+        let head = ResponseHead::new(Some(Status::Code(200)), &headers).unwrap();
+        assert!(head.ascii);
+        let n = head.encode(&mut out).unwrap();
+        assert_eq!(n, head.encoded_len());
+        assert_eq!(
+            &out[..n],
+            b"Content-Type: text/plain\r\nStatus: 200 OK\r\nX: y\r\n\r\n"
+        );
     }
 
     #[test]

@@ -95,11 +95,27 @@ pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result
     if block.last() != Some(&0) {
         return Err(Error::HeadersNotNulTerminated);
     }
-    let strings = nul::count(block);
+    // One pass over the words of the block when the scratch room has a table for the
+    // names a block of this length usually holds, or at least for some (every real
+    // request, with storage to spare); otherwise, or if the names outgrow that table, the
+    // names are counted first and checked with a table sized to them.
+    let table = if rules.allow_repeated_names {
+        None
+    } else {
+        Table::up_to(usual_names(block.len()), block.len(), scratch)
+    };
+    let (strings, walked) = if rules.allow_repeated_names || table.is_some() {
+        one_pass(block, table)
+    } else {
+        (nul::count(block), None)
+    };
     if !strings.is_multiple_of(2) {
         return Err(Error::HeadersOddStringCount);
     }
-    let known = check_names(block, strings / 2, scratch, rules)?;
+    let known = match walked {
+        Some(outcome) => outcome?,
+        None => check_names(block, strings / 2, scratch, rules)?,
+    };
     match known.scgi {
         None => return Err(Error::NoScgiVariable),
         Some(v) if v != b"1" => return Err(Error::BadScgiVersion),
@@ -112,6 +128,82 @@ pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result
         return Err(Error::ContentLengthNotFirst);
     }
     parse_content_length(length)
+}
+
+/// The names a table is sized for before they are counted: one per 8 bytes of block
+/// (real pairs are 15 to 40 bytes long).
+fn usual_names(block_len: usize) -> usize {
+    (block_len / 8).max(4)
+}
+
+/// Counts the strings of `block` and, in the same pass, checks each pair as it completes
+/// (as [`walk`] does) until the first problem. Returns the count and the walk's outcome;
+/// the outcome is `None` when `table` filled up before the last name (the names must then
+/// be checked by [`check_names`]).
+fn one_pass<'a>(
+    block: &'a [u8],
+    mut table: Option<Table<'_>>,
+) -> (usize, Option<Result<Known<'a>, Error>>) {
+    let names = BlockNames(block);
+    let mut positions = nul::Positions::new(block);
+    let mut known = Known::default();
+    let mut strings = 0;
+    let mut start = 0;
+    while let Some(name_end) = positions.next() {
+        strings += 1;
+        let Some(value_end) = positions.next() else {
+            break;
+        };
+        strings += 1;
+        let name = block.get(start..name_end).unwrap_or_default();
+        let value = block.get(name_end + 1..value_end).unwrap_or_default();
+        let key = start;
+        start = value_end + 1;
+        if let Err(error) = check_pair(&mut known, name, value, key) {
+            return (strings + positions.count(), Some(Err(error)));
+        }
+        match table.as_mut().map(|t| t.repeat(&names, name, key)) {
+            Some(Some(true)) => {
+                return (
+                    strings + positions.count(),
+                    Some(Err(Error::DuplicateHeader)),
+                );
+            }
+            // The table is full: this walk cannot tell the first repeat any more.
+            Some(None) => return (strings + positions.count(), None),
+            Some(Some(false)) | None => {}
+        }
+    }
+    (strings, Some(Ok(known)))
+}
+
+/// The checks of one pair that need no table: an empty name, a second `SCGI` or
+/// `CONTENT_LENGTH` (never allowed); notes where those two are.
+#[inline]
+fn check_pair<'a>(
+    known: &mut Known<'a>,
+    name: &'a [u8],
+    value: &'a [u8],
+    key: usize,
+) -> Result<(), Error> {
+    if name.is_empty() {
+        return Err(Error::HeaderEmpty);
+    }
+    let protected = if name == SCGI {
+        Some(&mut known.scgi)
+    } else if name == CONTENT_LENGTH {
+        known.content_length_first |= key == 0;
+        Some(&mut known.content_length)
+    } else {
+        None
+    };
+    if let Some(seen) = protected {
+        if seen.is_some() {
+            return Err(Error::DuplicateHeader);
+        }
+        *seen = Some(value);
+    }
+    Ok(())
 }
 
 /// What the walk over the names found.
@@ -172,25 +264,10 @@ fn walk<'a>(block: &'a [u8], mut table: Option<Table<'_>>) -> Result<Known<'a>, 
     let mut rest = block;
     while let Ok((after, (name, value))) = pair(rest) {
         let key = block.len() - rest.len();
-        if name.is_empty() {
-            return Err(Error::HeaderEmpty);
-        }
-        let protected = if name == SCGI {
-            Some(&mut known.scgi)
-        } else if name == CONTENT_LENGTH {
-            known.content_length_first |= key == 0;
-            Some(&mut known.content_length)
-        } else {
-            None
-        };
-        if let Some(seen) = protected {
-            if seen.is_some() {
-                return Err(Error::DuplicateHeader);
-            }
-            *seen = Some(value);
-        }
+        check_pair(&mut known, name, value, key)?;
+        // The table was sized for every name: it never fills up (never `None`).
         if let Some(table) = table.as_mut()
-            && table.repeat(&names, name, key)
+            && table.repeat(&names, name, key) == Some(true)
         {
             return Err(Error::DuplicateHeader);
         }
@@ -336,6 +413,33 @@ mod tests {
         assert_eq!(validate(&len, &mut [], allow), Err(Error::DuplicateHeader));
     }
 
+    /// A block of tiny pairs has more names than the first table is sized for: the pass
+    /// gives up on it, and the counted check finds the repeat all the same.
+    #[test]
+    fn names_outgrowing_the_first_table_are_checked_after_counting() {
+        let mut pairs: Vec<(std::string::String, &str)> =
+            (0..300).map(|i| (format!("{:x}", i + 0x100), "")).collect();
+        pairs.push(("SCGI".into(), "1"));
+        pairs.push(("CONTENT_LENGTH".into(), "0"));
+        let mut b = Vec::new();
+        for (n, v) in &pairs {
+            b.extend_from_slice(n.as_bytes());
+            b.push(0);
+            b.extend_from_slice(v.as_bytes());
+            b.push(0);
+        }
+        let mut scratch = vec![0u8; 100_000];
+        let table = Table::up_to(usual_names(b.len()), b.len(), &mut scratch);
+        assert!(one_pass(&b, table).1.is_none(), "the first table fills up");
+        assert_eq!(validate(&b, &mut scratch, STRICT), Ok(0));
+        let mut dup = b.clone();
+        dup.extend_from_slice(b"1ff\0x\0");
+        assert_eq!(
+            validate(&dup, &mut scratch, STRICT),
+            Err(Error::DuplicateHeader)
+        );
+    }
+
     /// sioscgi's precedence, written the slow and obvious way.
     fn naive(block: &[u8], rules: Rules) -> Result<u64, Error> {
         if block.last() != Some(&0) {
@@ -413,7 +517,7 @@ mod tests {
                         require_content_length_first: first,
                     };
                     let want = naive(&block, rules);
-                    for room in [0usize, 40, 4096] {
+                    for room in [0usize, 40, 300, 4096] {
                         let mut scratch = vec![0x5Au8; room];
                         assert_eq!(
                             validate(&block, &mut scratch, rules),

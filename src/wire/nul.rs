@@ -69,6 +69,54 @@ pub(crate) fn count(input: &[u8]) -> usize {
     total
 }
 
+/// The positions of the NULs of a block, in order: each word is loaded once and its NULs
+/// taken from its mask one by one.
+#[derive(Clone, Debug)]
+pub(crate) struct Positions<'a> {
+    block: &'a [u8],
+    /// Offset of the word `zeros` came from.
+    base: usize,
+    /// Offset of the next word to load.
+    next: usize,
+    /// The NULs of that word not yet returned.
+    zeros: u64,
+}
+
+impl<'a> Positions<'a> {
+    pub(crate) const fn new(block: &'a [u8]) -> Self {
+        Positions {
+            block,
+            base: 0,
+            next: 0,
+            zeros: 0,
+        }
+    }
+}
+
+impl Iterator for Positions<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.zeros == 0 {
+            let rest = self.block.get(self.next..)?;
+            if rest.is_empty() {
+                return None;
+            }
+            let loaded = match rest.first_chunk::<WORD>() {
+                Some(bytes) => u64::from_le_bytes(*bytes),
+                None => word(rest),
+            };
+            self.base = self.next;
+            self.next += WORD;
+            self.zeros = zero_bytes(loaded);
+        }
+        let at = self.base + (self.zeros.trailing_zeros() / 8) as usize;
+        self.zeros &= self.zeros - 1;
+        Some(at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -110,6 +158,8 @@ mod tests {
                 let input = &data[..len];
                 assert_eq!(find(input), input.iter().position(|&b| b == 0), "len {len}");
                 assert_eq!(count(input), input.iter().filter(|&&b| b == 0).count());
+                let want: Vec<usize> = (0..len).filter(|&i| input[i] == 0).collect();
+                assert_eq!(Positions::new(input).collect::<Vec<_>>(), want, "len {len}");
                 data = saved;
             }
         }

@@ -42,14 +42,34 @@ const fn is_tchar(b: u8) -> bool {
         | b'`' | b'|' | b'~')
 }
 
+/// The `tchar`s as a 256-bit set: a lookup without branches.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an error would not compile
+const TCHARS: [u64; 4] = {
+    let mut set = [0u64; 4];
+    let mut b = 0;
+    while b < 256 {
+        if is_tchar(b as u8) {
+            set[b / 64] |= 1 << (b % 64);
+        }
+        b += 1;
+    }
+    set
+};
+
 /// `true` if `name` is an RFC 9110 token: `1*tchar`.
+///
+/// The checks in this file look at every byte without stopping early (folds, not
+/// `any`/`all`): header texts are short and usually valid, and a loop without an exit
+/// runs several bytes per step.
 pub(crate) fn is_token(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(is_tchar)
+    let in_set = |b: u8| TCHARS.get(usize::from(b >> 6)).map_or(0, |w| w >> (b & 63)) & 1;
+    !name.is_empty() && name.bytes().fold(1, |ok, b| ok & in_set(b)) == 1
 }
 
 /// `true` if `text` holds a byte that would end or split a header line (S10).
 pub(crate) fn has_line_break_or_nul(text: &str) -> bool {
-    text.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
+    text.bytes()
+        .fold(false, |found, b| found | matches!(b, b'\r' | b'\n' | 0))
 }
 
 /// The number of bytes `text` takes in ISO-8859-1, or `None` if a character is above U+00FF.
@@ -62,7 +82,7 @@ pub(crate) fn latin1_len(text: &str) -> Option<usize> {
         return Some(text.len());
     }
     let bytes = text.as_bytes();
-    if bytes.iter().any(|&b| b >= 0xC4) {
+    if bytes.iter().fold(false, |high, &b| high | (b >= 0xC4)) {
         return None;
     }
     Some(
@@ -164,24 +184,62 @@ pub(crate) fn reason_phrase(code: u16) -> Option<&'static str> {
     })
 }
 
+/// Copies `src` into `dst` (of the same length). A head is a few dozen short pieces: they
+/// are copied with word-sized moves (overlapping at the end) rather than a call to
+/// `memcpy` each, which costs more than the copy.
+#[inline]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    fn word<const N: usize>(dst: Option<&mut [u8]>, src: Option<&[u8]>) {
+        let dst = dst.and_then(|d| <&mut [u8; N]>::try_from(d).ok());
+        let src = src.and_then(|s| <&[u8; N]>::try_from(s).ok());
+        if let (Some(d), Some(s)) = (dst, src) {
+            *d = *s;
+        }
+    }
+    let len = src.len();
+    if len > 64 || len != dst.len() {
+        dst.copy_from_slice(src);
+        return;
+    }
+    if len >= 8 {
+        let mut start = 0;
+        while start + 8 < len {
+            word::<8>(dst.get_mut(start..start + 8), src.get(start..start + 8));
+            start += 8;
+        }
+        word::<8>(dst.get_mut(len - 8..), src.get(len - 8..));
+    } else if len >= 4 {
+        word::<4>(dst.get_mut(..4), src.get(..4));
+        word::<4>(dst.get_mut(len - 4..), src.get(len - 4..));
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    }
+}
+
 /// Writes ISO-8859-1 bytes into a cursor over the caller's buffer.
 pub(crate) struct Latin1Writer<'o> {
     out: &'o mut [u8],
     pos: usize,
+    /// Every text given is ASCII (the caller checked): bytes are copied as they are.
+    ascii: bool,
 }
 
 impl<'o> Latin1Writer<'o> {
-    pub(crate) fn new(out: &'o mut [u8]) -> Self {
-        Latin1Writer { out, pos: 0 }
+    /// A writer at the start of `out`; `ascii` promises that every text is ASCII.
+    pub(crate) fn new(out: &'o mut [u8], ascii: bool) -> Self {
+        Latin1Writer { out, pos: 0, ascii }
     }
 
     /// Appends `text` (already checked to be ISO-8859-1 and to fit): ASCII as it is,
     /// anything else a character at a time.
+    #[inline]
     pub(crate) fn text(&mut self, text: &str) {
-        if text.is_ascii() {
+        if self.ascii || text.is_ascii() {
             let room = self.out.get_mut(self.pos..).unwrap_or_default();
             if let Some(dst) = room.get_mut(..text.len()) {
-                dst.copy_from_slice(text.as_bytes());
+                copy_short(dst, text.as_bytes());
                 self.pos += text.len();
             }
             return;
@@ -226,12 +284,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn short_copies_are_exact() {
+        let src: std::vec::Vec<u8> = (1..=80).collect();
+        for len in 0..=80 {
+            let mut dst = [0u8; 80];
+            copy_short(&mut dst[..len], &src[..len]);
+            assert_eq!(&dst[..len], &src[..len], "len {len}");
+            assert!(dst[len..].iter().all(|&b| b == 0), "len {len}");
+        }
+    }
+
+    #[test]
     fn tokens() {
         assert!(is_token("Content-Type"));
         assert!(is_token("X-a.b_c~!"));
         for b in 0..=255u8 {
             let listed = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
             assert_eq!(is_tchar(b), listed, "{b:#x}");
+            let name = [b];
+            if let Ok(name) = core::str::from_utf8(&name) {
+                assert_eq!(is_token(name), listed, "{b:#x}");
+            }
         }
         for bad in ["", "A B", "A:B", "A\tB", "Ä", "A\r", "(x)"] {
             assert!(!is_token(bad), "{bad:?}");
@@ -287,7 +360,7 @@ mod tests {
         assert!(has_line_break_or_nul("a\nb"));
         assert!(!has_line_break_or_nul("a\tb"));
         let mut buf = [0u8; 8];
-        let mut w = Latin1Writer::new(&mut buf);
+        let mut w = Latin1Writer::new(&mut buf, false);
         w.text("é");
         w.code(42);
         let n = w.written();
