@@ -1,16 +1,18 @@
 //! Finding the first repeated name of a header block, without allocating.
 //!
-//! Names are put into an open-addressing hash table of byte offsets. A match is confirmed
-//! by comparing the names themselves, so hash collisions cost time, never correctness.
+//! Names are put into an open-addressing hash table of byte offsets (4-byte slots in
+//! borrowed bytes). A match is confirmed by comparing the names themselves, so hash
+//! collisions cost time, never correctness.
 //!
-//! The table is on the stack ([`STACK_SLOTS`] words) when that holds every name at half
-//! load; for more names it lives in the spare room of the reader's storage (4 bytes a
-//! slot) when there is more of it, sized to the names. A table of `S` slots takes
-//! `S / 2` names per round; a block with more names is checked in rounds, each inserting
-//! the next `S / 2` names and looking up every later one. The cost is therefore
-//! `O(n)` probes when the table holds all names (every real request: 256 names fit on the
-//! stack alone) and `O(n * n / (S / 2))` beyond that, with no heap in either case. The
-//! first repeat in wire order is what is reported, whatever the number of rounds.
+//! - [`Table`]: the usual case. The reader walks the block once and asks the table about
+//!   each name as it comes, so the first repeat in wire order is the first hit. The table
+//!   lives in the spare room of the reader's storage (or a small stack array) and takes
+//!   names up to half its slots: `O(n)` probes.
+//! - [`first_repeat`]: when no table holds every name (storage without spare room and more
+//!   names than the stack array takes). A table of `S` slots takes `S / 2` names per round;
+//!   each round inserts the next `S / 2` names and looks up every later one, so the cost
+//!   is `O(n * n / (S / 2))`, still without heap, and the first repeat in wire order is
+//!   what is reported, whatever the number of rounds.
 
 use super::environment::{c_string, pair};
 
@@ -78,15 +80,42 @@ pub(crate) fn first_repeat<'a>(
         .saturating_mul(2)
         .checked_next_power_of_two()
         .unwrap_or(usize::MAX);
-    // Keys in the spare room are `u32`s, so it only serves keys below 4 Gi.
-    let small_keys = u32::try_from(names.key_bound()).is_ok_and(|n| n < u32::MAX);
-    if wanted > STACK_SLOTS && small_keys {
+    // Keys are stored as `u32`s: more than 4 Gi of keys (never seen outside a test of
+    // this line) are compared pair by pair.
+    if u32::try_from(names.key_bound()).map_or(true, |n| n == u32::MAX) {
+        return pairwise(names, scope);
+    }
+    if wanted > STACK_SLOTS {
         let spare = ByteSlots::new(scratch, wanted);
         if spare.count() > STACK_SLOTS {
             return rounds(names, scope, spare);
         }
     }
-    rounds(names, scope, [0usize; STACK_SLOTS])
+    let mut stack = [0u8; 4 * STACK_SLOTS];
+    rounds(names, scope, ByteSlots::new(&mut stack, STACK_SLOTS))
+}
+
+/// The first repeat by comparing every name with every earlier one: quadratic, for
+/// sequences whose keys a table cannot hold.
+fn pairwise<'a>(names: &impl Names<'a>, scope: usize) -> Option<usize> {
+    let mut key = 0;
+    let mut index = 0;
+    while let Some((name, next)) = names.next_from(key) {
+        if index >= scope {
+            return None;
+        }
+        let mut earlier = 0;
+        while earlier < key {
+            let (other, after) = names.next_from(earlier)?;
+            if other == name {
+                return Some(index);
+            }
+            earlier = after;
+        }
+        key = next;
+        index += 1;
+    }
+    None
 }
 
 /// A hash table of `offset + 1` values (`0`: empty) with a power-of-two number of slots.
@@ -96,24 +125,6 @@ trait Slots {
     /// Stores `value`; `false` if it does not fit the slot's width.
     fn set(&mut self, slot: usize, value: usize) -> bool;
     fn clear(&mut self);
-}
-
-impl<const N: usize> Slots for [usize; N] {
-    fn count(&self) -> usize {
-        N
-    }
-    fn get(&self, slot: usize) -> usize {
-        self.as_slice().get(slot).copied().unwrap_or(0)
-    }
-    fn set(&mut self, slot: usize, value: usize) -> bool {
-        if let Some(cell) = self.as_mut_slice().get_mut(slot) {
-            *cell = value;
-        }
-        true
-    }
-    fn clear(&mut self) {
-        self.fill(0);
-    }
 }
 
 /// Slots stored as little-endian `u32`s in borrowed bytes.
@@ -367,11 +378,13 @@ mod tests {
                     assert_eq!(got, want, "n={n} dup={dup_at:?} spare={spare}");
                 }
                 // A tiny table: many rounds.
+                let mut tiny = [0u8; 32];
                 assert_eq!(
-                    rounds(&BlockNames(&b), usize::MAX, [0usize; 8]),
+                    rounds(&BlockNames(&b), usize::MAX, ByteSlots::new(&mut tiny, 8)),
                     want,
                     "n={n} dup={dup_at:?} tiny"
                 );
+                assert_eq!(pairwise(&BlockNames(&b), usize::MAX), want, "pairwise");
             }
         }
     }
@@ -410,7 +423,8 @@ mod tests {
 
     #[test]
     fn colliding_hashes_are_told_apart() {
-        let mut table = [0usize; 2];
+        let mut bytes = [0u8; 8];
+        let mut table = ByteSlots::new(&mut bytes, 2);
         let b = block(&[b"A".to_vec(), b"B".to_vec()]);
         let names = BlockNames(&b);
         assert!(!probe(&names, &mut table, b"A", 0, true));

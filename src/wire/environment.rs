@@ -88,9 +88,10 @@ pub(crate) struct Rules {
 /// duplicate name (the first in wire order) → `SCGI` missing → `SCGI` not `1` →
 /// `CONTENT_LENGTH` missing → (opt-in) not first → `CONTENT_LENGTH` invalid.
 ///
-/// The bytes are counted once ([`nul::count`]) and walked once: the walk checks every name
-/// as it comes and notes where `SCGI` and `CONTENT_LENGTH` are. `scratch` is spare room
-/// the duplicate check may use as its hash table (see [`duplicates`]); it may be empty.
+/// The words of the block are read once ([`one_pass`]): the strings are counted and every
+/// name is checked as its pair completes, noting where `SCGI` and `CONTENT_LENGTH` are.
+/// `scratch` is spare room the duplicate check may use as its hash table (see
+/// [`duplicates`]); it may be empty.
 pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result<u64, Error> {
     if block.last() != Some(&0) {
         return Err(Error::HeadersNotNulTerminated);
@@ -137,9 +138,11 @@ fn usual_names(block_len: usize) -> usize {
 }
 
 /// Counts the strings of `block` and, in the same pass, checks each pair as it completes
-/// (as [`walk`] does) until the first problem. Returns the count and the walk's outcome;
-/// the outcome is `None` when `table` filled up before the last name (the names must then
-/// be checked by [`check_names`]).
+/// until the first problem: an empty name is `HeaderEmpty`, a repeated `SCGI` or
+/// `CONTENT_LENGTH` (always) or any name already in `table` is `DuplicateHeader`.
+///
+/// Returns the count and the walk's outcome; the outcome is `None` when `table` filled up
+/// before the last name (the names must then be checked by [`check_names`]).
 fn one_pass<'a>(
     block: &'a [u8],
     mut table: Option<Table<'_>>,
@@ -233,15 +236,23 @@ fn check_names<'a>(
 ) -> Result<Known<'a>, Error> {
     if rules.allow_repeated_names {
         // Only `SCGI` and `CONTENT_LENGTH` may not repeat: the walk checks them itself.
-        return walk(block, None);
+        return one_pass(block, None)
+            .1
+            .unwrap_or(Err(Error::DuplicateHeader));
     }
+    // A table sized for every name never fills up: the walk always has an outcome.
+    let exact = |table| {
+        one_pass(block, Some(table))
+            .1
+            .unwrap_or(Err(Error::DuplicateHeader))
+    };
     if let Some(table) = Table::new(pairs, block.len(), scratch) {
-        return walk(block, Some(table));
+        return exact(table);
     }
     if pairs <= STACK_TABLE_BYTES / 8 {
         let mut stack = [0u8; STACK_TABLE_BYTES];
         if let Some(table) = Table::new(pairs, block.len(), &mut stack) {
-            return walk(block, Some(table));
+            return exact(table);
         }
     }
     let first_empty = Pairs::new(block).position(|(name, _)| name.is_empty());
@@ -252,28 +263,10 @@ fn check_names<'a>(
         (Some(_), _) => Err(Error::DuplicateHeader),
         (None, Some(_)) => Err(Error::HeaderEmpty),
         // No name is empty or repeated: the walk only finds `SCGI` and `CONTENT_LENGTH`.
-        (None, None) => walk(block, None),
+        (None, None) => one_pass(block, None)
+            .1
+            .unwrap_or(Err(Error::DuplicateHeader)),
     }
-}
-
-/// Walks the pairs in wire order: an empty name is `HeaderEmpty`, a repeated `SCGI` or
-/// `CONTENT_LENGTH` (always) or any name already in `table` is `DuplicateHeader`.
-fn walk<'a>(block: &'a [u8], mut table: Option<Table<'_>>) -> Result<Known<'a>, Error> {
-    let names = BlockNames(block);
-    let mut known = Known::default();
-    let mut rest = block;
-    while let Ok((after, (name, value))) = pair(rest) {
-        let key = block.len() - rest.len();
-        check_pair(&mut known, name, value, key)?;
-        // The table was sized for every name: it never fills up (never `None`).
-        if let Some(table) = table.as_mut()
-            && table.repeat(&names, name, key) == Some(true)
-        {
-            return Err(Error::DuplicateHeader);
-        }
-        rest = after;
-    }
-    Ok(known)
 }
 
 /// `CONTENT_LENGTH` is ASCII digits only (leading zeros allowed), at most `u64::MAX` (S5, S6).

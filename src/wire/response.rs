@@ -6,12 +6,7 @@
 //! status      = 3DIGIT SP reason-phrase       ; code 100..=999
 //! ```
 
-use nom::{
-    IResult, Parser,
-    bytes::complete::{tag, take_while_m_n},
-    combinator::{all_consuming, map_res, rest},
-    sequence::separated_pair,
-};
+use nom::IResult;
 
 /// Response headers that describe one hop and must not come from a CGI application (S12).
 const HOP_BY_HOP: [&str; 10] = [
@@ -93,95 +88,125 @@ pub(crate) fn latin1_len(text: &str) -> Option<usize> {
     )
 }
 
-/// A status code: three digits, 100..=999.
-fn status_code(input: &str) -> IResult<&str, u16> {
-    map_res(
-        take_while_m_n(3, 3, |c: char| c.is_ascii_digit()),
-        |digits: &str| {
-            digits
-                .parse::<u16>()
-                .map_err(|_| ())
-                .and_then(|c| if c >= 100 { Ok(c) } else { Err(()) })
-        },
-    )
-    .parse(input)
+/// A status code: three ASCII digits, 100..=999, and the rest of the input.
+///
+/// A nom parser written by hand: three digits need no combinators, and the byte-level
+/// code stays small on microcontrollers.
+fn status_code(input: &[u8]) -> IResult<&[u8], u16> {
+    let fail = || nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Digit));
+    match input {
+        [a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9', rest @ ..] => {
+            let digit = |d: &u8| u16::from(d - b'0');
+            Ok((rest, digit(a) * 100 + digit(b) * 10 + digit(c)))
+        }
+        _ => Err(fail()),
+    }
 }
 
 /// Parses a whole status line `NNN Reason` into its code and reason phrase.
 /// The reason phrase may be empty (RFC 3875: `reason-phrase = *TEXT`), the space may not.
 pub(crate) fn status_line(input: &str) -> Option<(u16, &str)> {
-    all_consuming(separated_pair(status_code, tag(" "), rest))
-        .parse(input)
-        .ok()
-        .map(|(_, parsed)| parsed)
+    let (rest, code) = status_code(input.as_bytes()).ok()?;
+    match rest {
+        // The reason is what follows the space: the bytes after an ASCII byte are a
+        // `str` of their own.
+        [b' ', ..] => Some((code, input.get(4..)?)),
+        _ => None,
+    }
 }
+
+/// The standard reason phrases (IANA HTTP status code registry), one after the other.
+const PHRASES: &str = concat!(
+    "ContinueSwitching ProtocolsProcessingEarly HintsOKCreatedAccepted",
+    "Non-Authoritative InformationNo ContentReset ContentPartial ContentMulti-Status",
+    "Already ReportedIM UsedMultiple ChoicesMoved PermanentlyFoundSee Other",
+    "Not ModifiedUse ProxyTemporary RedirectPermanent RedirectBad RequestUnauthorized",
+    "Payment RequiredForbiddenNot FoundMethod Not AllowedNot Acceptable",
+    "Proxy Authentication RequiredRequest TimeoutConflictGoneLength Required",
+    "Precondition FailedContent Too LargeURI Too LongUnsupported Media Type",
+    "Range Not SatisfiableExpectation FailedMisdirected RequestUnprocessable Content",
+    "LockedFailed DependencyToo EarlyUpgrade RequiredPrecondition Required",
+    "Too Many RequestsRequest Header Fields Too LargeUnavailable For Legal Reasons",
+    "Internal Server ErrorNot ImplementedBad GatewayService Unavailable",
+    "Gateway TimeoutHTTP Version Not SupportedVariant Also Negotiates",
+    "Insufficient StorageLoop DetectedNot ExtendedNetwork Authentication Required",
+);
+
+/// Each code with the end of its phrase in [`PHRASES`] (the phrase starts where the one
+/// before ends), in ascending order: a table, not a `match`, which costs a kilobyte of
+/// code on a microcontroller.
+const PHRASE_ENDS: [(u16, u16); 61] = [
+    (100, 8),
+    (101, 27),
+    (102, 37),
+    (103, 48),
+    (200, 50),
+    (201, 57),
+    (202, 65),
+    (203, 94),
+    (204, 104),
+    (205, 117),
+    (206, 132),
+    (207, 144),
+    (208, 160),
+    (226, 167),
+    (300, 183),
+    (301, 200),
+    (302, 205),
+    (303, 214),
+    (304, 226),
+    (305, 235),
+    (307, 253),
+    (308, 271),
+    (400, 282),
+    (401, 294),
+    (402, 310),
+    (403, 319),
+    (404, 328),
+    (405, 346),
+    (406, 360),
+    (407, 389),
+    (408, 404),
+    (409, 412),
+    (410, 416),
+    (411, 431),
+    (412, 450),
+    (413, 467),
+    (414, 479),
+    (415, 501),
+    (416, 522),
+    (417, 540),
+    (421, 559),
+    (422, 580),
+    (423, 586),
+    (424, 603),
+    (425, 612),
+    (426, 628),
+    (428, 649),
+    (429, 666),
+    (431, 697),
+    (451, 726),
+    (500, 747),
+    (501, 762),
+    (502, 773),
+    (503, 792),
+    (504, 807),
+    (505, 833),
+    (506, 856),
+    (507, 876),
+    (508, 889),
+    (510, 901),
+    (511, 932),
+];
 
 /// The standard reason phrase of a status code (IANA HTTP status code registry).
 pub(crate) fn reason_phrase(code: u16) -> Option<&'static str> {
-    Some(match code {
-        100 => "Continue",
-        101 => "Switching Protocols",
-        102 => "Processing",
-        103 => "Early Hints",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        203 => "Non-Authoritative Information",
-        204 => "No Content",
-        205 => "Reset Content",
-        206 => "Partial Content",
-        207 => "Multi-Status",
-        208 => "Already Reported",
-        226 => "IM Used",
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        305 => "Use Proxy",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        402 => "Payment Required",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        407 => "Proxy Authentication Required",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        410 => "Gone",
-        411 => "Length Required",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        414 => "URI Too Long",
-        415 => "Unsupported Media Type",
-        416 => "Range Not Satisfiable",
-        417 => "Expectation Failed",
-        421 => "Misdirected Request",
-        422 => "Unprocessable Content",
-        423 => "Locked",
-        424 => "Failed Dependency",
-        425 => "Too Early",
-        426 => "Upgrade Required",
-        428 => "Precondition Required",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        451 => "Unavailable For Legal Reasons",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        505 => "HTTP Version Not Supported",
-        506 => "Variant Also Negotiates",
-        507 => "Insufficient Storage",
-        508 => "Loop Detected",
-        510 => "Not Extended",
-        511 => "Network Authentication Required",
-        _ => return None,
-    })
+    let at = PHRASE_ENDS.binary_search_by_key(&code, |&(c, _)| c).ok()?;
+    let start = match at.checked_sub(1) {
+        Some(before) => PHRASE_ENDS.get(before)?.1,
+        None => 0,
+    };
+    PHRASES.get(usize::from(start)..usize::from(PHRASE_ENDS.get(at)?.1))
 }
 
 /// Copies `src` into `dst` (of the same length). A head is a few dozen short pieces: they
@@ -325,6 +350,90 @@ mod tests {
     }
 
     #[test]
+    fn reason_phrases() {
+        let want = [
+            (100, "Continue"),
+            (101, "Switching Protocols"),
+            (102, "Processing"),
+            (103, "Early Hints"),
+            (200, "OK"),
+            (201, "Created"),
+            (202, "Accepted"),
+            (203, "Non-Authoritative Information"),
+            (204, "No Content"),
+            (205, "Reset Content"),
+            (206, "Partial Content"),
+            (207, "Multi-Status"),
+            (208, "Already Reported"),
+            (226, "IM Used"),
+            (300, "Multiple Choices"),
+            (301, "Moved Permanently"),
+            (302, "Found"),
+            (303, "See Other"),
+            (304, "Not Modified"),
+            (305, "Use Proxy"),
+            (307, "Temporary Redirect"),
+            (308, "Permanent Redirect"),
+            (400, "Bad Request"),
+            (401, "Unauthorized"),
+            (402, "Payment Required"),
+            (403, "Forbidden"),
+            (404, "Not Found"),
+            (405, "Method Not Allowed"),
+            (406, "Not Acceptable"),
+            (407, "Proxy Authentication Required"),
+            (408, "Request Timeout"),
+            (409, "Conflict"),
+            (410, "Gone"),
+            (411, "Length Required"),
+            (412, "Precondition Failed"),
+            (413, "Content Too Large"),
+            (414, "URI Too Long"),
+            (415, "Unsupported Media Type"),
+            (416, "Range Not Satisfiable"),
+            (417, "Expectation Failed"),
+            (421, "Misdirected Request"),
+            (422, "Unprocessable Content"),
+            (423, "Locked"),
+            (424, "Failed Dependency"),
+            (425, "Too Early"),
+            (426, "Upgrade Required"),
+            (428, "Precondition Required"),
+            (429, "Too Many Requests"),
+            (431, "Request Header Fields Too Large"),
+            (451, "Unavailable For Legal Reasons"),
+            (500, "Internal Server Error"),
+            (501, "Not Implemented"),
+            (502, "Bad Gateway"),
+            (503, "Service Unavailable"),
+            (504, "Gateway Timeout"),
+            (505, "HTTP Version Not Supported"),
+            (506, "Variant Also Negotiates"),
+            (507, "Insufficient Storage"),
+            (508, "Loop Detected"),
+            (510, "Not Extended"),
+            (511, "Network Authentication Required"),
+        ];
+        for (code, phrase) in want {
+            assert_eq!(reason_phrase(code), Some(phrase), "{code}");
+        }
+        for code in 0..=1000u16 {
+            if !want.iter().any(|&(c, _)| c == code) {
+                assert_eq!(reason_phrase(code), None, "{code}");
+            }
+        }
+        assert!(
+            PHRASE_ENDS
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1)
+        );
+        assert_eq!(
+            usize::from(PHRASE_ENDS[PHRASE_ENDS.len() - 1].1),
+            PHRASES.len()
+        );
+    }
+
+    #[test]
     fn status_lines() {
         assert_eq!(status_line("200 OK"), Some((200, "OK")));
         assert_eq!(status_line("404 Not Found"), Some((404, "Not Found")));
@@ -338,6 +447,10 @@ mod tests {
             " 200 OK",
             "200\tOK",
             "２００ OK",
+            "2",
+            "",
+            "20x OK",
+            "200é",
         ] {
             assert_eq!(status_line(bad), None, "{bad:?}");
         }
