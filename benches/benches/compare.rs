@@ -1,0 +1,91 @@
+//! sioscgi side by side with httparse, the SCGI peers and the limits, on the same inputs.
+//!
+//! Benchmark ids are `GROUP/IMPLEMENTATION/INPUT`; `benches/report.py` reads criterion's
+//! estimates back by these names and writes `BENCHMARKS.md`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use sioscgi::{ResponseHead, Status};
+use sioscgi_benches::{http, inputs, limits, ours, peers};
+
+/// Storage for the header block: the default limit, as a server would give it.
+const STORAGE: usize = 65_536;
+
+fn request(c: &mut Criterion) {
+    let all = inputs::all();
+    let mut storage = vec![0u8; STORAGE];
+    let mut headers = vec![httparse::EMPTY_HEADER; 2048];
+    for input in &all {
+        let mut group = c.benchmark_group("request");
+        group.throughput(Throughput::Bytes(input.scgi.len() as u64));
+        let name = input.name;
+        group.bench_function(format!("sioscgi/{name}"), |b| {
+            b.iter(|| ours::read_request(&mut storage, black_box(&input.scgi), usize::MAX))
+        });
+        group.bench_function(format!("sioscgi-bytewise/{name}"), |b| {
+            b.iter(|| ours::read_request(&mut storage, black_box(&input.scgi), 1))
+        });
+        group.bench_function(format!("httparse/{name}"), |b| {
+            b.iter(|| http::parse(&mut headers, black_box(&input.http)))
+        });
+        group.bench_function(format!("scgi/{name}"), |b| {
+            b.iter(|| peers::scgi(black_box(&input.scgi)))
+        });
+        // The codec decodes from its own buffer, which a socket read fills: made outside
+        // the measurement.
+        group.bench_function(format!("tokio-scgi/{name}"), |b| {
+            b.iter_batched(
+                || peers::tokio_scgi_buffer(&input.scgi),
+                peers::tokio_scgi,
+                BatchSize::LargeInput,
+            )
+        });
+        group.bench_function(format!("cegla-scgi/{name}"), |b| {
+            b.iter(|| peers::cegla_scgi(black_box(&input.scgi)))
+        });
+        let block = input.block().to_vec();
+        group.bench_function(format!("memchr-count/{name}"), |b| {
+            b.iter(|| limits::count_nuls(black_box(&block)))
+        });
+        group.bench_function(format!("memcpy/{name}"), |b| {
+            b.iter(|| limits::copy(&mut storage, black_box(&block)))
+        });
+        group.finish();
+    }
+}
+
+fn response(c: &mut Criterion) {
+    let mut group = c.benchmark_group("response");
+    let mut out = [0u8; 512];
+    let head =
+        ResponseHead::new(Some(Status::Code(200)), &ours::RESPONSE_HEADERS).expect("a valid head");
+    group.bench_function("writer-build-and-encode/typical", |b| {
+        b.iter(|| ours::write_response_head(black_box(&mut out)))
+    });
+    group.bench_function("writer-encode/typical", |b| {
+        b.iter(|| ours::encode_head(black_box(&head), &mut out))
+    });
+    let response = ours::typical_response();
+    let mut storage = [0u8; 4096];
+    group.throughput(Throughput::Bytes(response.len() as u64));
+    group.bench_function("reader/typical", |b| {
+        b.iter(|| ours::read_response(&mut storage, black_box(&response)))
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = request, response
+}
+criterion_main!(benches);

@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""Run the benchmarks and write BENCHMARKS.md from that one run.
+
+Usage: python3 benches/report.py [--before FILE] [--save FILE] [--output FILE]
+                                 [--from-existing]
+
+Runs, in benches/: the criterion benchmark (`cargo bench --bench compare`), the allocation
+counter (`src/bin/allocations.rs`), the type sizes (`src/bin/sizes.rs`) and the code size
+script (`codesize.sh`); then writes the report (default: benches/BENCHMARKS.md) with every
+table and every target of the speed work checked against the measured numbers.
+
+--before FILE   a run saved earlier with --save (e.g. before an optimisation): the report
+                adds a before/after table. Default: benches/results/before.json if present.
+--save FILE     also save this run's numbers as JSON (to be a later --before).
+--from-existing read criterion's estimates already in target/criterion instead of
+                running the benchmark again (the other measurements are always run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import re
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", HERE / "target"))
+INPUTS = ["typical", "post_4k", "pairs_2000", "body_1mib"]
+PEERS = ["scgi", "tokio-scgi", "cegla-scgi"]
+REQUEST_IMPLEMENTATIONS = ["sioscgi", "sioscgi-bytewise", "httparse", *PEERS, "memchr-count", "memcpy"]
+INPUT_DESCRIPTIONS = {
+    "typical": "a browser's GET as nginx sent it (capture, 944 bytes, 28 pairs)",
+    "post_4k": "the same request as a POST with a 4 KiB body",
+    "pairs_2000": "2,000 pairs (`HTTP_X_NNNN=v-NNNN`, a 38 KB block), no body",
+    "body_1mib": "a POST with 1 MiB of random bytes as nginx sent it (capture)",
+}
+DESCRIPTIONS = {
+    "sioscgi": "this crate's reader, input whole",
+    "sioscgi-bytewise": "this crate's reader, 1 byte per call",
+    "httparse": "httparse on the HTTP/1.1 form (head only)",
+    "scgi": "scgi 0.3.4 (blocking std::io)",
+    "tokio-scgi": "tokio-scgi 0.2.4 (codec)",
+    "cegla-scgi": "cegla-scgi 0.2.3 (tokio AsyncBufRead)",
+    "memchr-count": "limit: memchr counts the block's NULs",
+    "memcpy": "limit: memcpy of the block",
+}
+
+
+def run(cmd: list[str], **kw) -> str:
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, cwd=HERE, check=True, stdout=subprocess.PIPE, text=True, **kw).stdout
+
+
+def criterion_results() -> dict[str, dict]:
+    """Every benchmark's median (ns) and throughput (bytes), by `group/function`."""
+    results = {}
+    for bench in (TARGET / "criterion").glob("**/new/benchmark.json"):
+        meta = json.loads(bench.read_text())
+        estimates = json.loads((bench.parent / "estimates.json").read_text())
+        throughput = meta.get("throughput") or {}
+        results[meta["full_id"]] = {
+            "median_ns": estimates["median"]["point_estimate"],
+            "bytes": throughput.get("Bytes") or throughput.get("BytesDecimal"),
+        }
+    return results
+
+
+def versions() -> dict[str, str]:
+    lock = (HERE / "Cargo.lock").read_text()
+    found = {}
+    for name in ["criterion", "httparse", "scgi", "tokio-scgi", "cegla-scgi", "memchr", "tokio"]:
+        m = re.search(rf'name = "{re.escape(name)}"\nversion = "([^"]+)"', lock)
+        if m:
+            found[name] = m.group(1)
+    found["rustc"] = subprocess.run(["rustc", "-V"], check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+    return found
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(re.findall(r"^processor", pathlib.Path("/proc/cpuinfo").read_text(), re.M))
+    return f"{model or platform.processor()}, {cores} cores, {platform.system()} {platform.release()}"
+
+
+def measure(from_existing: bool) -> dict:
+    if not from_existing:
+        # Stale estimates of renamed benchmarks must not reach the report.
+        subprocess.run(["rm", "-rf", str(TARGET / "criterion")], check=True)
+        run(["cargo", "bench", "--locked", "--bench", "compare"], stderr=None)
+    allocations = [json.loads(line) for line in run(["cargo", "run", "--locked", "--quiet", "--release", "--bin", "allocations"]).splitlines()]
+    sizes = json.loads(run(["cargo", "run", "--locked", "--quiet", "--release", "--bin", "sizes"]))
+    codesize = json.loads(run(["bash", "codesize.sh"]))
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, stdout=subprocess.PIPE, text=True).stdout.strip(),
+        "machine": machine(),
+        "versions": versions(),
+        "criterion": criterion_results(),
+        "allocations": allocations,
+        "sizes": sizes,
+        "codesize": codesize,
+    }
+
+
+def fmt_time(ns: float | None) -> str:
+    if ns is None:
+        return "–"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.0f} ns"
+
+
+def fmt_rate(nbytes: int | None, ns: float | None) -> str:
+    if not nbytes or not ns:
+        return "–"
+    gib = nbytes / ns * 1e9 / 2**30
+    return f"{gib:.2f} GiB/s" if gib >= 1 else f"{gib * 1024:.0f} MiB/s"
+
+
+def median(run: dict, key: str) -> float | None:
+    entry = run["criterion"].get(key)
+    return entry["median_ns"] if entry else None
+
+
+def allocs(run: dict, input_name: str, implementation: str) -> str:
+    for a in run["allocations"]:
+        if a["input"] == input_name and a["implementation"] == implementation:
+            return f'{a["allocations"]} ({a["bytes"]:,} B)' if a["allocations"] else "0"
+    return "–"
+
+
+def targets(run: dict) -> list[tuple[str, str, bool]]:
+    """(target, measured, met) for each target of the speed work."""
+    out = []
+    ours = {i: median(run, f"request/sioscgi/{i}") for i in INPUTS}
+    bytewise = {i: median(run, f"request/sioscgi-bytewise/{i}") for i in INPUTS}
+    http_typical = median(run, "request/httparse/typical")
+    if ours["typical"] and http_typical:
+        r = ours["typical"] / http_typical
+        out.append(("typical request, whole: ≤ 1.0× httparse (aim 0.6×)", f"{r:.2f}×", r <= 1.0))
+    for i in INPUTS:
+        peer_times = [t for t in (median(run, f"request/{p}/{i}") for p in PEERS) if t]
+        if ours[i] and peer_times:
+            r = min(peer_times) / ours[i]
+            out.append((f"{i}: ≥ 5× faster than the fastest SCGI peer", f"{r:.1f}×", r >= 5))
+    for i in ["typical", "pairs_2000"]:
+        if ours[i] and bytewise[i]:
+            r = bytewise[i] / ours[i]
+            out.append((f"{i}, 1 byte per call: ≤ 15× the whole-input time", f"{r:.1f}×", r <= 15))
+    mib = run["criterion"].get("request/sioscgi-bytewise/body_1mib")
+    if mib and mib["bytes"]:
+        per_call = mib["median_ns"] / mib["bytes"]
+        out.append(("body bytes, 1 byte per call: a few ns per call (≤ 5 ns)", f"{per_call:.2f} ns", per_call <= 5))
+    if ours["typical"] and ours["pairs_2000"]:
+        per_pair_typical = ours["typical"] / 28
+        per_pair_many = ours["pairs_2000"] / 2000
+        r = per_pair_many / per_pair_typical
+        out.append(("2,000 pairs: time per pair ≤ 1.5× the typical request's", f"{r:.2f}× ({per_pair_many:.1f} vs {per_pair_typical:.1f} ns)", r <= 1.5))
+    encode = median(run, "response/writer-build-and-encode/typical")
+    if encode:
+        out.append(("typical response, build and encode the head: ≤ 100 ns", fmt_time(encode), encode <= 100))
+    text = run["codesize"]["text"]["both"]
+    out.append((f'.text of reader + writer on {run["codesize"]["target"]}, opt-level "s": ≤ 8 KiB (aim 4 KiB)', f"{text:,} B", text <= 8192))
+    state = run["sizes"]["reader"]
+    out.append((f'reader state without the storage: ≤ 64 bytes ({run["sizes"]["pointer_bits"]}-bit)', f"{state} B", state <= 64))
+    return out
+
+
+def write_report(run: dict, before: dict | None, output: pathlib.Path) -> None:
+    lines = []
+    w = lines.append
+    w("# Benchmarks")
+    w("")
+    w(f"Generated by `python3 benches/report.py` from one run on {run['date']} (commit `{run['commit']}`), "
+      "on this machine:")
+    w("")
+    w(f"- CPU: {run['machine']}")
+    w(f"- {run['versions'].get('rustc', '')}; " + ", ".join(f"{k} {v}" for k, v in run["versions"].items() if k != "rustc"))
+    w("- criterion medians; the input is handed over from memory, no socket. Throughput is the")
+    w("  SCGI request's size over the time (for httparse, the same over its time on the HTTP form).")
+    w("")
+    w("## Targets")
+    w("")
+    w("| target | measured | met |")
+    w("|---|---|---|")
+    for name, measured, met in targets(run):
+        w(f"| {name} | {measured} | {'yes' if met else '**no**'} |")
+    w("")
+    w("## Reading a request")
+    w("")
+    w("Each input is read completely: the environment and every body byte (`Headers`, `Body`*, `End`).")
+    w("httparse parses the request line and headers of the same request written as HTTP/1.1")
+    w("(it leaves the body, and finding `Content-Length`, to its caller). The peers read")
+    w("from memory: `scgi` through a `Read + Write` slice wrapper, `tokio-scgi` decoding a")
+    w("`BytesMut` (filled outside the timing), `cegla-scgi` polled once on a slice.")
+    w("")
+    for i in INPUTS:
+        ours = median(run, f"request/sioscgi/{i}")
+        http = median(run, f"request/httparse/{i}")
+        w(f"### `{i}`: {INPUT_DESCRIPTIONS[i]}")
+        w("")
+        w("| implementation | median | throughput | allocations | ÷ httparse | ÷ sioscgi |")
+        w("|---|---|---|---|---|---|")
+        for impl in REQUEST_IMPLEMENTATIONS:
+            entry = run["criterion"].get(f"request/{impl}/{i}")
+            if not entry:
+                continue
+            t = entry["median_ns"]
+            ratio_http = f"{t / http:.2f}×" if http else "–"
+            ratio_ours = f"{t / ours:.2f}×" if ours else "–"
+            alloc = allocs(run, i, impl) if impl not in ("memchr-count", "memcpy") else "0"
+            w(f"| {DESCRIPTIONS[impl]} | {fmt_time(t)} | {fmt_rate(entry['bytes'], t)} | {alloc} | {ratio_http} | {ratio_ours} |")
+        w("")
+    w("## Writing and reading a response")
+    w("")
+    w("| what | median | allocations |")
+    w("|---|---|---|")
+    for key, label, alloc_key in [
+        ("response/writer-build-and-encode/typical", "writer: validate the head (`ResponseHead::new`, 4 headers) and encode it", "writer-build-and-encode"),
+        ("response/writer-encode/typical", "writer: encode an already validated head", None),
+        ("response/reader/typical", "client response reader: the same response, whole, then EOF", "reader"),
+    ]:
+        w(f"| {label} | {fmt_time(median(run, key))} | {allocs(run, 'response', alloc_key) if alloc_key else '0'} |")
+    w("")
+    w("## Code size and memory")
+    w("")
+    cs = run["codesize"]
+    w(f"`benches/codesize.sh`: a bare program for `{cs['target']}` at opt-level `\"{cs['opt_level']}\"` with LTO, built with")
+    w("neither, either and both halves; each part is the difference to the program with neither.")
+    w("")
+    w("| part | .text | .rodata |")
+    w("|---|---|---|")
+    for part in ["reader", "writer", "both"]:
+        w(f"| {part} | {cs['text'][part]:,} B | {cs['rodata'][part]:,} B |")
+    w("")
+    s = run["sizes"]
+    w(f"`size_of` on this {s['pointer_bits']}-bit host, without the caller's storage (the `&mut [u8]` is subtracted):")
+    w("")
+    w("| type | bytes |")
+    w("|---|---|")
+    for key, label in [("reader", "`Reader<&mut [u8]>`"), ("writer", "`Writer`"), ("connection", "`Connection<&mut [u8]>`"),
+                       ("config", "`Config`"), ("client_request_writer", "`client::RequestWriter`"),
+                       ("client_response_reader", "`client::ResponseReader<&mut [u8]>`")]:
+        w(f"| {label} | {s[key]} |")
+    w("")
+    if before:
+        w("## Before and after")
+        w("")
+        w(f"Before: the run saved in `benches/results/before.json` ({before['date']}, commit `{before['commit']}`); after: this run.")
+        w("")
+        w("| measurement | before | after | speed-up |")
+        w("|---|---|---|---|")
+        keys = [f"request/sioscgi/{i}" for i in INPUTS] + [f"request/sioscgi-bytewise/{i}" for i in INPUTS] + [
+            "response/writer-build-and-encode/typical", "response/writer-encode/typical", "response/reader/typical"]
+        for key in keys:
+            b, a = median(before, key), median(run, key)
+            if b and a:
+                w(f"| `{key}` | {fmt_time(b)} | {fmt_time(a)} | {b / a:.2f}× |")
+        bt, at = before["codesize"]["text"]["both"], cs["text"]["both"]
+        w(f"| .text, reader + writer | {bt:,} B | {at:,} B | |")
+        w(f"| reader state | {before['sizes']['reader']} B | {s['reader']} B | |")
+        w("")
+    notes = HERE / "NOTES.md"
+    if notes.exists():
+        w(notes.read_text().rstrip())
+        w("")
+    output.write_text("\n".join(lines))
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--before", type=pathlib.Path)
+    parser.add_argument("--save", type=pathlib.Path)
+    parser.add_argument("--output", type=pathlib.Path, default=HERE / "BENCHMARKS.md")
+    parser.add_argument("--from-existing", action="store_true")
+    args = parser.parse_args()
+    run_data = measure(args.from_existing)
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps(run_data, indent=1) + "\n")
+    before_path = args.before or HERE / "results" / "before.json"
+    before = json.loads(before_path.read_text()) if before_path.exists() else None
+    write_report(run_data, before, args.output)
+    failed = [name for name, _, met in targets(run_data) if not met]
+    for name in failed:
+        print(f"target not met: {name}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
