@@ -314,7 +314,7 @@ impl<'a> ResponseHead<'a> {
                 }
             }
         }
-        w.text("\r\n");
+        w.bytes(b"\r\n");
         Ok(w.written())
     }
 
@@ -325,17 +325,22 @@ impl<'a> ResponseHead<'a> {
     }
 
     fn write_status(&self, w: &mut Latin1Writer<'_>, status: Status<'_>) {
-        w.text(STATUS);
-        w.text(": ");
         match status {
             Status::Code(code) => {
-                w.code(code);
-                w.text(" ");
+                // `Status: NNN ` in one piece (the code is 100..=999: checked by `new`).
+                let mut line = *b"Status: 000 ";
+                for (slot, div) in line.iter_mut().skip(8).zip([100, 10, 1]) {
+                    *slot = b'0' + ((code / div) % 10) as u8;
+                }
+                w.bytes(&line);
                 w.text(reason_phrase(code).unwrap_or(""));
             }
-            Status::Line(line) => w.text(line),
+            Status::Line(line) => {
+                w.bytes(b"Status: ");
+                w.text(line);
+            }
         }
-        w.text("\r\n");
+        w.bytes(b"\r\n");
     }
 
     /// The encoded head as a `Vec` (feature `alloc`).

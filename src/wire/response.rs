@@ -58,13 +58,14 @@ const TCHARS: [u64; 4] = {
 /// runs several bytes per step.
 pub(crate) fn is_token(name: &str) -> bool {
     let in_set = |b: u8| TCHARS.get(usize::from(b >> 6)).map_or(0, |w| w >> (b & 63)) & 1;
-    !name.is_empty() && name.bytes().fold(1, |ok, b| ok & in_set(b)) == 1
+    !name.is_empty() && name.as_bytes().iter().fold(1, |ok, &b| ok & in_set(b)) == 1
 }
 
 /// `true` if `text` holds a byte that would end or split a header line (S10).
 pub(crate) fn has_line_break_or_nul(text: &str) -> bool {
-    text.bytes()
-        .fold(false, |found, b| found | matches!(b, b'\r' | b'\n' | 0))
+    text.as_bytes()
+        .iter()
+        .fold(false, |found, &b| found | matches!(b, b'\r' | b'\n' | 0))
 }
 
 /// The number of bytes `text` takes in ISO-8859-1, or `None` if a character is above U+00FF.
@@ -262,32 +263,36 @@ impl<'o> Latin1Writer<'o> {
     #[inline]
     pub(crate) fn text(&mut self, text: &str) {
         if self.ascii || text.is_ascii() {
-            let room = self.out.get_mut(self.pos..).unwrap_or_default();
-            if let Some(dst) = room.get_mut(..text.len()) {
-                copy_short(dst, text.as_bytes());
-                self.pos += text.len();
-            }
-            return;
-        }
-        for c in text.chars() {
-            self.byte(u8::try_from(u32::from(c)).unwrap_or(b'?'));
+            self.bytes(text.as_bytes());
+        } else {
+            self.latin1(text);
         }
     }
 
-    /// Appends three ASCII digits.
-    pub(crate) fn code(&mut self, code: u16) {
-        for div in [100, 10, 1] {
-            // `code` is at most 999, so each digit is below 10.
-            self.byte(b'0' + ((code / div) % 10) as u8);
+    /// Appends bytes as they are.
+    #[inline]
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
+        let room = self.out.get_mut(self.pos..).unwrap_or_default();
+        if let Some(dst) = room.get_mut(..bytes.len()) {
+            copy_short(dst, bytes);
+            self.pos += bytes.len();
+        }
+    }
+
+    /// Appends text with characters above ASCII, one byte each.
+    #[cold]
+    fn latin1(&mut self, text: &str) {
+        for c in text.chars() {
+            self.byte(u8::try_from(u32::from(c)).unwrap_or(b'?'));
         }
     }
 
     /// Appends `name: value\r\n`.
     pub(crate) fn line(&mut self, name: &str, value: &str) {
         self.text(name);
-        self.text(": ");
+        self.bytes(b": ");
         self.text(value);
-        self.text("\r\n");
+        self.bytes(b"\r\n");
     }
 
     fn byte(&mut self, b: u8) {
@@ -475,7 +480,7 @@ mod tests {
         let mut buf = [0u8; 8];
         let mut w = Latin1Writer::new(&mut buf, false);
         w.text("é");
-        w.code(42);
+        w.bytes(b"042");
         let n = w.written();
         assert_eq!(&buf[..n], b"\xe9042");
     }
