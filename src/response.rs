@@ -329,8 +329,10 @@ impl<'a> ResponseHead<'a> {
             Status::Code(code) => {
                 // `Status: NNN ` in one piece (the code is 100..=999: checked by `new`).
                 let mut line = *b"Status: 000 ";
-                for (slot, div) in line.iter_mut().skip(8).zip([100, 10, 1]) {
-                    *slot = b'0' + ((code / div) % 10) as u8;
+                let mut rest = code;
+                for slot in line.iter_mut().skip(8).take(3).rev() {
+                    *slot = b'0' + (rest % 10) as u8;
+                    rest /= 10;
                 }
                 w.bytes(&line);
                 w.text(reason_phrase(code).unwrap_or(""));

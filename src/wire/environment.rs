@@ -220,14 +220,10 @@ struct Known<'a> {
     content_length_first: bool,
 }
 
-/// Bytes of the stack table used when the storage has no room to spare: 256 slots, for
-/// blocks of up to 128 names.
-const STACK_TABLE_BYTES: usize = 1024;
-
 /// Checks the names (the first empty or repeated one in wire order is the error) and
-/// finds `SCGI` and `CONTENT_LENGTH`, in one walk when a hash table can hold every name:
-/// in `scratch`, else on the stack. A block with more names than that room holds is
-/// checked in rounds first (see [`duplicates::first_repeat`]).
+/// finds `SCGI` and `CONTENT_LENGTH`, in one walk when `scratch` holds a hash table for
+/// every name; otherwise the names are checked first with [`duplicates::first_repeat`]
+/// (a stack table, in rounds if it cannot hold them all).
 fn check_names<'a>(
     block: &'a [u8],
     pairs: usize,
@@ -248,12 +244,6 @@ fn check_names<'a>(
     };
     if let Some(table) = Table::new(pairs, block.len(), scratch) {
         return exact(table);
-    }
-    if pairs <= STACK_TABLE_BYTES / 8 {
-        let mut stack = [0u8; STACK_TABLE_BYTES];
-        if let Some(table) = Table::new(pairs, block.len(), &mut stack) {
-            return exact(table);
-        }
     }
     let first_empty = Pairs::new(block).position(|(name, _)| name.is_empty());
     // Only pairs before the first empty name can make a duplicate that comes first.

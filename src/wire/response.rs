@@ -210,9 +210,9 @@ pub(crate) fn reason_phrase(code: u16) -> Option<&'static str> {
     PHRASES.get(usize::from(start)..usize::from(PHRASE_ENDS.get(at)?.1))
 }
 
-/// Copies `src` into `dst` (of the same length). A head is a few dozen short pieces: they
-/// are copied with word-sized moves (overlapping at the end) rather than a call to
-/// `memcpy` each, which costs more than the copy.
+/// Copies `src` into `dst` (of the same length). A head is a few dozen short pieces: on
+/// 64-bit targets they are copied with word-sized moves (overlapping at the end) rather
+/// than a call to `memcpy` each, which costs more than the copy.
 #[inline]
 fn copy_short(dst: &mut [u8], src: &[u8]) {
     fn word<const N: usize>(dst: Option<&mut [u8]>, src: Option<&[u8]>) {
@@ -223,7 +223,9 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
         }
     }
     let len = src.len();
-    if len > 64 || len != dst.len() {
+    // On 32-bit targets (microcontrollers) `memcpy` is the smaller code, and a word move
+    // no faster.
+    if usize::BITS < 64 || len > 64 || len != dst.len() {
         dst.copy_from_slice(src);
         return;
     }
