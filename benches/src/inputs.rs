@@ -60,18 +60,16 @@ pub fn decode(scgi: &[u8]) -> (Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>) {
     }
 }
 
-/// An SCGI request with these pairs (in this order) and body.
+/// An SCGI request with these pairs and body, as this crate's client half writes it (the
+/// pairs in their order, `CONTENT_LENGTH` first).
 pub fn encode(env: &[(Vec<u8>, Vec<u8>)], body: &[u8]) -> Vec<u8> {
-    let mut block = Vec::new();
-    for (name, value) in env {
-        block.extend_from_slice(name);
-        block.push(0);
-        block.extend_from_slice(value);
-        block.push(0);
-    }
-    let mut out = format!("{}:", block.len()).into_bytes();
-    out.extend_from_slice(&block);
-    out.push(b',');
+    let pairs: Vec<(&[u8], &[u8])> = env
+        .iter()
+        .map(|(n, v)| (n.as_slice(), v.as_slice()))
+        .collect();
+    let head = sioscgi::client::RequestHead::new(&pairs, body.len() as u64)
+        .expect("a valid environment");
+    let mut out = head.to_vec();
     out.extend_from_slice(body);
     out
 }
@@ -229,6 +227,15 @@ pub fn all() -> Vec<Input> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoding_keeps_the_pairs_in_order() {
+        let (env, _) = decode(TYPICAL_CAPTURE);
+        assert_eq!(encode(&env, &[]), TYPICAL_CAPTURE);
+        let mut post = env.clone();
+        set(&mut post, b"CONTENT_LENGTH", b"3");
+        assert_eq!(decode(&encode(&post, b"abc")), (post, b"abc".to_vec()));
+    }
 
     #[test]
     fn inputs_have_the_advertised_shape() {
