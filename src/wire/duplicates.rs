@@ -411,14 +411,21 @@ mod tests {
     /// their first, still spread over the table.
     #[test]
     fn similar_names_spread_over_the_slots() {
+        // Fewer under miri, which runs every test a thousand times slower.
+        let (names, slots, spread) = if cfg!(miri) {
+            (100, 255, 70)
+        } else {
+            (2000, 4095, 1500)
+        };
         for pattern in ["HTTP_X_{}", "{}_HTTP_X", "H{}", "HTTP_X_CUSTOM_HEADER_{}"] {
             let mut used = std::collections::BTreeSet::new();
-            for i in 0..2000 {
+            for i in 0..names {
                 let name = pattern.replace("{}", &format!("{i:04}"));
-                used.insert(hash(name.as_bytes()) & 4095);
+                used.insert(hash(name.as_bytes()) & slots);
             }
-            // 2,000 random picks of 4,096 slots hit about 1,600 distinct ones.
-            assert!(used.len() > 1500, "{pattern}: {} slots", used.len());
+            // 2,000 random picks of 4,096 slots hit about 1,600 distinct ones; 100 of 256
+            // about 83.
+            assert!(used.len() > spread, "{pattern}: {} slots", used.len());
         }
     }
 

@@ -144,7 +144,8 @@ mod tests {
     #[test]
     fn agrees_with_a_bytewise_search_everywhere() {
         let mut data: Vec<u8> = (0..300u32).map(|i| (i * 37 % 251) as u8 | 1).collect();
-        for len in 0..=data.len() {
+        // Every length, or every seventh under miri (a thousand times slower).
+        for len in (0..=data.len()).step_by(if cfg!(miri) { 7 } else { 1 }) {
             for nul in [
                 None,
                 Some(0usize),
