@@ -6,10 +6,11 @@
 //!
 //! - [`Table`]: the usual case. The reader walks the block once and asks the table about
 //!   each name as it comes, so the first repeat in wire order is the first hit. The table
-//!   lives in the spare room of the reader's storage (or a small stack array) and takes
-//!   names up to half its slots: `O(n)` probes.
-//! - [`first_repeat`]: when no table holds every name (storage without spare room and more
-//!   names than the stack array takes). A table of `S` slots takes `S / 2` names per round;
+//!   lives in the spare room of the reader's storage and takes names up to half its
+//!   slots: `O(n)` probes.
+//! - [`first_repeat`]: when the spare room cannot hold a table for every name. Its table
+//!   is in that room or on the stack ([`STACK_SLOTS`] slots), whichever is larger, and
+//!   takes `S / 2` names per round for `S` slots;
 //!   each round inserts the next `S / 2` names and looks up every later one, so the cost
 //!   is `O(n * n / (S / 2))`, still without heap, and the first repeat in wire order is
 //!   what is reported, whatever the number of rounds.
