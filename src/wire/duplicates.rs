@@ -16,8 +16,9 @@
 //!   what is reported, whatever the number of rounds.
 
 use super::environment::{c_string, pair};
+use super::name_hash::{self, hash};
 
-/// The fewest slots worth a walk that may have to give up (see [`Table::up_to`]).
+/// The fewest slots worth a walk that may have to give up (see [`Table::new`]).
 pub(crate) const MIN_GUESS_SLOTS: usize = 64;
 
 /// Slots of the table on the stack (a power of two).
@@ -175,108 +176,154 @@ impl Slots for ByteSlots<'_> {
     }
 }
 
-/// A multiply-rotate hash over 8-byte words (after FxHash): a handful of operations per
-/// name, where a byte-at-a-time hash would cost one multiplication per byte. Every byte
-/// is read with whole-word loads: the words of a long name (the last one overlapping the
-/// one before), the first and last four bytes of a name of 4 to 7, the first, middle and
-/// last byte of a shorter one.
-#[inline]
-fn hash(name: &[u8]) -> u32 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
-    let mut h = name.len() as u64;
-    if let Some(last) = name.last_chunk::<8>() {
-        let mut rest = name;
-        while let Some((word, tail)) = rest.split_first_chunk::<8>() {
-            if tail.is_empty() {
-                break;
-            }
-            h = mix(h, u64::from_le_bytes(*word));
-            rest = tail;
-        }
-        h = mix(h, u64::from_le_bytes(*last));
-    } else if let (Some(first), Some(last)) = (name.first_chunk::<4>(), name.last_chunk::<4>()) {
-        let word =
-            u64::from(u32::from_le_bytes(*first)) | (u64::from(u32::from_le_bytes(*last)) << 32);
-        h = mix(h, word);
-    } else if let (Some(&first), Some(&last)) = (name.first(), name.last()) {
-        let middle = name.get(name.len() / 2).copied().unwrap_or(0);
-        h = mix(
-            h,
-            u64::from(first) | (u64::from(middle) << 8) | (u64::from(last) << 16),
-        );
-    }
-    // A product's high bits depend on every input bit, its low bits only on the input's
-    // low bits: fold the high half down and multiply once more, so that the slot (the low
-    // bits of the result's high half) depends on every byte, wherever names differ.
-    ((h ^ (h >> 32)).wrapping_mul(K) >> 32) as u32
-}
+/// How many times more slots a [`Table`] takes when it grows.
+const GROWTH: usize = 4;
 
-/// A hash table that holds every name of a block, for the one-walk check: each name is
-/// looked up and inserted as the walk reaches it, so the first repeat in wire order is
-/// the first hit. It takes names up to half its slots.
+/// A hash table of the names of one block, for the one-walk check: each name is looked up
+/// and inserted as the walk reaches it, so the first repeat in wire order is the first
+/// hit. It takes names up to half its slots, then grows into the room after itself.
+///
+/// A slot is a little-endian `u32`: `0` when empty, else the name's key (its offset in
+/// the block) plus one in the low bits, and in the bits the key does not need, the same
+/// bits of the name's hash. A lookup compares names only when those bits are equal (in
+/// practice, only for a real repeat: a 1 KiB block leaves 21 bits of hash), and the slot
+/// is taken from the hash's low bits.
 pub(crate) struct Table<'s> {
-    slots: ByteSlots<'s>,
-    /// Names inserted.
-    len: usize,
+    /// The slots in use.
+    cells: &'s mut [[u8; 4]],
+    /// The room after them, to grow into.
+    spare: &'s mut [u8],
+    /// Names the table takes before it must grow.
+    left: usize,
+    /// The bits of a slot that hold hash bits (the others hold the key plus one).
+    tag_mask: u32,
 }
 
 impl<'s> Table<'s> {
-    /// A cleared table in `room` for `count` names at half load (keys below
-    /// `key_bound`), or `None` if `room` is too small for that.
+    /// A cleared table in `room` for about `count` names at half load, or as many as fit
+    /// if that is at least [`MIN_GUESS_SLOTS`] slots; `None` if not, or if keys reach
+    /// `2^31 - 1` (`key_bound`), which a slot cannot hold beside a hash.
     pub(crate) fn new(count: usize, key_bound: usize, room: &'s mut [u8]) -> Option<Self> {
-        let wanted = Self::slots_for(count)?;
-        Self::with_slots(wanted, wanted, key_bound, room)
-    }
-
-    /// A cleared table in `room` for up to `count` names: as many as fit, and at least
-    /// [`MIN_GUESS_SLOTS`] slots' worth, else `None`.
-    pub(crate) fn up_to(count: usize, key_bound: usize, room: &'s mut [u8]) -> Option<Self> {
-        let wanted = Self::slots_for(count)?;
-        Self::with_slots(wanted.min(MIN_GUESS_SLOTS), wanted, key_bound, room)
-    }
-
-    fn slots_for(count: usize) -> Option<usize> {
-        Some(count.saturating_mul(2).checked_next_power_of_two()?.max(8))
-    }
-
-    fn with_slots(
-        least: usize,
-        wanted: usize,
-        key_bound: usize,
-        room: &'s mut [u8],
-    ) -> Option<Self> {
-        if u32::try_from(key_bound).map_or(true, |n| n == u32::MAX) {
-            return None;
-        }
-        let mut slots = ByteSlots::new(room, wanted);
-        if slots.count() < least {
-            return None;
-        }
-        slots.clear();
-        Some(Table { slots, len: 0 })
-    }
-
-    /// Whether `name` (at `key` of `names`) equals a name inserted before; if not, it is
-    /// inserted. `None` when the table is full (at half load) and the name is not in it:
-    /// the walk cannot tell any more.
-    pub(crate) fn repeat<'a>(
-        &mut self,
-        names: &impl Names<'a>,
-        name: &[u8],
-        key: usize,
-    ) -> Option<bool> {
-        let room = self.len < self.slots.count() / 2;
-        let found = probe(names, &mut self.slots, name, key, room);
-        if found {
-            Some(true)
-        } else if room {
-            self.len += 1;
-            Some(false)
+        let key_bound = u32::try_from(key_bound).ok().filter(|&n| n < 1 << 31)?;
+        let wanted = count.saturating_mul(2).checked_next_power_of_two()?;
+        let fit = room.len() / 4;
+        let slots = if wanted <= fit {
+            wanted.max(MIN_GUESS_SLOTS)
         } else {
-            None
+            // The largest power of two that fits.
+            fit.checked_ilog2().map_or(0, |log| 1 << log)
+        };
+        if slots < MIN_GUESS_SLOTS || slots > fit {
+            return None;
         }
+        let (cells, spare) = room.split_at_mut(slots * 4);
+        cells.fill(0);
+        Some(Table {
+            cells: cells.as_chunks_mut().0,
+            spare,
+            left: slots / 2,
+            // Keys plus one go up to `key_bound`: the bits above its highest are the hash's.
+            tag_mask: u32::MAX << (u32::BITS - key_bound.leading_zeros()).max(1),
+        })
     }
+
+    /// Whether the table takes `count` names without growing.
+    pub(crate) fn holds(&self, count: usize) -> bool {
+        count <= self.left
+    }
+
+    /// Whether the name of `len` bytes at byte offset `key` of `block` (whose [`hash`] is
+    /// `hash`) equals a name inserted before; if not, it is inserted. `None` when the table
+    /// is full and has no room left to grow: the walk cannot tell any more.
+    #[inline(always)]
+    pub(crate) fn repeat(
+        &mut self,
+        block: &[u8],
+        key: usize,
+        len: usize,
+        hash: u32,
+    ) -> Option<bool> {
+        let mask = self.cells.len() - 1;
+        let mut slot = hash as usize & mask;
+        // At most half full: an empty slot ends every probe (the bound is for the proof).
+        for _ in 0..self.cells.len() {
+            let cell = u32::from_le_bytes(*self.cells.get(slot)?);
+            if cell == 0 {
+                break;
+            }
+            if (cell ^ hash) & self.tag_mask == 0 && same_name(block, self.key_of(cell), key, len) {
+                return Some(true);
+            }
+            slot = (slot + 1) & mask;
+        }
+        let value = (hash & self.tag_mask) | (key as u32 + 1);
+        if self.left == 0 {
+            self.grow(block)?;
+            return self.insert(value, hash).map(|()| false);
+        }
+        self.left -= 1;
+        *self.cells.get_mut(slot)? = value.to_le_bytes();
+        Some(false)
+    }
+
+    /// The key of a slot's name.
+    #[inline(always)]
+    fn key_of(&self, cell: u32) -> usize {
+        ((cell & !self.tag_mask) as usize).wrapping_sub(1)
+    }
+
+    /// Puts `value` in the first empty slot from `hash`'s, as a name the table takes.
+    fn insert(&mut self, value: u32, hash: u32) -> Option<()> {
+        self.left = self.left.checked_sub(1)?;
+        let mask = self.cells.len() - 1;
+        let mut slot = hash as usize & mask;
+        for _ in 0..self.cells.len() {
+            let cell = self.cells.get_mut(slot)?;
+            if *cell == [0; 4] {
+                *cell = value.to_le_bytes();
+                return Some(());
+            }
+            slot = (slot + 1) & mask;
+        }
+        None
+    }
+
+    /// Moves the slots into a table [`GROWTH`] times larger right after them, if the room
+    /// has space for it. The slots keep only some bits of a hash: the names of `block`
+    /// are hashed again.
+    #[cold]
+    fn grow(&mut self, block: &[u8]) -> Option<()> {
+        let slots = self.cells.len().checked_mul(GROWTH)?;
+        let size = slots.checked_mul(4)?;
+        if self.spare.len() < size {
+            return None;
+        }
+        let (cells, spare) = core::mem::take(&mut self.spare).split_at_mut(size);
+        cells.fill(0);
+        let old = core::mem::replace(&mut self.cells, cells.as_chunks_mut().0);
+        self.spare = spare;
+        // The names in the old slots, and as many more as half the new slots.
+        self.left = slots / 2;
+        for bytes in old.iter() {
+            let value = u32::from_le_bytes(*bytes);
+            if value != 0 {
+                let (_, hash, _) = name_hash::scan_pair(block, self.key_of(value))?;
+                self.insert(value, hash)?;
+            }
+        }
+        Some(())
+    }
+}
+
+/// Whether the NUL-terminated name at `earlier` of `block` equals the `len` bytes at
+/// `key`.
+fn same_name(block: &[u8], earlier: usize, key: usize, len: usize) -> bool {
+    let (Some(earlier), Some(name)) = (block.get(earlier..), block.get(key..)) else {
+        return false;
+    };
+    name.get(..len)
+        .is_some_and(|name| earlier.get(..len) == Some(name))
+        && earlier.get(len) == Some(&0)
 }
 
 fn rounds<'a>(names: &impl Names<'a>, scope: usize, mut table: impl Slots) -> Option<usize> {
@@ -406,45 +453,6 @@ mod tests {
             first_repeat(&PairNames(&pairs[..3]), usize::MAX, 3, &mut []),
             None
         );
-    }
-
-    /// Names that differ only in their last bytes (as generated headers do), or only in
-    /// their first, still spread over the table.
-    #[test]
-    fn similar_names_spread_over_the_slots() {
-        // Fewer under miri, which runs every test a thousand times slower.
-        let (names, slots, spread) = if cfg!(miri) {
-            (100, 255, 70)
-        } else {
-            (2000, 4095, 1500)
-        };
-        for pattern in ["HTTP_X_{}", "{}_HTTP_X", "H{}", "HTTP_X_CUSTOM_HEADER_{}"] {
-            let mut used = std::collections::BTreeSet::new();
-            for i in 0..names {
-                let name = pattern.replace("{}", &format!("{i:04}"));
-                used.insert(hash(name.as_bytes()) & slots);
-            }
-            // 2,000 random picks of 4,096 slots hit about 1,600 distinct ones; 100 of 256
-            // about 83.
-            assert!(used.len() > spread, "{pattern}: {} slots", used.len());
-        }
-    }
-
-    /// Every byte of a name counts: names of every length that differ in one byte hash
-    /// apart (almost always: a collision costs time, not correctness).
-    #[test]
-    fn every_byte_moves_the_hash() {
-        let mut same = 0;
-        for len in 1..40usize {
-            let base: Vec<u8> = (0..len).map(|i| b'A' + (i % 26) as u8).collect();
-            for at in 0..len {
-                let mut other = base.clone();
-                other[at] ^= 0x01;
-                same += usize::from(hash(&base) == hash(&other));
-            }
-        }
-        assert_eq!(same, 0);
-        assert_ne!(hash(b""), hash(b"\x01"));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use nom::{IResult, Parser};
 
 use super::duplicates::{self, BlockNames, Table};
-use super::nul;
+use super::{name_hash, nul};
 use crate::Error;
 
 /// The name of the variable that carries the body length.
@@ -88,34 +88,35 @@ pub(crate) struct Rules {
 /// duplicate name (the first in wire order) → `SCGI` missing → `SCGI` not `1` →
 /// `CONTENT_LENGTH` missing → (opt-in) not first → `CONTENT_LENGTH` invalid.
 ///
-/// The words of the block are read once ([`one_pass`]): the strings are counted and every
-/// name is checked as its pair completes, noting where `SCGI` and `CONTENT_LENGTH` are.
-/// `scratch` is spare room the duplicate check may use as its hash table (see
-/// [`duplicates`]); it may be empty.
+/// The words of the block are read once ([`walk`]): every pair is checked as it
+/// completes, noting where `SCGI` and `CONTENT_LENGTH` are. `scratch` is spare room the
+/// duplicate check may use as its hash table (see [`duplicates`]); it may be empty. Only
+/// when the walk stops early (a bad name, or a table with no room left) are the strings
+/// counted, for the odd count that takes precedence.
 pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result<u64, Error> {
     if block.last() != Some(&0) {
         return Err(Error::HeadersNotNulTerminated);
     }
-    // One pass over the words of the block when the scratch room has a table for the
-    // names a block of this length usually holds, or at least for some (every real
-    // request, with storage to spare); otherwise, or if the names outgrow that table, the
-    // names are counted first and checked with a table sized to them.
-    let table = if rules.allow_repeated_names {
-        None
+    let walked = if rules.allow_repeated_names {
+        walk(block, None)
     } else {
-        Table::up_to(usual_names(block.len()), block.len(), scratch)
+        match Table::new(usual_names(block.len()), block.len(), scratch) {
+            Some(table) => walk(block, Some(table)),
+            None => Err(Stop::Full),
+        }
     };
-    let (strings, walked) = if rules.allow_repeated_names || table.is_some() {
-        one_pass(block, table)
-    } else {
-        (nul::count(block), None)
-    };
-    if !strings.is_multiple_of(2) {
-        return Err(Error::HeadersOddStringCount);
-    }
     let known = match walked {
-        Some(outcome) => outcome?,
-        None => check_names(block, strings / 2, scratch, rules)?,
+        Ok(known) => known,
+        Err(stop) => {
+            let strings = nul::count(block);
+            if !strings.is_multiple_of(2) {
+                return Err(Error::HeadersOddStringCount);
+            }
+            match stop {
+                Stop::Refused(error) => return Err(error),
+                Stop::Full => check_names(block, strings / 2, scratch)?,
+            }
+        }
     };
     match known.scgi {
         None => return Err(Error::NoScgiVariable),
@@ -131,82 +132,59 @@ pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result
     parse_content_length(length)
 }
 
-/// The names a table is sized for before they are counted: one per 8 bytes of block
-/// (real pairs are 15 to 40 bytes long).
+/// The names a table is sized for before they are counted: one per 24 bytes of block
+/// (real pairs are 15 to 60 bytes long; a table that fills up grows).
 fn usual_names(block_len: usize) -> usize {
-    (block_len / 8).max(4)
+    block_len / 24
 }
 
-/// Counts the strings of `block` and, in the same pass, checks each pair as it completes
-/// until the first problem: an empty name is `HeaderEmpty`, a repeated `SCGI` or
-/// `CONTENT_LENGTH` (always) or any name already in `table` is `DuplicateHeader`.
+/// Why [`walk`] stopped before the end of the block.
+#[derive(Debug)]
+enum Stop {
+    /// The first pair the rules refuse, or an odd string count.
+    Refused(Error),
+    /// The table is full and has no room to grow: it cannot tell the first repeat.
+    Full,
+}
+
+/// Walks the pairs of `block` and checks each as it completes, until the first problem:
+/// an empty name is `HeaderEmpty`, a repeated `SCGI` or `CONTENT_LENGTH` (always) or any
+/// name already in `table` is `DuplicateHeader`, a name without a value at the end is
+/// `HeadersOddStringCount`.
 ///
-/// Returns the count and the walk's outcome; the outcome is `None` when `table` filled up
-/// before the last name (the names must then be checked by [`check_names`]).
-fn one_pass<'a>(
-    block: &'a [u8],
-    mut table: Option<Table<'_>>,
-) -> (usize, Option<Result<Known<'a>, Error>>) {
-    let names = BlockNames(block);
-    let mut positions = nul::Positions::new(block);
+/// Each string is searched for its NUL a word at a time from its first byte; a name's
+/// words are hashed for the table as they are searched ([`name_hash::scan`]), so every
+/// byte of the block is loaded once.
+fn walk<'a>(block: &'a [u8], mut table: Option<Table<'_>>) -> Result<Known<'a>, Stop> {
     let mut known = Known::default();
-    let mut strings = 0;
     let mut start = 0;
-    while let Some(name_end) = positions.next() {
-        strings += 1;
-        let Some(value_end) = positions.next() else {
-            break;
-        };
-        strings += 1;
-        let name = block.get(start..name_end).unwrap_or_default();
-        let value = block.get(name_end + 1..value_end).unwrap_or_default();
-        let key = start;
-        start = value_end + 1;
-        if let Err(error) = check_pair(&mut known, name, value, key) {
-            return (strings + positions.count(), Some(Err(error)));
-        }
-        match table.as_mut().map(|t| t.repeat(&names, name, key)) {
-            Some(Some(true)) => {
-                return (
-                    strings + positions.count(),
-                    Some(Err(Error::DuplicateHeader)),
-                );
+    while start < block.len() {
+        // The scan never gives `None` on a block that ends with a NUL.
+        let (name_end, hash, value_end) = name_hash::scan_pair(block, start)
+            .ok_or(Stop::Refused(Error::HeadersNotNulTerminated))?;
+        let value_end = value_end.ok_or(Stop::Refused(Error::HeadersOddStringCount))?;
+        let value_start = name_end + 1;
+        let name_len = name_end - start;
+        match name_len {
+            0 => return Err(Stop::Refused(Error::HeaderEmpty)),
+            // Only names of these lengths can be `SCGI` or `CONTENT_LENGTH`.
+            4 | 14 => {
+                let name = block.get(start..name_end).unwrap_or_default();
+                let value = block.get(value_start..value_end).unwrap_or_default();
+                known.note(name, value, start).map_err(Stop::Refused)?;
             }
-            // The table is full: this walk cannot tell the first repeat any more.
-            Some(None) => return (strings + positions.count(), None),
-            Some(Some(false)) | None => {}
+            _ => {}
         }
-    }
-    (strings, Some(Ok(known)))
-}
-
-/// The checks of one pair that need no table: an empty name, a second `SCGI` or
-/// `CONTENT_LENGTH` (never allowed); notes where those two are.
-#[inline]
-fn check_pair<'a>(
-    known: &mut Known<'a>,
-    name: &'a [u8],
-    value: &'a [u8],
-    key: usize,
-) -> Result<(), Error> {
-    if name.is_empty() {
-        return Err(Error::HeaderEmpty);
-    }
-    let protected = if name == SCGI {
-        Some(&mut known.scgi)
-    } else if name == CONTENT_LENGTH {
-        known.content_length_first |= key == 0;
-        Some(&mut known.content_length)
-    } else {
-        None
-    };
-    if let Some(seen) = protected {
-        if seen.is_some() {
-            return Err(Error::DuplicateHeader);
+        if let Some(table) = table.as_mut() {
+            match table.repeat(block, start, name_len, hash) {
+                Some(false) => {}
+                Some(true) => return Err(Stop::Refused(Error::DuplicateHeader)),
+                None => return Err(Stop::Full),
+            }
         }
-        *seen = Some(value);
+        start = value_end + 1;
     }
-    Ok(())
+    Ok(known)
 }
 
 /// What the walk over the names found.
@@ -220,29 +198,34 @@ struct Known<'a> {
     content_length_first: bool,
 }
 
-/// Checks the names (the first empty or repeated one in wire order is the error) and
-/// finds `SCGI` and `CONTENT_LENGTH`, in one walk when `scratch` holds a hash table for
-/// every name; otherwise the names are checked first with [`duplicates::first_repeat`]
-/// (a stack table, in rounds if it cannot hold them all).
-fn check_names<'a>(
-    block: &'a [u8],
-    pairs: usize,
-    scratch: &mut [u8],
-    rules: Rules,
-) -> Result<Known<'a>, Error> {
-    if rules.allow_repeated_names {
-        // Only `SCGI` and `CONTENT_LENGTH` may not repeat: the walk checks them itself.
-        return one_pass(block, None)
-            .1
-            .unwrap_or(Err(Error::DuplicateHeader));
+impl<'a> Known<'a> {
+    /// Notes the pair if its name is `SCGI` or `CONTENT_LENGTH` (`key`: the name's offset);
+    /// a second one is `DuplicateHeader`, whatever the rules.
+    fn note(&mut self, name: &[u8], value: &'a [u8], key: usize) -> Result<(), Error> {
+        let seen = if name == SCGI {
+            &mut self.scgi
+        } else if name == CONTENT_LENGTH {
+            self.content_length_first |= key == 0;
+            &mut self.content_length
+        } else {
+            return Ok(());
+        };
+        if seen.is_some() {
+            return Err(Error::DuplicateHeader);
+        }
+        *seen = Some(value);
+        Ok(())
     }
-    // A table sized for every name never fills up: the walk always has an outcome.
-    let exact = |table| {
-        one_pass(block, Some(table))
-            .1
-            .unwrap_or(Err(Error::DuplicateHeader))
-    };
-    if let Some(table) = Table::new(pairs, block.len(), scratch) {
+}
+
+/// Checks the names of a block whose walk ran out of table room (the first empty or
+/// repeated one in wire order is the error) and finds `SCGI` and `CONTENT_LENGTH`: in one
+/// walk again when `scratch` holds a table for all `pairs` names at once, otherwise with
+/// [`duplicates::first_repeat`] (a stack table, in rounds if it cannot hold them all).
+fn check_names<'a>(block: &'a [u8], pairs: usize, scratch: &mut [u8]) -> Result<Known<'a>, Error> {
+    // A table for every name never fills up: the walk always has an outcome.
+    let exact = |table| walk(block, Some(table)).map_err(Stop::into_error);
+    if let Some(table) = Table::new(pairs, block.len(), scratch).filter(|t| t.holds(pairs)) {
         return exact(table);
     }
     let first_empty = Pairs::new(block).position(|(name, _)| name.is_empty());
@@ -253,9 +236,17 @@ fn check_names<'a>(
         (Some(_), _) => Err(Error::DuplicateHeader),
         (None, Some(_)) => Err(Error::HeaderEmpty),
         // No name is empty or repeated: the walk only finds `SCGI` and `CONTENT_LENGTH`.
-        (None, None) => one_pass(block, None)
-            .1
-            .unwrap_or(Err(Error::DuplicateHeader)),
+        (None, None) => walk(block, None).map_err(Stop::into_error),
+    }
+}
+
+impl Stop {
+    /// The error of a walk that cannot run out of room.
+    fn into_error(self) -> Error {
+        match self {
+            Stop::Refused(error) => error,
+            Stop::Full => Error::DuplicateHeader,
+        }
     }
 }
 
@@ -396,10 +387,11 @@ mod tests {
         assert_eq!(validate(&len, &mut [], allow), Err(Error::DuplicateHeader));
     }
 
-    /// A block of tiny pairs has more names than the first table is sized for: the pass
-    /// gives up on it, and the counted check finds the repeat all the same.
+    /// A block of tiny pairs has more names than the first table is sized for: the table
+    /// grows while the room allows; past that, the walk gives up and the counted check
+    /// (one exact table, or rounds) finds the repeat all the same.
     #[test]
-    fn names_outgrowing_the_first_table_are_checked_after_counting() {
+    fn names_outgrowing_the_first_table() {
         let mut pairs: Vec<(std::string::String, &str)> =
             (0..300).map(|i| (format!("{:x}", i + 0x100), "")).collect();
         pairs.push(("SCGI".into(), "1"));
@@ -411,16 +403,35 @@ mod tests {
             b.extend_from_slice(v.as_bytes());
             b.push(0);
         }
-        let mut scratch = vec![0u8; 100_000];
-        let table = Table::up_to(usual_names(b.len()), b.len(), &mut scratch);
-        assert!(one_pass(&b, table).1.is_none(), "the first table fills up");
-        assert_eq!(validate(&b, &mut scratch, STRICT), Ok(0));
         let mut dup = b.clone();
         dup.extend_from_slice(b"1ff\0x\0");
-        assert_eq!(
-            validate(&dup, &mut scratch, STRICT),
-            Err(Error::DuplicateHeader)
-        );
+        // 1,530 bytes: a first table of 128 slots (512 bytes), grown to 512 (2 KiB more),
+        // then to 2,048 (8 KiB more); an exact table for 302 names has 1,024 slots (4 KiB).
+        for (room, grows) in [
+            (100_000, true),
+            (6_000, false), // the second growth does not fit, the exact table does
+            (3_000, false), // neither fits: rounds
+            (200, false),   // no first table at all
+        ] {
+            let mut scratch = vec![0u8; room];
+            let table = Table::new(usual_names(b.len()), b.len(), &mut scratch);
+            assert_eq!(table.is_some(), room >= 512, "room {room}");
+            let walked = table.map(|table| walk(&b, Some(table)));
+            assert_eq!(
+                walked.as_ref().is_some_and(Result::is_ok),
+                grows,
+                "room {room}"
+            );
+            if !grows && room >= 512 {
+                assert!(matches!(walked, Some(Err(Stop::Full))), "room {room}");
+            }
+            assert_eq!(validate(&b, &mut scratch, STRICT), Ok(0), "room {room}");
+            assert_eq!(
+                validate(&dup, &mut scratch, STRICT),
+                Err(Error::DuplicateHeader),
+                "room {room}"
+            );
+        }
     }
 
     /// sioscgi's precedence, written the slow and obvious way.
@@ -502,7 +513,7 @@ mod tests {
                         require_content_length_first: first,
                     };
                     let want = naive(&block, rules);
-                    for room in [0usize, 40, 300, 4096] {
+                    for room in [0usize, 40, 300, 600, 2600, 4096] {
                         let mut scratch = vec![0x5Au8; room];
                         assert_eq!(
                             validate(&block, &mut scratch, rules),

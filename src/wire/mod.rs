@@ -11,6 +11,7 @@
 pub(crate) mod duplicates;
 pub(crate) mod environment;
 pub(crate) mod header_line;
+pub(crate) mod name_hash;
 pub(crate) mod netstring;
 pub(crate) mod nul;
 pub(crate) mod response;

@@ -6,7 +6,7 @@
 //! the first NUL is `trailing_zeros / 8` and the count is `count_ones`.
 
 /// Bytes in one word.
-const WORD: usize = 8;
+pub(crate) const WORD: usize = 8;
 /// `0x7F` in every byte.
 const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 
@@ -16,18 +16,32 @@ const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 /// (no carry leaves the byte); or-ing `b` adds the bytes whose own high bit is set; what
 /// is left unset is exactly the zero bytes.
 #[inline]
-const fn zero_bytes(word: u64) -> u64 {
+pub(crate) const fn zero_bytes(word: u64) -> u64 {
     !(((word & LOW7).wrapping_add(LOW7)) | word | LOW7)
 }
 
 /// Up to 8 bytes as a word, padded with `0xFF` (not a NUL).
 #[inline]
-fn word(bytes: &[u8]) -> u64 {
+pub(crate) fn padded_word(bytes: &[u8]) -> u64 {
     let mut buf = [0xFFu8; WORD];
     for (dst, src) in buf.iter_mut().zip(bytes) {
         *dst = *src;
     }
     u64::from_le_bytes(buf)
+}
+
+/// The position of the first NUL of `block` at or after `from`.
+#[inline(always)]
+pub(crate) fn find_from(block: &[u8], from: usize) -> Option<usize> {
+    let (words, tail) = block.get(from..)?.as_chunks::<WORD>();
+    for (index, word) in words.iter().enumerate() {
+        let zeros = zero_bytes(u64::from_le_bytes(*word));
+        if zeros != 0 {
+            return Some(from + index * WORD + (zeros.trailing_zeros() / 8) as usize);
+        }
+    }
+    let zeros = zero_bytes(padded_word(tail));
+    (zeros != 0).then(|| from + words.len() * WORD + (zeros.trailing_zeros() / 8) as usize)
 }
 
 /// The position of the first NUL in `input`.
@@ -49,7 +63,7 @@ pub(crate) fn find(input: &[u8]) -> Option<usize> {
     if rest.is_empty() {
         return None;
     }
-    let zeros = zero_bytes(word(rest));
+    let zeros = zero_bytes(padded_word(rest));
     (zeros != 0).then(|| offset + (zeros.trailing_zeros() / 8) as usize)
 }
 
@@ -64,57 +78,9 @@ pub(crate) fn count(input: &[u8]) -> usize {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        total += zero_bytes(word(rest)).count_ones() as usize;
+        total += zero_bytes(padded_word(rest)).count_ones() as usize;
     }
     total
-}
-
-/// The positions of the NULs of a block, in order: each word is loaded once and its NULs
-/// taken from its mask one by one.
-#[derive(Clone, Debug)]
-pub(crate) struct Positions<'a> {
-    block: &'a [u8],
-    /// Offset of the word `zeros` came from.
-    base: usize,
-    /// Offset of the next word to load.
-    next: usize,
-    /// The NULs of that word not yet returned.
-    zeros: u64,
-}
-
-impl<'a> Positions<'a> {
-    pub(crate) const fn new(block: &'a [u8]) -> Self {
-        Positions {
-            block,
-            base: 0,
-            next: 0,
-            zeros: 0,
-        }
-    }
-}
-
-impl Iterator for Positions<'_> {
-    type Item = usize;
-
-    #[inline]
-    fn next(&mut self) -> Option<usize> {
-        while self.zeros == 0 {
-            let rest = self.block.get(self.next..)?;
-            if rest.is_empty() {
-                return None;
-            }
-            let loaded = match rest.first_chunk::<WORD>() {
-                Some(bytes) => u64::from_le_bytes(*bytes),
-                None => word(rest),
-            };
-            self.base = self.next;
-            self.next += WORD;
-            self.zeros = zero_bytes(loaded);
-        }
-        let at = self.base + (self.zeros.trailing_zeros() / 8) as usize;
-        self.zeros &= self.zeros - 1;
-        Some(at)
-    }
 }
 
 #[cfg(test)]
@@ -159,8 +125,14 @@ mod tests {
                 let input = &data[..len];
                 assert_eq!(find(input), input.iter().position(|&b| b == 0), "len {len}");
                 assert_eq!(count(input), input.iter().filter(|&&b| b == 0).count());
-                let want: Vec<usize> = (0..len).filter(|&i| input[i] == 0).collect();
-                assert_eq!(Positions::new(input).collect::<Vec<_>>(), want, "len {len}");
+                for from in [0, 1, len / 3, len.saturating_sub(1), len, len + 1] {
+                    let want = input.iter().skip(from).position(|&b| b == 0);
+                    assert_eq!(
+                        find_from(input, from),
+                        want.map(|at| at + from),
+                        "len {len}"
+                    );
+                }
                 data = saved;
             }
         }
