@@ -52,51 +52,44 @@ pub(crate) fn hash(name: &[u8]) -> u32 {
 /// and its value's NUL (`None` if there is none: a name without value). `None` if no NUL
 /// follows `start` at all.
 ///
-/// The name is searched from its first byte, hashing its words on the way; the value's
-/// NUL is often in the word that held the name's (short values), else it is searched from
-/// the word after.
+/// The words are loaded from the name's first byte on, once each: the name's are hashed
+/// until its NUL, and the value's NUL is the next one, often in the same word.
 #[inline(always)]
 pub(crate) fn scan_pair(block: &[u8], start: usize) -> Option<(usize, u32, Option<usize>)> {
     let (words, tail) = block.get(start..)?.as_chunks::<{ nul::WORD }>();
+    // The words from `start`, the last one padded; `None` past it.
+    let word = |index: usize| match words.get(index) {
+        Some(word) => Some(u64::from_le_bytes(*word)),
+        None => (index == words.len()).then(|| nul::padded_word(tail)),
+    };
+    let position = |index: usize, zeros: u64| {
+        start + index * nul::WORD + (zeros.trailing_zeros() / 8) as usize
+    };
     let mut h = NameHash::default();
-    for (index, word) in words.iter().enumerate() {
-        let word = u64::from_le_bytes(*word);
+    let mut index = 0;
+    let (last, zeros) = loop {
+        let word = word(index)?;
         let zeros = nul::zero_bytes(word);
         if zeros != 0 {
-            return Some(pair_end(block, start + index * nul::WORD, word, zeros, h));
+            break (word, zeros);
         }
         h = h.word(word);
-    }
-    let word = nul::padded_word(tail);
-    let zeros = nul::zero_bytes(word);
-    (zeros != 0).then(|| pair_end(block, start + words.len() * nul::WORD, word, zeros, h))
-}
-
-/// [`scan_pair`] once the name's NUL is found in `word` (at `at` of `block`, with
-/// [`nul::zero_bytes`] `zeros`; `h`: the name's words before it).
-#[inline(always)]
-fn pair_end(
-    block: &[u8],
-    at: usize,
-    word: u64,
-    zeros: u64,
-    h: NameHash,
-) -> (usize, u32, Option<usize>) {
+        index += 1;
+    };
     // The lowest flagged bit is the NUL's high bit (bit 8k + 7): the bytes before it are
     // kept, the NUL and what follows it zeroed.
     let nul_bit = zeros & zeros.wrapping_neg();
-    let kept = word & ((nul_bit >> 7) - 1);
-    let more = zeros & (zeros - 1);
-    let value_end = if more != 0 {
-        Some(at + (more.trailing_zeros() / 8) as usize)
-    } else {
-        nul::find_from(block, at + nul::WORD)
-    };
-    (
-        at + (zeros.trailing_zeros() / 8) as usize,
-        h.word(kept).finish(),
-        value_end,
-    )
+    let hash = h.word(last & ((nul_bit >> 7) - 1)).finish();
+    let name_end = position(index, zeros);
+    let mut more = zeros & (zeros - 1);
+    while more == 0 {
+        index += 1;
+        match word(index) {
+            Some(word) => more = nul::zero_bytes(word),
+            None => return Some((name_end, hash, None)),
+        }
+    }
+    Some((name_end, hash, Some(position(index, more))))
 }
 
 #[cfg(test)]

@@ -30,20 +30,6 @@ pub(crate) fn padded_word(bytes: &[u8]) -> u64 {
     u64::from_le_bytes(buf)
 }
 
-/// The position of the first NUL of `block` at or after `from`.
-#[inline(always)]
-pub(crate) fn find_from(block: &[u8], from: usize) -> Option<usize> {
-    let (words, tail) = block.get(from..)?.as_chunks::<WORD>();
-    for (index, word) in words.iter().enumerate() {
-        let zeros = zero_bytes(u64::from_le_bytes(*word));
-        if zeros != 0 {
-            return Some(from + index * WORD + (zeros.trailing_zeros() / 8) as usize);
-        }
-    }
-    let zeros = zero_bytes(padded_word(tail));
-    (zeros != 0).then(|| from + words.len() * WORD + (zeros.trailing_zeros() / 8) as usize)
-}
-
 /// The position of the first NUL in `input`.
 #[inline]
 pub(crate) fn find(input: &[u8]) -> Option<usize> {
@@ -125,14 +111,6 @@ mod tests {
                 let input = &data[..len];
                 assert_eq!(find(input), input.iter().position(|&b| b == 0), "len {len}");
                 assert_eq!(count(input), input.iter().filter(|&&b| b == 0).count());
-                for from in [0, 1, len / 3, len.saturating_sub(1), len, len + 1] {
-                    let want = input.iter().skip(from).position(|&b| b == 0);
-                    assert_eq!(
-                        find_from(input, from),
-                        want.map(|at| at + from),
-                        "len {len}"
-                    );
-                }
                 data = saved;
             }
         }
