@@ -3,8 +3,8 @@
 use crate::{
     Error,
     wire::response::{
-        Latin1Writer, has_line_break_or_nul, is_hop_by_hop, is_token, latin1_len, reason_phrase,
-        status_line,
+        Latin1Writer, has_line_break_or_nul, is_hop_by_hop, is_plain_ascii, is_token, latin1_len,
+        reason_phrase, status_line,
     },
 };
 
@@ -116,7 +116,12 @@ impl<'a> ResponseHead<'a> {
         let mut others_len = 0usize;
         let mut others_bytes = 0usize;
         for &(name, value) in headers {
-            injection |= has_line_break_or_nul(name) || has_line_break_or_nul(value);
+            // The usual header passes every text check at once: a token name and a value
+            // of plain ASCII. Any other is looked at rule by rule.
+            let clean = is_token(name) && is_plain_ascii(value);
+            if !clean {
+                injection |= has_line_break_or_nul(name) || has_line_break_or_nul(value);
+            }
             let special = if name.eq_ignore_ascii_case(CONTENT_TYPE) {
                 Some(&mut content_type)
             } else if name.eq_ignore_ascii_case(LOCATION) {
@@ -127,20 +132,25 @@ impl<'a> ResponseHead<'a> {
             match special {
                 // Only the first value is used (and checked): a second is refused below.
                 Some(slot @ None) => {
-                    not_latin1 |= latin1_len(value).is_none();
+                    not_latin1 |= !clean && latin1_len(value).is_none();
                     *slot = Some(value);
                 }
                 Some(Some(_)) => repeated_special = true,
                 None => {
                     has_others = true;
                     hop_by_hop |= is_hop_by_hop(name);
-                    bad_name |= !is_token(name);
-                    match (latin1_len(name), latin1_len(value)) {
-                        (Some(n), Some(v)) => {
+                    let latin1 = if clean {
+                        Some((name.len(), value.len()))
+                    } else {
+                        bad_name |= !is_token(name);
+                        latin1_len(name).zip(latin1_len(value))
+                    };
+                    match latin1 {
+                        Some((n, v)) => {
                             others_len += n + 2 + v + 2;
                             others_bytes += name.len() + 2 + value.len() + 2;
                         }
-                        _ => not_latin1 = true,
+                        None => not_latin1 = true,
                     }
                 }
             }

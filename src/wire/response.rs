@@ -23,6 +23,7 @@ const HOP_BY_HOP: [&str; 10] = [
 ];
 
 /// `true` if `name` is a hop-by-hop header (ASCII case-insensitive).
+#[inline]
 pub(crate) fn is_hop_by_hop(name: &str) -> bool {
     // Most names have a length no hop-by-hop name has: one comparison rules them out.
     matches!(name.len(), 2 | 7 | 8 | 10 | 16..=19)
@@ -37,15 +38,14 @@ const fn is_tchar(b: u8) -> bool {
         | b'`' | b'|' | b'~')
 }
 
-/// The `tchar`s as a 256-bit set: a lookup without branches.
+/// Whether each byte is a `tchar`: one load per byte, without branches (256 bytes of
+/// read-only data, against a handful of instructions per byte for a bit set).
 #[allow(clippy::indexing_slicing)] // evaluated at compile time: an error would not compile
-const TCHARS: [u64; 4] = {
-    let mut set = [0u64; 4];
+const TCHARS: [bool; 256] = {
+    let mut set = [false; 256];
     let mut b = 0;
     while b < 256 {
-        if is_tchar(b as u8) {
-            set[b / 64] |= 1 << (b % 64);
-        }
+        set[b] = is_tchar(b as u8);
         b += 1;
     }
     set
@@ -57,8 +57,9 @@ const TCHARS: [u64; 4] = {
 /// `any`/`all`): header texts are short and usually valid, and a loop without an exit
 /// runs several bytes per step.
 pub(crate) fn is_token(name: &str) -> bool {
-    let in_set = |b: u8| TCHARS.get(usize::from(b >> 6)).map_or(0, |w| w >> (b & 63)) & 1;
-    !name.is_empty() && name.as_bytes().iter().fold(1, |ok, &b| ok & in_set(b)) == 1
+    // `get` of a `u8` index in 256 entries: never `None`.
+    let in_set = |b: u8| TCHARS.get(usize::from(b)).copied().unwrap_or(false);
+    !name.is_empty() && name.as_bytes().iter().fold(true, |ok, &b| ok & in_set(b))
 }
 
 /// `true` if `text` holds a byte that would end or split a header line (S10).
@@ -66,6 +67,29 @@ pub(crate) fn has_line_break_or_nul(text: &str) -> bool {
     text.as_bytes()
         .iter()
         .fold(false, |found, &b| found | matches!(b, b'\r' | b'\n' | 0))
+}
+
+/// `true` if `text` is ASCII without CR, LF or NUL: a header value that needs none of
+/// the finer checks ([`has_line_break_or_nul`], [`latin1_len`]).
+///
+/// Eight bytes at a time: a word has a zero byte exactly when `(w - 0x01…) & !w & 0x80…`
+/// is not zero, so `w`, `w ^ 0x0D…` and `w ^ 0x0A…` tell NUL, CR and LF; the high bits
+/// tell bytes above ASCII.
+pub(crate) fn is_plain_ascii(text: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let bad = |w: u64| {
+        has_zero(w) | has_zero(w ^ (ONES * 0x0D)) | has_zero(w ^ (ONES * 0x0A)) | (w & HIGH)
+    };
+    let (words, tail) = text.as_bytes().as_chunks::<8>();
+    // The tail padded with spaces (plain).
+    let last = tail
+        .iter()
+        .rev()
+        .fold(ONES * u64::from(b' '), |w, &b| (w << 8) | u64::from(b));
+    // Values are a few words long: a loop with an exit costs less than vector set-up.
+    bad(last) == 0 && words.iter().all(|word| bad(u64::from_le_bytes(*word)) == 0)
 }
 
 /// The number of bytes `text` takes in ISO-8859-1, or `None` if a character is above U+00FF.
@@ -291,6 +315,25 @@ impl<'o> Latin1Writer<'o> {
 
     /// Appends `name: value\r\n`.
     pub(crate) fn line(&mut self, name: &str, value: &str) {
+        if self.ascii {
+            // One piece of the output for the whole line, its four parts copied in.
+            let (n, v) = (name.len(), value.len());
+            let line = self
+                .out
+                .get_mut(self.pos..)
+                .and_then(|room| room.get_mut(..n + v + 4));
+            if let Some(line) = line {
+                let (name_part, rest) = line.split_at_mut(n);
+                copy_short(name_part, name.as_bytes());
+                let (colon, rest) = rest.split_at_mut(2.min(rest.len()));
+                copy_short(colon, b": ");
+                let (value_part, end) = rest.split_at_mut(v.min(rest.len()));
+                copy_short(value_part, value.as_bytes());
+                copy_short(end, b"\r\n");
+                self.pos += n + v + 4;
+            }
+            return;
+        }
         self.text(name);
         self.bytes(b": ");
         self.text(value);
@@ -324,6 +367,26 @@ mod tests {
             assert_eq!(&dst[..len], &src[..len], "len {len}");
             assert!(dst[len..].iter().all(|&b| b == 0), "len {len}");
         }
+    }
+
+    #[test]
+    fn plain_ascii_agrees_with_the_finer_checks() {
+        let mut texts: std::vec::Vec<std::string::String> = std::vec::Vec::new();
+        for len in 0..20 {
+            for at in 0..len {
+                for bad in ['\r', '\n', '\0', 'é', '\u{7f}', '\u{80}', '€', 'a'] {
+                    let mut text: std::string::String =
+                        (0..len).map(|i| char::from(b'!' + i as u8)).collect();
+                    text.replace_range(at..=at, bad.encode_utf8(&mut [0; 4]));
+                    texts.push(text);
+                }
+            }
+        }
+        for text in &texts {
+            let want = text.is_ascii() && !has_line_break_or_nul(text);
+            assert_eq!(is_plain_ascii(text), want, "{text:?}");
+        }
+        assert!(is_plain_ascii(""));
     }
 
     #[test]
