@@ -345,7 +345,8 @@ impl<'a> ResponseHead<'a> {
                     rest /= 10;
                 }
                 w.bytes(&line);
-                w.text(reason_phrase(code).unwrap_or(""));
+                // The registered phrases are ASCII.
+                w.bytes(reason_phrase(code).unwrap_or("").as_bytes());
             }
             Status::Line(line) => {
                 w.bytes(b"Status: ");

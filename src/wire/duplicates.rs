@@ -16,7 +16,7 @@
 //!   what is reported, whatever the number of rounds.
 
 use super::environment::{c_string, pair};
-use super::name_hash::{self, hash};
+use super::name_hash::hash;
 
 /// The fewest slots worth a walk that may have to give up (see [`Table::new`]).
 pub(crate) const MIN_GUESS_SLOTS: usize = 64;
@@ -176,12 +176,10 @@ impl Slots for ByteSlots<'_> {
     }
 }
 
-/// How many times more slots a [`Table`] takes when it grows.
-const GROWTH: usize = 4;
-
 /// A hash table of the names of one block, for the one-walk check: each name is looked up
 /// and inserted as the walk reaches it, so the first repeat in wire order is the first
-/// hit. It takes names up to half its slots, then grows into the room after itself.
+/// hit. It takes names up to half its slots; the walk gives up when it is full (a block
+/// of unusually short pairs), and the names are then counted for a table that fits.
 ///
 /// A slot is a little-endian `u32`: `0` when empty, else the name's key (its offset in
 /// the block) plus one in the low bits, and in the bits the key does not need, the same
@@ -189,11 +187,9 @@ const GROWTH: usize = 4;
 /// practice, only for a real repeat: a 1 KiB block leaves 21 bits of hash), and the slot
 /// is taken from the hash's low bits.
 pub(crate) struct Table<'s> {
-    /// The slots in use.
+    /// The slots.
     cells: &'s mut [[u8; 4]],
-    /// The room after them, to grow into.
-    spare: &'s mut [u8],
-    /// Names the table takes before it must grow.
+    /// Names the table takes before it is full.
     left: usize,
     /// The bits of a slot that hold hash bits (the others hold the key plus one).
     tag_mask: u32,
@@ -216,25 +212,24 @@ impl<'s> Table<'s> {
         if slots < MIN_GUESS_SLOTS || slots > fit {
             return None;
         }
-        let (cells, spare) = room.split_at_mut(slots * 4);
+        let cells = room.get_mut(..slots * 4)?;
         cells.fill(0);
         Some(Table {
             cells: cells.as_chunks_mut().0,
-            spare,
             left: slots / 2,
             // Keys plus one go up to `key_bound`: the bits above its highest are the hash's.
             tag_mask: u32::MAX << (u32::BITS - key_bound.leading_zeros()).max(1),
         })
     }
 
-    /// Whether the table takes `count` names without growing.
+    /// Whether the table takes `count` names.
     pub(crate) fn holds(&self, count: usize) -> bool {
         count <= self.left
     }
 
     /// Whether the name of `len` bytes at byte offset `key` of `block` (whose [`hash`] is
     /// `hash`) equals a name inserted before; if not, it is inserted. `None` when the table
-    /// is full and has no room left to grow: the walk cannot tell any more.
+    /// is full: the walk cannot tell any more.
     #[inline(always)]
     pub(crate) fn repeat(
         &mut self,
@@ -256,13 +251,8 @@ impl<'s> Table<'s> {
             }
             slot = (slot + 1) & mask;
         }
-        let value = (hash & self.tag_mask) | (key as u32 + 1);
-        if self.left == 0 {
-            self.grow(block)?;
-            return self.insert(value, hash).map(|()| false);
-        }
-        self.left -= 1;
-        *self.cells.get_mut(slot)? = value.to_le_bytes();
+        self.left = self.left.checked_sub(1)?;
+        *self.cells.get_mut(slot)? = ((hash & self.tag_mask) | (key as u32 + 1)).to_le_bytes();
         Some(false)
     }
 
@@ -270,48 +260,6 @@ impl<'s> Table<'s> {
     #[inline(always)]
     fn key_of(&self, cell: u32) -> usize {
         ((cell & !self.tag_mask) as usize).wrapping_sub(1)
-    }
-
-    /// Puts `value` in the first empty slot from `hash`'s, as a name the table takes.
-    fn insert(&mut self, value: u32, hash: u32) -> Option<()> {
-        self.left = self.left.checked_sub(1)?;
-        let mask = self.cells.len() - 1;
-        let mut slot = hash as usize & mask;
-        for _ in 0..self.cells.len() {
-            let cell = self.cells.get_mut(slot)?;
-            if *cell == [0; 4] {
-                *cell = value.to_le_bytes();
-                return Some(());
-            }
-            slot = (slot + 1) & mask;
-        }
-        None
-    }
-
-    /// Moves the slots into a table [`GROWTH`] times larger right after them, if the room
-    /// has space for it. The slots keep only some bits of a hash: the names of `block`
-    /// are hashed again.
-    #[cold]
-    fn grow(&mut self, block: &[u8]) -> Option<()> {
-        let slots = self.cells.len().checked_mul(GROWTH)?;
-        let size = slots.checked_mul(4)?;
-        if self.spare.len() < size {
-            return None;
-        }
-        let (cells, spare) = core::mem::take(&mut self.spare).split_at_mut(size);
-        cells.fill(0);
-        let old = core::mem::replace(&mut self.cells, cells.as_chunks_mut().0);
-        self.spare = spare;
-        // The names in the old slots, and as many more as half the new slots.
-        self.left = slots / 2;
-        for bytes in old.iter() {
-            let value = u32::from_le_bytes(*bytes);
-            if value != 0 {
-                let (_, hash, _) = name_hash::scan_pair(block, self.key_of(value))?;
-                self.insert(value, hash)?;
-            }
-        }
-        Some(())
     }
 }
 

@@ -1,9 +1,9 @@
-//! Finding and counting NUL bytes a word (8 bytes) at a time, in safe Rust.
+//! Finding NUL bytes a word (8 bytes) at a time, in safe Rust.
 //!
 //! The header block is mostly short strings ended by NUL, so this is the grammar's inner
 //! loop. A word is loaded with `u64::from_le_bytes`, and [`zero_bytes`] turns it into a
 //! mask with the high bit of every zero byte set (exactly those: no false positives), so
-//! the first NUL is `trailing_zeros / 8` and the count is `count_ones`.
+//! the first NUL is `trailing_zeros / 8`.
 
 /// Bytes in one word.
 pub(crate) const WORD: usize = 8;
@@ -33,40 +33,30 @@ pub(crate) fn padded_word(bytes: &[u8]) -> u64 {
 /// The position of the first NUL in `input`.
 #[inline]
 pub(crate) fn find(input: &[u8]) -> Option<usize> {
-    let mut chunks = input.chunks_exact(WORD);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let Ok(bytes) = <[u8; WORD]>::try_from(chunk) else {
-            break;
-        };
-        let zeros = zero_bytes(u64::from_le_bytes(bytes));
-        if zeros != 0 {
-            return Some(offset + (zeros.trailing_zeros() / 8) as usize);
-        }
-        offset += WORD;
+    if usize::BITS < 64 {
+        // On microcontrollers a byte loop is the smaller code (and 64-bit words no faster).
+        return input.iter().position(|&b| b == 0);
     }
-    let rest = chunks.remainder();
-    if rest.is_empty() {
-        return None;
-    }
-    let zeros = zero_bytes(padded_word(rest));
-    (zeros != 0).then(|| offset + (zeros.trailing_zeros() / 8) as usize)
+    find_in_words(input)
 }
 
-/// The number of NULs in `input`.
-pub(crate) fn count(input: &[u8]) -> usize {
-    let mut chunks = input.chunks_exact(WORD);
-    let mut total = 0;
-    for chunk in &mut chunks {
-        if let Ok(bytes) = <[u8; WORD]>::try_from(chunk) {
-            total += zero_bytes(u64::from_le_bytes(bytes)).count_ones() as usize;
+/// [`find`] a word at a time.
+fn find_in_words(input: &[u8]) -> Option<usize> {
+    let (words, tail) = input.as_chunks::<WORD>();
+    for (index, word) in words.iter().enumerate() {
+        let zeros = zero_bytes(u64::from_le_bytes(*word));
+        if zeros != 0 {
+            return Some(index * WORD + (zeros.trailing_zeros() / 8) as usize);
         }
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        total += zero_bytes(padded_word(rest)).count_ones() as usize;
-    }
-    total
+    let at = tail.iter().position(|&b| b == 0)?;
+    Some(words.len() * WORD + at)
+}
+
+/// The number of NULs in `input`: only error paths and blocks too odd for the one-walk
+/// check need it, so it is the smallest code rather than the fastest.
+pub(crate) fn count(input: &[u8]) -> usize {
+    input.iter().filter(|&&b| b == 0).count()
 }
 
 #[cfg(test)]
@@ -109,7 +99,9 @@ mod tests {
                     data[at] = 0;
                 }
                 let input = &data[..len];
-                assert_eq!(find(input), input.iter().position(|&b| b == 0), "len {len}");
+                let want = input.iter().position(|&b| b == 0);
+                assert_eq!(find(input), want, "len {len}");
+                assert_eq!(find_in_words(input), want, "len {len}");
                 assert_eq!(count(input), input.iter().filter(|&&b| b == 0).count());
                 data = saved;
             }

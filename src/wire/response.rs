@@ -76,6 +76,20 @@ pub(crate) fn has_line_break_or_nul(text: &str) -> bool {
 /// is not zero, so `w`, `w ^ 0x0D…` and `w ^ 0x0A…` tell NUL, CR and LF; the high bits
 /// tell bytes above ASCII.
 pub(crate) fn is_plain_ascii(text: &str) -> bool {
+    if usize::BITS < 64 {
+        // On microcontrollers a byte loop is the smaller code (and 64-bit words no faster).
+        return text.bytes().all(is_plain_byte);
+    }
+    is_plain_ascii_in_words(text)
+}
+
+/// A byte [`is_plain_ascii`] lets through.
+fn is_plain_byte(b: u8) -> bool {
+    b.is_ascii() && !matches!(b, b'\r' | b'\n' | 0)
+}
+
+/// [`is_plain_ascii`] eight bytes at a time.
+fn is_plain_ascii_in_words(text: &str) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
@@ -83,13 +97,9 @@ pub(crate) fn is_plain_ascii(text: &str) -> bool {
         has_zero(w) | has_zero(w ^ (ONES * 0x0D)) | has_zero(w ^ (ONES * 0x0A)) | (w & HIGH)
     };
     let (words, tail) = text.as_bytes().as_chunks::<8>();
-    // The tail padded with spaces (plain).
-    let last = tail
-        .iter()
-        .rev()
-        .fold(ONES * u64::from(b' '), |w, &b| (w << 8) | u64::from(b));
     // Values are a few words long: a loop with an exit costs less than vector set-up.
-    bad(last) == 0 && words.iter().all(|word| bad(u64::from_le_bytes(*word)) == 0)
+    tail.iter().all(|&b| is_plain_byte(b))
+        && words.iter().all(|word| bad(u64::from_le_bytes(*word)) == 0)
 }
 
 /// The number of bytes `text` takes in ISO-8859-1, or `None` if a character is above U+00FF.
@@ -315,8 +325,9 @@ impl<'o> Latin1Writer<'o> {
 
     /// Appends `name: value\r\n`.
     pub(crate) fn line(&mut self, name: &str, value: &str) {
-        if self.ascii {
-            // One piece of the output for the whole line, its four parts copied in.
+        // One piece of the output for the whole line, its four parts copied in (on 64-bit
+        // targets: on microcontrollers the pieces one by one are the smaller code).
+        if self.ascii && usize::BITS >= 64 {
             let (n, v) = (name.len(), value.len());
             let line = self
                 .out
@@ -385,6 +396,8 @@ mod tests {
         for text in &texts {
             let want = text.is_ascii() && !has_line_break_or_nul(text);
             assert_eq!(is_plain_ascii(text), want, "{text:?}");
+            assert_eq!(is_plain_ascii_in_words(text), want, "{text:?}");
+            assert_eq!(text.bytes().all(is_plain_byte), want, "{text:?}");
         }
         assert!(is_plain_ascii(""));
     }
