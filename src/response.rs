@@ -118,7 +118,8 @@ impl<'a> ResponseHead<'a> {
         for &(name, value) in headers {
             // The usual header passes every text check at once: a token name and a value
             // of plain ASCII. Any other is looked at rule by rule.
-            let clean = is_token(name) && is_plain_ascii(value);
+            let token = is_token(name);
+            let clean = token && is_plain_ascii(value);
             if !clean {
                 injection |= has_line_break_or_nul(name) || has_line_break_or_nul(value);
             }
@@ -142,7 +143,7 @@ impl<'a> ResponseHead<'a> {
                     let latin1 = if clean {
                         Some((name.len(), value.len()))
                     } else {
-                        bad_name |= !is_token(name);
+                        bad_name |= !token;
                         latin1_len(name).zip(latin1_len(value))
                     };
                     match latin1 {
