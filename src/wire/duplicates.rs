@@ -197,8 +197,9 @@ pub(crate) struct Table<'s> {
 
 impl<'s> Table<'s> {
     /// A cleared table in `room` for about `count` names at half load, or as many as fit
-    /// if that is at least [`MIN_GUESS_SLOTS`] slots; `None` if not, or if keys reach
-    /// `2^31 - 1` (`key_bound`), which a slot cannot hold beside a hash.
+    /// if that is at least [`MIN_GUESS_SLOTS`] slots; `None` if not, or if `key_bound`
+    /// (one more than the largest key) is 2^31 or more: a slot could not hold such a key
+    /// beside some bits of hash.
     pub(crate) fn new(count: usize, key_bound: usize, room: &'s mut [u8]) -> Option<Self> {
         let key_bound = u32::try_from(key_bound).ok().filter(|&n| n < 1 << 31)?;
         let wanted = count.saturating_mul(2).checked_next_power_of_two()?;
@@ -401,6 +402,47 @@ mod tests {
             first_repeat(&PairNames(&pairs[..3]), usize::MAX, 3, &mut []),
             None
         );
+    }
+
+    /// The one-walk table with hashes chosen to collide: equal hashes of different names
+    /// are told apart by the names, equal names found whatever slot they land in, a full
+    /// table says so.
+    #[test]
+    fn table_tells_colliding_names_apart_and_fills_up() {
+        let b = block(&[b"AA".to_vec(), b"AB".to_vec(), b"AA".to_vec()]);
+        // Names at 0, 5 and 10 (`AA\0v\0AB\0v\0AA\0v\0`).
+        let mut room = [0xFFu8; 4 * MIN_GUESS_SLOTS];
+        let mut table = Table::new(3, b.len(), &mut room).expect("room for 64 slots");
+        for hash in [7u32, 7 + 64, 0xFFFF_FF07] {
+            // Every hash lands in slot 7: the names are compared only when the hash's
+            // high bits match too.
+            let mut room = [0u8; 4 * MIN_GUESS_SLOTS];
+            let mut t = Table::new(3, b.len(), &mut room).expect("room for 64 slots");
+            assert_eq!(t.repeat(&b, 0, 2, 7), Some(false));
+            assert_eq!(t.repeat(&b, 5, 2, hash), Some(false), "hash {hash:#x}");
+            assert_eq!(t.repeat(&b, 10, 2, 7), Some(true));
+        }
+        for (key, want) in [(0, false), (5, false), (10, true)] {
+            assert_eq!(table.repeat(&b, key, 2, 42), Some(want), "key {key}");
+        }
+        assert!(table.holds(30) && !table.holds(31));
+        let many = block(
+            &(0..40)
+                .map(|i| std::vec![b'a' + i as u8])
+                .collect::<Vec<_>>(),
+        );
+        let mut room = [0u8; 4 * MIN_GUESS_SLOTS];
+        let mut full = Table::new(1, many.len(), &mut room).expect("room for 64 slots");
+        let outcomes: Vec<_> = (0..40)
+            .map(|i| full.repeat(&many, 4 * i, 1, i as u32))
+            .collect();
+        assert!(outcomes[..32].iter().all(|o| *o == Some(false)));
+        assert_eq!(outcomes[32], None, "half of 64 slots taken");
+        assert!(
+            Table::new(1, 1 << 31, &mut room).is_none(),
+            "keys too large"
+        );
+        assert!(Table::new(1, 10, &mut [0u8; 4 * MIN_GUESS_SLOTS - 1]).is_none());
     }
 
     #[test]

@@ -91,8 +91,8 @@ pub(crate) struct Rules {
 /// The words of the block are read once ([`walk`]): every pair is checked as it
 /// completes, noting where `SCGI` and `CONTENT_LENGTH` are. `scratch` is spare room the
 /// duplicate check may use as its hash table (see [`duplicates`]); it may be empty. Only
-/// when the walk stops early (a bad name, or a table with no room left) are the strings
-/// counted, for the odd count that takes precedence.
+/// when the walk stops early (a refused pair, or a full table) are the strings counted,
+/// for the odd count that takes precedence.
 pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result<u64, Error> {
     if block.last() != Some(&0) {
         return Err(Error::HeadersNotNulTerminated);
@@ -144,7 +144,7 @@ fn usual_names(block_len: usize) -> usize {
 enum Stop {
     /// The first pair the rules refuse, or an odd string count.
     Refused(Error),
-    /// The table is full and has no room to grow: it cannot tell the first repeat.
+    /// The table is full: it cannot tell the first repeat.
     Full,
 }
 
@@ -154,8 +154,8 @@ enum Stop {
 /// `HeadersOddStringCount`.
 ///
 /// Each string is searched for its NUL a word at a time from its first byte; a name's
-/// words are hashed for the table as they are searched ([`name_hash::scan`]), so every
-/// byte of the block is loaded once.
+/// words are hashed for the table as they are searched ([`name_hash::scan_pair`]), so
+/// every byte of the block is loaded once.
 fn walk<'a>(block: &'a [u8], mut table: Option<Table<'_>>) -> Result<Known<'a>, Stop> {
     let mut known = Known::default();
     let mut start = 0;
@@ -225,9 +225,8 @@ impl<'a> Known<'a> {
 /// [`duplicates::first_repeat`] (a stack table, in rounds if it cannot hold them all).
 fn check_names<'a>(block: &'a [u8], pairs: usize, scratch: &mut [u8]) -> Result<Known<'a>, Error> {
     // A table for every name never fills up: the walk always has an outcome.
-    let exact = |table| walk(block, Some(table)).map_err(Stop::into_error);
     if let Some(table) = Table::new(pairs, block.len(), scratch).filter(|t| t.holds(pairs)) {
-        return exact(table);
+        return walk(block, Some(table)).map_err(Stop::into_error);
     }
     let first_empty = Pairs::new(block).position(|(name, _)| name.is_empty());
     // Only pairs before the first empty name can make a duplicate that comes first.
