@@ -84,6 +84,7 @@ const CONTENT_TYPE: &str = "Content-Type";
 const LOCATION: &str = "Location";
 const STATUS: &str = "Status";
 
+#[inline]
 fn is_special(name: &str) -> bool {
     name.eq_ignore_ascii_case(CONTENT_TYPE) || name.eq_ignore_ascii_case(LOCATION)
 }

@@ -333,16 +333,20 @@ impl<'o> Latin1Writer<'o> {
                 .out
                 .get_mut(self.pos..)
                 .and_then(|room| room.get_mut(..n + v + 4));
-            if let Some(line) = line {
-                let (name_part, rest) = line.split_at_mut(n);
-                copy_short(name_part, name.as_bytes());
-                let (colon, rest) = rest.split_at_mut(2.min(rest.len()));
-                copy_short(colon, b": ");
-                let (value_part, end) = rest.split_at_mut(v.min(rest.len()));
-                copy_short(value_part, value.as_bytes());
-                copy_short(end, b"\r\n");
-                self.pos += n + v + 4;
-            }
+            let Some((name_part, rest)) = line.and_then(|line| line.split_at_mut_checked(n)) else {
+                return;
+            };
+            let Some((colon, rest)) = rest.split_first_chunk_mut::<2>() else {
+                return;
+            };
+            let Some((value_part, end)) = rest.split_last_chunk_mut::<2>() else {
+                return;
+            };
+            copy_short(name_part, name.as_bytes());
+            *colon = *b": ";
+            copy_short(value_part, value.as_bytes());
+            *end = *b"\r\n";
+            self.pos += n + v + 4;
             return;
         }
         self.text(name);
