@@ -16,7 +16,7 @@ table and every target of the speed work checked against the measured numbers.
 --from-existing read criterion's estimates already in target/criterion instead of
                 running the benchmark again (the other measurements are always run).
 --rounds N      runs of the criterion suite; each benchmark's lowest median is reported
-                (default 2).
+                (default 4).
 """
 
 from __future__ import annotations
@@ -353,7 +353,7 @@ def main() -> int:
     parser.add_argument("--save", type=pathlib.Path)
     parser.add_argument("--output", type=pathlib.Path, default=HERE / "BENCHMARKS.md")
     parser.add_argument("--from-existing", action="store_true")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     run_data = measure(args.from_existing, args.rounds)
     if args.save:
