@@ -325,7 +325,11 @@ def write_report(run: dict, before: dict | None, output: pathlib.Path) -> None:
     if before:
         w("## Before and after")
         w("")
-        w(f"Before: the run saved in `benches/results/before.json` ({before['date']}, commit `{before['commit']}`); after: this run.")
+        w(f"Before: the run saved in `benches/results/before.json` ({before['date']}, commit `{before['commit']}`, "
+          f"on {before['machine']}); after: this run (on {run['machine']}).")
+        if before["machine"] != run["machine"]:
+            w("The machines differ: these speed-ups mix the code's change with the machine's; the")
+            w("instruction counts above compare the code alone.")
         w("")
         w("| measurement | before | after | speed-up |")
         w("|---|---|---|---|")
