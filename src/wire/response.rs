@@ -53,9 +53,9 @@ const TCHARS: [bool; 256] = {
 
 /// `true` if `name` is an RFC 9110 token: `1*tchar`.
 ///
-/// The checks in this file look at every byte without stopping early (folds, not
-/// `any`/`all`): header texts are short and usually valid, and a loop without an exit
-/// runs several bytes per step.
+/// This check and the line-break one look at every byte without stopping early (folds,
+/// not `any`/`all`): header texts are short and usually valid, and a loop without an
+/// exit runs several bytes per step.
 pub(crate) fn is_token(name: &str) -> bool {
     // `get` of a `u8` index in 256 entries: never `None`.
     let in_set = |b: u8| TCHARS.get(usize::from(b)).copied().unwrap_or(false);
@@ -71,10 +71,6 @@ pub(crate) fn has_line_break_or_nul(text: &str) -> bool {
 
 /// `true` if `text` is ASCII without CR, LF or NUL: a header value that needs none of
 /// the finer checks ([`has_line_break_or_nul`], [`latin1_len`]).
-///
-/// Eight bytes at a time: a word has a zero byte exactly when `(w - 0x01…) & !w & 0x80…`
-/// is not zero, so `w`, `w ^ 0x0D…` and `w ^ 0x0A…` tell NUL, CR and LF; the high bits
-/// tell bytes above ASCII.
 pub(crate) fn is_plain_ascii(text: &str) -> bool {
     if usize::BITS < 64 {
         // On microcontrollers a byte loop is the smaller code (and 64-bit words no faster).
@@ -88,7 +84,9 @@ fn is_plain_byte(b: u8) -> bool {
     b.is_ascii() && !matches!(b, b'\r' | b'\n' | 0)
 }
 
-/// [`is_plain_ascii`] eight bytes at a time.
+/// [`is_plain_ascii`] eight bytes at a time: a word has a zero byte exactly when
+/// `(w - 0x01…) & !w & 0x80…` is not zero, so `w`, `w ^ 0x0D…` and `w ^ 0x0A…` tell NUL,
+/// CR and LF; the high bits tell bytes above ASCII.
 fn is_plain_ascii_in_words(text: &str) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
