@@ -274,7 +274,7 @@ def write_report(run: dict, before: dict | None, output: pathlib.Path) -> None:
         w("## Instructions per call")
         w("")
         w("`benches/instructions.py`: `valgrind --tool=callgrind` on `src/bin/repeat.rs`, the set-up")
-        w("subtracted. Timings on this shared machine move by up to a third from run to run;")
+        w("subtracted. Timings on this shared machine move by a third and more between runs;")
         w("instruction counts do not, so they are what a change is judged by. They are not time:")
         w("httparse's SIMD instructions do 16 or 32 bytes each.")
         w("")
