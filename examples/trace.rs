@@ -38,8 +38,10 @@ use sioscgi::{
 const USAGE: &str = "usage: trace [--chunk N | --chunks a,b,c] [--limit BYTES] \
                      [--allow-duplicate-names] FILE|-\n       trace --response FILE.json|-";
 
-/// Header-block storage that grows to the limit on demand, as Python's buffer does: a
-/// large `--limit` costs nothing until a request declares a large block.
+/// Header-block storage that grows on demand, as Python's buffer does: a large `--limit`
+/// costs nothing until a request declares a large block. It holds any block up to the
+/// limit with its index (`storage::len_for_any_block`), so no request is refused for
+/// having too many pairs (Python has no such limit).
 struct Growable {
     bytes: Vec<u8>,
     limit: usize,
@@ -47,18 +49,22 @@ struct Growable {
 
 impl Storage for Growable {
     fn max_len(&self) -> usize {
-        self.limit
+        sioscgi::storage::len_for_any_block(self.limit)
     }
     fn prepare(&mut self, len: usize) -> bool {
+        if len <= self.bytes.len() {
+            return true;
+        }
         // Zeroed pages come lazily from the OS: a large declared block costs little until
         // its bytes arrive (Python too only buffers what it receives).
-        self.bytes = Vec::new();
-        let mut room = Vec::<u8>::new();
-        if room.try_reserve_exact(len).is_err() {
+        let mut grown = Vec::<u8>::new();
+        if grown.try_reserve_exact(len).is_err() {
             return false;
         }
-        drop(room);
-        self.bytes = vec![0; len];
+        drop(grown);
+        let mut grown = vec![0; len];
+        grown[..self.bytes.len()].copy_from_slice(&self.bytes);
+        self.bytes = grown;
         true
     }
     fn block(&self) -> &[u8] {

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::wire::environment::Pairs;
+use crate::wire::index::{Find, Index, PairIter};
 
 /// The CGI environment of a request, borrowed from the reader's storage.
 ///
@@ -11,6 +11,11 @@ use crate::wire::environment::Pairs;
 /// [`Config::allow_repeated_names`](crate::Config::allow_repeated_names) is on, every name
 /// is unique. Names and values are bytes (web servers forward request headers as they
 /// came); the `*_str` helpers give `&str` where the bytes are UTF-8.
+///
+/// Validation indexed the block (in the reader's storage, after it): [`Environment::iter`]
+/// and [`Environment::len`] never search the block again, and [`Environment::get`] is a
+/// hash-table lookup of a few probes (at most 16 slots, or a binary search when a peer's
+/// names crowd the table).
 ///
 /// ```
 /// # use sioscgi::{Reader, Event};
@@ -27,7 +32,7 @@ use crate::wire::environment::Pairs;
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Environment<'a> {
-    block: &'a [u8],
+    index: Index<'a>,
     content_length: u64,
 }
 
@@ -35,42 +40,49 @@ pub struct Environment<'a> {
 impl Environment<'static> {
     /// No pairs (only for places that cannot fail, never handed out for a request).
     pub(crate) const EMPTY: Self = Environment {
-        block: &[],
+        index: Index::EMPTY,
         content_length: 0,
     };
 }
 
 impl<'a> Environment<'a> {
-    /// Wraps a validated block.
-    pub(crate) const fn new(block: &'a [u8], content_length: u64) -> Self {
+    /// Wraps a validated block's index.
+    pub(crate) const fn new(index: Index<'a>, content_length: u64) -> Self {
         Environment {
-            block,
+            index,
             content_length,
         }
+    }
+
+    /// The index (to copy it).
+    #[cfg(feature = "alloc")]
+    pub(crate) const fn index(&self) -> &Index<'a> {
+        &self.index
     }
 
     /// The pairs `(name, value)` in wire order, repeated names included.
     pub fn iter(&self) -> Iter<'a> {
         Iter {
-            pairs: Pairs::new(self.block),
+            pairs: self.index.pairs().iter(),
         }
     }
 
     /// The number of pairs.
     pub fn len(&self) -> usize {
-        self.iter().count()
+        self.index.pairs().len()
     }
 
     /// `true` if there are no pairs (never the case for a validated request, which has at
     /// least `SCGI` and `CONTENT_LENGTH`).
     pub fn is_empty(&self) -> bool {
-        self.block.is_empty()
+        self.len() == 0
     }
 
     /// The value of the first pair named `name` (names are case-sensitive).
+    #[inline]
     pub fn get(&self, name: impl AsRef<[u8]>) -> Option<&'a [u8]> {
-        let name = name.as_ref();
-        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        let first = self.index.find(name.as_ref()).next()?;
+        Some(self.index.pairs().value(first))
     }
 
     /// The value of `name` as `&str`, if present and valid UTF-8.
@@ -82,8 +94,8 @@ impl<'a> Environment<'a> {
     /// [`Config::allow_repeated_names`](crate::Config::allow_repeated_names)).
     pub fn get_all<'n>(&self, name: &'n [u8]) -> GetAll<'a, 'n> {
         GetAll {
-            pairs: Pairs::new(self.block),
-            name,
+            environment: *self,
+            find: self.index.find(name),
         }
     }
 
@@ -94,7 +106,7 @@ impl<'a> Environment<'a> {
 
     /// The raw header block: `NAME\0VALUE\0...` exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.block
+        self.index.pairs().block()
     }
 }
 
@@ -198,81 +210,125 @@ impl<'a> IntoIterator for Environment<'a> {
     }
 }
 
-/// The pairs of an [`Environment`], in wire order.
+/// The pairs of an [`Environment`], in wire order (from the index: no search).
 #[derive(Clone, Debug)]
 pub struct Iter<'a> {
-    pairs: Pairs<'a>,
+    pairs: PairIter<'a>,
 }
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (&'a [u8], &'a [u8]);
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         self.pairs.next()
     }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.pairs.size_hint()
+    }
 }
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl core::iter::FusedIterator for Iter<'_> {}
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for Iter<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "Iter({=[u8]})", self.pairs.remaining());
+        defmt::write!(f, "Iter({=usize} pairs left)", self.pairs.len());
     }
 }
 
 /// The values of one name, from [`Environment::get_all`].
 #[derive(Clone, Debug)]
 pub struct GetAll<'a, 'n> {
-    pairs: Pairs<'a>,
-    name: &'n [u8],
+    environment: Environment<'a>,
+    find: Find<'a, 'n>,
 }
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for GetAll<'_, '_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "GetAll({=[u8]})", self.name);
+        defmt::write!(f, "GetAll({=[u8]})", self.find.name());
     }
 }
 
 impl<'a> Iterator for GetAll<'a, '_> {
     type Item = &'a [u8];
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
-        let name = self.name;
-        self.pairs.find(|(n, _)| *n == name).map(|(_, v)| v)
+        let pair = self.find.next()?;
+        Some(self.environment.index.pairs().value(pair))
     }
 }
+
+impl core::iter::FusedIterator for GetAll<'_, '_> {}
 
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
-    use std::{format, vec::Vec};
+    use crate::wire::environment::{Checked, Rules, validate};
+    use crate::wire::index::BYTES_PER_PAIR;
+    use std::{format, vec, vec::Vec};
 
     const BLOCK: &[u8] = b"CONTENT_LENGTH\x005\x00SCGI\x001\x00HTTP_COOKIE\x00a\x00HTTP_COOKIE\x00b\x00X\x00\xff\x00";
 
+    /// Calls `f` with the environment of `block` (a valid block, repeated names allowed).
+    fn with_environment(block: &[u8], f: impl FnOnce(Environment<'_>)) {
+        let pairs = block.iter().filter(|&&b| b == 0).count() / 2;
+        let mut room = vec![0u8; pairs * BYTES_PER_PAIR];
+        let rules = Rules {
+            allow_repeated_names: true,
+            require_content_length_first: false,
+        };
+        let Ok(Checked::Valid {
+            content_length,
+            shape,
+        }) = validate(block, &mut room, rules)
+        else {
+            panic!("a valid block");
+        };
+        f(Environment::new(
+            Index::new(block, &room, shape),
+            content_length,
+        ));
+    }
+
     #[test]
     fn lookups() {
-        let env = Environment::new(BLOCK, 5);
-        assert_eq!(env.len(), 5);
-        assert!(!env.is_empty());
-        assert_eq!(env.get("HTTP_COOKIE"), Some(&b"a"[..]));
-        assert_eq!(
-            env.get_all(b"HTTP_COOKIE").collect::<Vec<_>>(),
-            [&b"a"[..], b"b"]
-        );
-        assert_eq!(env.get("http_cookie"), None);
-        assert_eq!(env.get_str("X"), None);
-        assert_eq!(env.get("X"), Some(&b"\xff"[..]));
-        assert_eq!(env.content_length(), 5);
-        assert_eq!(env.request_method(), None);
-        assert_eq!(env.as_bytes(), BLOCK);
-        assert_eq!(
-            env.into_iter().next(),
-            Some((&b"CONTENT_LENGTH"[..], &b"5"[..]))
-        );
+        with_environment(BLOCK, |env| {
+            assert_eq!(env.len(), 5);
+            assert!(!env.is_empty());
+            assert_eq!(env.get("HTTP_COOKIE"), Some(&b"a"[..]));
+            assert_eq!(
+                env.get_all(b"HTTP_COOKIE").collect::<Vec<_>>(),
+                [&b"a"[..], b"b"]
+            );
+            assert_eq!(env.get_all(b"NONE").count(), 0);
+            assert_eq!(env.get("http_cookie"), None);
+            assert_eq!(env.get_str("X"), None);
+            assert_eq!(env.get("X"), Some(&b"\xff"[..]));
+            assert_eq!(env.content_length(), 5);
+            assert_eq!(env.request_method(), None);
+            assert_eq!(env.as_bytes(), BLOCK);
+            let mut iter = env.into_iter();
+            assert_eq!(iter.len(), 5);
+            assert_eq!(iter.next(), Some((&b"CONTENT_LENGTH"[..], &b"5"[..])));
+            assert_eq!(iter.len(), 4);
+            assert_eq!(iter.last(), Some((&b"X"[..], &b"\xff"[..])));
+        });
     }
 
     #[test]
     fn debug_shows_bytes() {
-        let env = Environment::new(b"A\x00\xff\"\x00", 0);
-        assert_eq!(format!("{env:?}"), r#"{"A": "\xff\""}"#);
+        with_environment(
+            b"CONTENT_LENGTH\x000\x00SCGI\x001\x00A\x00\xff\"\x00",
+            |env| {
+                assert_eq!(
+                    format!("{env:?}"),
+                    r#"{"CONTENT_LENGTH": "0", "SCGI": "1", "A": "\xff\""}"#
+                );
+            },
+        );
     }
 }

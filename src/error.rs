@@ -54,6 +54,10 @@ pub enum Error {
     ContentLengthNotFirst,
     /// The declared header block is larger than the configured limit or the storage.
     HeadersTooLarge,
+    /// The header block fits the storage, but its index does not: it has more pairs than
+    /// the room after it takes (16 bytes per pair, see
+    /// [`storage::len_for`](crate::storage::len_for)).
+    TooManyHeaders,
     /// The peer closed the connection before the request was complete.
     RemotePrematureEof,
 
@@ -132,6 +136,7 @@ impl Error {
             | Error::BadContentLength
             | Error::ContentLengthNotFirst
             | Error::HeadersTooLarge
+            | Error::TooManyHeaders
             | Error::RemotePrematureEof => Origin::Remote,
             // The reader reports a repeated request name; the writer a repeated
             // Content-Type or Location. Both directions use the same name, as sioscgi's
@@ -170,12 +175,12 @@ impl Error {
     }
 
     /// The HTTP status a web server would answer for this remote error: 431 when the
-    /// request's header block is too large, 400 for every other broken request, 502 (Bad
+    /// request's header block is too large or has too many pairs, 400 for every other broken request, 502 (Bad
     /// Gateway) for a broken response from an SCGI application. `None` for local errors
     /// and for [`Error::RemotePrematureEof`] (the connection is gone).
     pub const fn status_hint(&self) -> Option<u16> {
         match self {
-            Error::HeadersTooLarge => Some(431),
+            Error::HeadersTooLarge | Error::TooManyHeaders => Some(431),
             Error::RemotePrematureEof => None,
             Error::ResponseHeaderNoColon
             | Error::ResponseBadHeaderName
@@ -204,6 +209,7 @@ impl Error {
             Error::BadContentLength => "BadContentLength",
             Error::ContentLengthNotFirst => "ContentLengthNotFirst",
             Error::HeadersTooLarge => "HeadersTooLarge",
+            Error::TooManyHeaders => "TooManyHeaders",
             Error::RemotePrematureEof => "RemotePrematureEof",
             Error::ReceiveAfterEof => "ReceiveAfterEof",
             Error::HeaderHopByHop => "HeaderHopByHop",
@@ -248,6 +254,7 @@ impl fmt::Display for Error {
             Error::BadContentLength => "invalid CONTENT_LENGTH, expected a whole number",
             Error::ContentLengthNotFirst => "CONTENT_LENGTH is not the first variable",
             Error::HeadersTooLarge => "environment block larger than the limit",
+            Error::TooManyHeaders => "more environment variables than the storage can index",
             Error::RemotePrematureEof => "premature EOF",
             Error::ReceiveAfterEof => "data received after EOF",
             Error::HeaderHopByHop => "hop-by-hop response header",
@@ -291,6 +298,8 @@ mod tests {
     #[test]
     fn status_hints() {
         assert_eq!(Error::HeadersTooLarge.status_hint(), Some(431));
+        assert_eq!(Error::TooManyHeaders.status_hint(), Some(431));
+        assert!(Error::TooManyHeaders.is_remote());
         assert_eq!(Error::BadContentLength.status_hint(), Some(400));
         assert_eq!(Error::RemotePrematureEof.status_hint(), None);
         assert_eq!(Error::BadEventInState.status_hint(), None);

@@ -83,7 +83,7 @@ mod error;
 pub mod io;
 pub mod reader;
 mod response;
-mod storage;
+pub mod storage;
 mod wire;
 pub mod writer;
 

@@ -6,19 +6,25 @@
 
 use alloc::vec::Vec;
 
+use crate::wire::index::{Index, Shape};
 use crate::{Config, Error, RxState, Writer};
 
-/// An owned copy of a request environment.
+/// An owned copy of a request environment: the block and its index.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Environment {
     block: Vec<u8>,
+    index: Vec<u8>,
+    shape: Shape,
     content_length: u64,
 }
 
 impl Environment {
     /// The borrowed view, with every lookup of [`crate::Environment`].
     pub fn view(&self) -> crate::Environment<'_> {
-        crate::Environment::new(&self.block, self.content_length)
+        crate::Environment::new(
+            Index::new(&self.block, &self.index, self.shape),
+            self.content_length,
+        )
     }
 
     /// The pairs as owned `(name, value)` vectors, in wire order.
@@ -32,8 +38,14 @@ impl Environment {
 
 impl From<crate::Environment<'_>> for Environment {
     fn from(env: crate::Environment<'_>) -> Self {
+        let ([ends, lookup], shape) = env.index().parts();
+        let mut index = Vec::with_capacity(ends.len() + lookup.len());
+        index.extend_from_slice(ends);
+        index.extend_from_slice(lookup);
         Environment {
             block: env.as_bytes().to_vec(),
+            index,
+            shape,
             content_length: env.content_length(),
         }
     }

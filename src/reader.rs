@@ -6,7 +6,11 @@
 
 use crate::{
     Config, Environment, Error, Storage,
-    wire::{environment, netstring},
+    wire::{
+        environment::{self, Checked},
+        index::{Index, Shape},
+        netstring,
+    },
 };
 
 /// Where the reader is in the request. The transitions are
@@ -112,6 +116,8 @@ pub struct Reader<S> {
     phase: Phase,
     /// The length of the validated block, once known.
     block_len: usize,
+    /// The shape of its index, in storage after it.
+    shape: Shape,
     /// `CONTENT_LENGTH` of the validated block.
     content_length: u64,
     eof: bool,
@@ -130,6 +136,10 @@ impl<S: Storage> Reader<S> {
             config,
             phase: Phase::Length { so_far: None },
             block_len: 0,
+            shape: Shape {
+                pairs: 0,
+                kind: crate::wire::index::Kind::Table,
+            },
             content_length: 0,
             eof: false,
         }
@@ -139,6 +149,7 @@ impl<S: Storage> Reader<S> {
     pub fn reset(&mut self) {
         self.phase = Phase::Length { so_far: None };
         self.block_len = 0;
+        self.shape = Shape::default();
         self.content_length = 0;
         self.eof = false;
     }
@@ -154,9 +165,15 @@ impl<S: Storage> Reader<S> {
     }
 
     /// The largest header block accepted: the configured limit or the storage's
-    /// capacity, whichever is smaller.
+    /// capacity, whichever is smaller (and below 4 GiB). The storage must also hold the
+    /// block's index, 16 bytes per pair ([`storage::len_for`](crate::storage::len_for)):
+    /// a block that fits but whose index does not is
+    /// [`TooManyHeaders`](Error::TooManyHeaders).
     pub fn block_limit(&self) -> usize {
-        self.config.block_limit().min(self.storage.max_len())
+        self.config
+            .block_limit()
+            .min(self.storage.max_len())
+            .min(u32::MAX as usize)
     }
 
     /// The current state.
@@ -168,6 +185,12 @@ impl<S: Storage> Reader<S> {
             Phase::Done => RxState::Done,
             Phase::Failed(_) => RxState::Error,
         }
+    }
+
+    /// The lookup of the index validation built (for the tests that bound its work).
+    #[cfg(test)]
+    pub(crate) fn index_kind(&self) -> crate::wire::index::Kind {
+        self.shape.kind
     }
 
     /// The error the reader stopped at, if any.
@@ -318,8 +341,49 @@ impl<S: Storage> Reader<S> {
     }
 
     fn validated_environment(&self) -> Environment<'_> {
-        let block = self.storage.block().get(..self.block_len).unwrap_or(&[]);
-        Environment::new(block, self.content_length)
+        let (block, index) = self
+            .storage
+            .block()
+            .split_at_checked(self.block_len)
+            .unwrap_or_default();
+        Environment::new(Index::new(block, index, self.shape), self.content_length)
+    }
+
+    /// Validates the block of `len` bytes in storage and indexes it in the room after it,
+    /// asking the storage for more room if the index needs it (a `Vec` grows; a slice,
+    /// an array or a `heapless::Vec` has it or not).
+    fn validate_block(&mut self, len: usize) -> Result<(u64, Shape), Error> {
+        let rules = self.config.rules();
+        let (block, room) = self
+            .storage
+            .block_mut()
+            .split_at_mut_checked(len)
+            .ok_or(Error::HeadersTooLarge)?;
+        let needed = match environment::validate(block, room, rules)? {
+            Checked::Valid {
+                content_length,
+                shape,
+            } => return Ok((content_length, shape)),
+            Checked::NeedsRoom(bytes) => bytes,
+        };
+        if !len
+            .checked_add(needed)
+            .is_some_and(|total| total <= self.storage.max_len() && self.storage.prepare(total))
+        {
+            return Err(Error::TooManyHeaders);
+        }
+        let (block, room) = self
+            .storage
+            .block_mut()
+            .split_at_mut_checked(len)
+            .ok_or(Error::HeadersTooLarge)?;
+        match environment::validate(block, room, rules)? {
+            Checked::Valid {
+                content_length,
+                shape,
+            } => Ok((content_length, shape)),
+            Checked::NeedsRoom(_) => Err(Error::TooManyHeaders),
+        }
     }
 
     fn read_length(&mut self, so_far: Option<usize>, input: &[u8]) -> Result<(usize, Step), Error> {
@@ -368,14 +432,9 @@ impl<S: Storage> Reader<S> {
         match rest.first() {
             None => Ok((take, Step::Nothing)),
             Some(&netstring::TERMINATOR) => {
-                // The room after the block is scratch space for the duplicate check.
-                let (block, scratch) = self
-                    .storage
-                    .block_mut()
-                    .split_at_mut_checked(len)
-                    .ok_or(Error::HeadersTooLarge)?;
-                let content_length = environment::validate(block, scratch, self.config.rules())?;
+                let (content_length, shape) = self.validate_block(len)?;
                 self.block_len = len;
+                self.shape = shape;
                 self.content_length = content_length;
                 self.phase = Phase::Body {
                     remaining: content_length,

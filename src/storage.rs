@@ -1,4 +1,4 @@
-//! Where the reader keeps the header block: storage the caller provides.
+//! Where the reader keeps the header block and its index: storage the caller provides.
 //!
 //! The header block is the only part of a request the reader copies (the body is handed
 //! out as slices of the caller's input). It is stored in any [`Storage`]:
@@ -8,16 +8,68 @@
 //! | `&mut [u8]` | the slice's length | none |
 //! | `[u8; N]` | `N`, inline | none |
 //! | `heapless::Vec<u8, N>` | `N`, inline | none |
-//! | `Vec<u8>` (feature `alloc`) | grows to the configured limit | only to grow to the block's size |
+//! | `Vec<u8>` (feature `alloc`) | grows to what the request needs | only to grow |
 //!
-//! Room left in the storage after the block (with `&mut [u8]` and `[u8; N]`, whose whole
-//! capacity is writable) is used as scratch space by the duplicate-name check, which then
-//! needs no stack table: its contents after a request are unspecified.
+//! # Sizing
+//!
+//! Right after the block, the reader builds an index of its pairs (where each name and
+//! value ends, and a hash table of the names), so that iterating and looking names up
+//! never search the block again. The index takes [`INDEX_BYTES_PER_PAIR`] (16) bytes per
+//! pair. A request whose block has `b` bytes and `n` pairs needs storage of
+//! **`b + 16 n` bytes** ([`len_for`]):
+//!
+//! - a block longer than the storage (or the configured limit) is
+//!   [`HeadersTooLarge`](crate::Error::HeadersTooLarge), as soon as its length prefix
+//!   shows it;
+//! - a block that fits but whose index does not is
+//!   [`TooManyHeaders`](crate::Error::TooManyHeaders) (status hint 431), found by
+//!   counting its NULs, before any other work.
+//!
+//! [`len_for_any_block`] holds every block up to a length, however many pairs it has.
+//! nginx sends 20 to 40 pairs for a browser's request (about 1 KiB of block): 2 KiB of
+//! storage serves it; `len_for(8192, 128)` (10 KiB) serves almost anything a browser sends.
+//! A `Vec<u8>` grows to exactly what each request needs, up to the configured block limit
+//! plus its index.
+//!
+//! ```
+//! use sioscgi::{storage, Config, Reader};
+//!
+//! // Blocks up to 8 KiB with up to 128 pairs.
+//! const LEN: usize = storage::len_for(8192, 128);
+//! let mut storage = [0u8; LEN];
+//! let reader = Reader::with_config(&mut storage[..], Config::new().max_block_len(8192));
+//! assert_eq!(reader.block_limit(), 8192);
+//! assert_eq!(storage::pairs_fitting(LEN, 8192), 128);
+//! assert_eq!(storage::pairs_fitting(LEN, 1024), 576); // a smaller block leaves more room
+//! ```
 
-/// A buffer for a header block (the request's environment, or a response's header
-/// section on the client side).
+/// Bytes of index per pair of a header block: the offsets of its name's and its value's
+/// NUL, and two slots of the name table.
+pub const INDEX_BYTES_PER_PAIR: usize = crate::wire::index::BYTES_PER_PAIR;
+
+/// The storage length that holds header blocks of up to `block_len` bytes with up to
+/// `pairs` pairs, and their index: `block_len + 16 * pairs` (saturating).
+pub const fn len_for(block_len: usize, pairs: usize) -> usize {
+    block_len.saturating_add(pairs.saturating_mul(INDEX_BYTES_PER_PAIR))
+}
+
+/// The storage length that holds every header block of up to `block_len` bytes, however
+/// many pairs it has: a pair takes at least 3 bytes (`N\0\0`), so at most `block_len / 3`
+/// pairs, and `len_for(block_len, block_len / 3)` (about 6.3 times the block).
+pub const fn len_for_any_block(block_len: usize) -> usize {
+    len_for(block_len, block_len / 3)
+}
+
+/// The most pairs a block of `block_len` bytes may have in storage of `storage_len` bytes
+/// (`0` when the block does not fit).
+pub const fn pairs_fitting(storage_len: usize, block_len: usize) -> usize {
+    storage_len.saturating_sub(block_len) / INDEX_BYTES_PER_PAIR
+}
+
+/// A buffer for a header block and its index (the request's environment), or a
+/// response's header section (on the client side).
 pub trait Storage {
-    /// The largest block this storage can ever hold.
+    /// The most bytes this storage can ever make available.
     fn max_len(&self) -> usize;
 
     /// Makes the first `len` bytes available through [`Storage::block_mut`], keeping the
@@ -79,12 +131,14 @@ impl<const N: usize> Storage for heapless::Vec<u8, N> {
 
 #[cfg(feature = "alloc")]
 impl Storage for alloc::vec::Vec<u8> {
-    /// A `Vec` can hold any block; the reader's configured limit bounds it.
+    /// A `Vec` can hold any block; the reader's configured limit bounds it (and the index
+    /// of a block is at most 16 bytes per 3 bytes of block).
     fn max_len(&self) -> usize {
         usize::MAX
     }
     /// Grows (amortized) or shrinks to `len`, keeping the bytes already there: the
-    /// response reader fills its header section a piece at a time.
+    /// response reader fills its header section a piece at a time, and the request reader
+    /// grows it for the index after the block.
     fn prepare(&mut self, len: usize) -> bool {
         if len > self.len() && self.try_reserve(len - self.len()).is_err() {
             return false;
@@ -123,5 +177,16 @@ mod tests {
         assert!(!roundtrip(heapless::Vec::<u8, 16>::new(), 17));
         #[cfg(feature = "alloc")]
         assert!(roundtrip(alloc::vec::Vec::new(), 1000));
+    }
+
+    #[test]
+    fn sizing_helpers_agree() {
+        assert_eq!(len_for(1000, 30), 1480);
+        assert_eq!(pairs_fitting(1480, 1000), 30);
+        assert_eq!(pairs_fitting(1495, 1000), 30);
+        assert_eq!(pairs_fitting(999, 1000), 0);
+        assert_eq!(len_for(usize::MAX, 2), usize::MAX);
+        assert_eq!(len_for(1, usize::MAX), usize::MAX);
+        assert_eq!(len_for_any_block(65_536), 65_536 + 21_845 * 16);
     }
 }

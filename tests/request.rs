@@ -51,7 +51,7 @@ fn big_buffer() {
 #[test]
 fn tiny_buffer() {
     // One byte per receive_data (sioscgi's test_tiny_buffer): 27 body events of one byte.
-    let mut conn = Connection::new([0u8; 128]);
+    let mut conn = Connection::new([0u8; 256]);
     let mut bodies = 0;
     let mut headers = 0;
     let mut ends = 0;
@@ -163,12 +163,12 @@ fn non_integer_length() {
 
 #[test]
 fn receive_after_eof() {
-    let mut reader = Reader::new([0u8; 128]);
+    let mut reader = Reader::new([0u8; 256]);
     assert_eq!(reader.read_eof(), Err(Error::RemotePrematureEof));
     // The first error stays.
     assert_eq!(reader.read(b"x"), Err(Error::RemotePrematureEof));
 
-    let mut reader = Reader::new([0u8; 128]);
+    let mut reader = Reader::new([0u8; 256]);
     let (used, _) = reader.read(SPEC).unwrap();
     reader.read(&SPEC[used..]).unwrap();
     reader.read(&[]).unwrap();

@@ -1,7 +1,7 @@
 //! The request writer: what a web server sends to an SCGI application.
 
 use crate::Error;
-use crate::wire::duplicates::{PairNames, first_repeat};
+use crate::wire::duplicates::first_repeat;
 use crate::wire::environment::{CONTENT_LENGTH, SCGI, parse_content_length};
 
 /// The decimal digits of a `u64`, without allocation.
@@ -96,7 +96,7 @@ impl<'a> RequestHead<'a> {
             }
             block_len += name.len() + value.len() + 2;
         }
-        if first_repeat(&PairNames(env), usize::MAX, env.len(), &mut []).is_some() {
+        if first_repeat(env).is_some() {
             return Err(Error::RequestDuplicateName);
         }
         if add_scgi {

@@ -6,74 +6,18 @@
 //! value = *( %x01-FF )
 //! ```
 //!
-//! [`validate`] checks a complete block once, in sioscgi's precedence order; afterwards
-//! [`Pairs`] walks it without any failure case.
+//! [`validate`] checks a complete block once, in sioscgi's precedence order, and builds
+//! its [`index`](super::index) in the room after it; afterwards the block is read through
+//! the index without any failure case.
 
-use nom::{IResult, Parser};
-
-use super::duplicates::{self, BlockNames, Table};
-use super::{name_hash, nul};
+use super::index::{BYTES_PER_PAIR, Kind, Pairs, Shape, sorted, table};
+use super::{name_hash, nul_scan};
 use crate::Error;
 
 /// The name of the variable that carries the body length.
 pub(crate) const CONTENT_LENGTH: &[u8] = b"CONTENT_LENGTH";
 /// The name of the protocol version variable.
 pub(crate) const SCGI: &[u8] = b"SCGI";
-
-/// One NUL-terminated string: its bytes without the NUL, and the rest of the input.
-///
-/// A nom parser written by hand: the NUL is found a word at a time ([`nul::find`]), which
-/// is the inner loop of everything that reads a block.
-pub(crate) fn c_string(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    match nul::find(input).map(|end| input.split_at(end)) {
-        Some((string, rest)) => Ok((rest.get(1..).unwrap_or_default(), string)),
-        None => Err(nom::Err::Error(nom::error::Error::new(
-            input,
-            nom::error::ErrorKind::Tag,
-        ))),
-    }
-}
-
-/// One `name NUL value NUL` pair.
-pub(crate) fn pair(input: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
-    (c_string, c_string).parse(input)
-}
-
-/// The pairs of a block, in wire order. On a validated block this yields every pair; on
-/// any other input it stops at the first malformed pair (it never panics).
-#[derive(Clone, Debug)]
-pub(crate) struct Pairs<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Pairs<'a> {
-    pub(crate) const fn new(block: &'a [u8]) -> Self {
-        Pairs { rest: block }
-    }
-
-    /// The bytes not walked yet.
-    #[cfg(feature = "defmt")]
-    pub(crate) const fn remaining(&self) -> &'a [u8] {
-        self.rest
-    }
-}
-
-impl<'a> Iterator for Pairs<'a> {
-    type Item = (&'a [u8], &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match pair(self.rest) {
-            Ok((rest, item)) => {
-                self.rest = rest;
-                Some(item)
-            }
-            Err(_) => {
-                self.rest = &[];
-                None
-            }
-        }
-    }
-}
 
 /// The rules a block is checked against.
 #[derive(Clone, Copy, Debug, Default)]
@@ -82,41 +26,79 @@ pub(crate) struct Rules {
     pub(crate) require_content_length_first: bool,
 }
 
-/// Checks a complete header block (without its `,`) and returns `CONTENT_LENGTH`.
+/// What [`validate`] found in a block that breaks no rule it could check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Checked {
+    /// The block is valid: its `CONTENT_LENGTH`, and the shape of the index built in the
+    /// room after it.
+    Valid {
+        /// The body length.
+        content_length: u64,
+        /// The index.
+        shape: Shape,
+    },
+    /// The room cannot hold the block's index, which needs this many bytes.
+    NeedsRoom(usize),
+}
+
+/// Checks a complete header block (without its `,`), builds its index in `room`, and
+/// returns `CONTENT_LENGTH`.
 ///
-/// The order of the checks is sioscgi's: not NUL-terminated → odd string count → empty or
-/// duplicate name (the first in wire order) → `SCGI` missing → `SCGI` not `1` →
-/// `CONTENT_LENGTH` missing → (opt-in) not first → `CONTENT_LENGTH` invalid.
+/// The order of the checks is sioscgi's: not NUL-terminated → odd string count → (the
+/// index does not fit `room`: [`Checked::NeedsRoom`]) → empty or duplicate name (the
+/// first in wire order) → `SCGI` missing → `SCGI` not `1` → `CONTENT_LENGTH` missing →
+/// (opt-in) not first → `CONTENT_LENGTH` invalid.
 ///
-/// The words of the block are read once ([`walk`]): every pair is checked as it
-/// completes, noting where `SCGI` and `CONTENT_LENGTH` are. `scratch` is spare room the
-/// duplicate check may use as its hash table (see [`duplicates`]); it may be empty. Only
-/// when the walk stops early (a refused pair, or a full table) are the strings counted,
-/// for the odd count that takes precedence.
-pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result<u64, Error> {
+/// The NULs are found 64 bytes at a time ([`nul_scan::positions`]) straight into the
+/// index; then each pair is checked and its name hashed into the table, in wire order, so
+/// the first repeat is the first hit. If the table cannot take a name within its probe
+/// window, the names are sorted instead (see [`super::index`]): `O(n)` expected and
+/// `O(n log n)` at worst for `n` names, whatever they are.
+pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Checked, Error> {
+    validate_into(block, room, rules, Kind::Table)
+}
+
+/// [`validate`], starting with the lookup `first` (tests start with the sorted one too).
+#[inline(always)]
+fn validate_into(
+    block: &[u8],
+    room: &mut [u8],
+    rules: Rules,
+    first: Kind,
+) -> Result<Checked, Error> {
     if block.last() != Some(&0) {
         return Err(Error::HeadersNotNulTerminated);
     }
-    let walked = if rules.allow_repeated_names {
-        walk(block, None)
-    } else {
-        match Table::new(usual_names(block.len()), block.len(), scratch) {
-            Some(table) => walk(block, Some(table)),
-            None => Err(Stop::Full),
+    if u32::try_from(block.len()).is_err() {
+        // The reader never takes such a block: its offsets would not fit the index.
+        return Err(Error::HeadersTooLarge);
+    }
+    // Each NUL takes half a pair's index: its offset, and half the pair's lookup.
+    let fit = room.len() / (BYTES_PER_PAIR / 2);
+    let (slots, _) = room.as_chunks_mut::<4>();
+    let nuls = nul_scan::positions(block, slots.get_mut(..fit).unwrap_or_default());
+    if !nuls.is_multiple_of(2) {
+        return Err(Error::HeadersOddStringCount);
+    }
+    let count = nuls / 2;
+    if nuls > fit {
+        return Ok(Checked::NeedsRoom(count * BYTES_PER_PAIR));
+    }
+    let (ends, lookup) = room.split_at_mut(nuls * 4);
+    let lookup = lookup.get_mut(..nuls * 4).unwrap_or_default();
+    let pairs = Pairs::new(block, ends.as_chunks().0);
+    let find_repeats = !rules.allow_repeated_names;
+    let walked = match first {
+        Kind::Table => {
+            let table = table::TableMut::new(lookup.as_chunks_mut().0, count, find_repeats);
+            walk(&pairs, &mut Builder::Table(table))
         }
+        Kind::Sorted => Err(Stop::Full),
     };
-    let known = match walked {
-        Ok(known) => known,
-        Err(stop) => {
-            let strings = nul::count(block);
-            if !strings.is_multiple_of(2) {
-                return Err(Error::HeadersOddStringCount);
-            }
-            match stop {
-                Stop::Refused(error) => return Err(error),
-                Stop::Full => check_names(block, strings / 2, scratch)?,
-            }
-        }
+    let (known, kind) = match walked {
+        Ok(known) => (known, Kind::Table),
+        Err(Stop::Refused(error)) => return Err(error),
+        Err(Stop::Full) => (walk_sorted(&pairs, lookup, find_repeats)?, Kind::Sorted),
     };
     match known.scgi {
         None => return Err(Error::NoScgiVariable),
@@ -129,61 +111,101 @@ pub(crate) fn validate(block: &[u8], scratch: &mut [u8], rules: Rules) -> Result
     if rules.require_content_length_first && !known.content_length_first {
         return Err(Error::ContentLengthNotFirst);
     }
-    parse_content_length(length)
+    Ok(Checked::Valid {
+        content_length: parse_content_length(length)?,
+        shape: Shape {
+            pairs: count as u32,
+            kind,
+        },
+    })
 }
 
-/// The names a table is sized for before they are counted: one per 24 bytes of block
-/// (real pairs are 15 to 60 bytes long, 34 on average from nginx; the table takes up to
-/// twice as many).
-fn usual_names(block_len: usize) -> usize {
-    block_len / 24
+/// [`walk`] with the sorted lookup in `lookup`: the entries of the pairs before the walk
+/// stopped are sorted, and a repeat among them (when `find_repeats`) comes before
+/// whatever stopped the walk.
+fn walk_sorted<'a>(
+    pairs: &Pairs<'a>,
+    lookup: &mut [u8],
+    find_repeats: bool,
+) -> Result<Known<'a>, Error> {
+    let mut builder = Builder::Sorted {
+        entries: lookup.as_chunks_mut().0,
+        written: 0,
+    };
+    let walked = walk(pairs, &mut builder);
+    if let Builder::Sorted { entries, written } = builder {
+        let entries = entries.get_mut(..written).unwrap_or_default();
+        sorted::sort(entries, pairs);
+        if find_repeats && sorted::first_repeat(entries, pairs).is_some() {
+            return Err(Error::DuplicateHeader);
+        }
+    }
+    walked.map_err(|stop| match stop {
+        Stop::Refused(error) => error,
+        // The sorted lookup takes every name.
+        Stop::Full => Error::DuplicateHeader,
+    })
 }
 
 /// Why [`walk`] stopped before the end of the block.
 #[derive(Debug)]
 enum Stop {
-    /// The first pair the rules refuse, or an odd string count.
+    /// The first pair the rules refuse (a repeat only with the table).
     Refused(Error),
-    /// The table is full: it cannot tell the first repeat.
+    /// The table cannot take a name.
     Full,
 }
 
-/// Walks the pairs of `block` and checks each as it completes, until the first problem:
-/// an empty name is `HeaderEmpty`, a repeated `SCGI` or `CONTENT_LENGTH` (always) or any
-/// name already in `table` is `DuplicateHeader`, a name without a value at the end is
-/// `HeadersOddStringCount`.
-///
-/// Each string is searched for its NUL a word at a time from its first byte; a name's
-/// words are hashed for the table as they are searched ([`name_hash::scan_pair`]), so
-/// every byte of the block is loaded once.
-fn walk<'a>(block: &'a [u8], mut table: Option<Table<'_>>) -> Result<Known<'a>, Stop> {
+/// The lookup a [`walk`] builds.
+enum Builder<'s> {
+    Table(table::TableMut<'s>),
+    /// The entries of the first `written` pairs, not sorted yet.
+    Sorted {
+        entries: &'s mut [[u8; 8]],
+        written: usize,
+    },
+}
+
+impl Builder<'_> {
+    /// Adds pair `i`, whose name's hash is `hash`.
+    #[inline(always)]
+    fn add(&mut self, pairs: &Pairs<'_>, i: usize, hash: u64) -> Result<(), Stop> {
+        match self {
+            Builder::Table(table) => match table.insert(pairs, i, hash) {
+                table::Insert::Stored => Ok(()),
+                table::Insert::Repeat => Err(Stop::Refused(Error::DuplicateHeader)),
+                table::Insert::Full => Err(Stop::Full),
+            },
+            Builder::Sorted { entries, written } => {
+                if let Some(entry) = entries.get_mut(i) {
+                    *entry = sorted::entry(i, hash);
+                }
+                *written = i + 1;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Checks the pairs in wire order and adds each to the lookup, until the first problem:
+/// an empty name is `HeaderEmpty`, a repeated `SCGI` or `CONTENT_LENGTH` (always) or a
+/// repeat the table finds is `DuplicateHeader`.
+fn walk<'a>(pairs: &Pairs<'a>, builder: &mut Builder<'_>) -> Result<Known<'a>, Stop> {
     let mut known = Known::default();
-    let mut start = 0;
-    while start < block.len() {
-        // The scan never gives `None` on a block that ends with a NUL.
-        let (name_end, hash, value_end) = name_hash::scan_pair(block, start)
-            .ok_or(Stop::Refused(Error::HeadersNotNulTerminated))?;
-        let value_end = value_end.ok_or(Stop::Refused(Error::HeadersOddStringCount))?;
-        let value_start = name_end + 1;
-        let name_len = name_end - start;
-        match name_len {
+    let block = pairs.block();
+    for (i, (start, name_end, value_end)) in pairs.bounds_iter().enumerate() {
+        match name_end.saturating_sub(start) {
             0 => return Err(Stop::Refused(Error::HeaderEmpty)),
             // Only names of these lengths can be `SCGI` or `CONTENT_LENGTH`.
             4 | 14 => {
                 let name = block.get(start..name_end).unwrap_or_default();
-                let value = block.get(value_start..value_end).unwrap_or_default();
-                known.note(name, value, start).map_err(Stop::Refused)?;
+                let value = block.get(name_end + 1..value_end).unwrap_or_default();
+                known.note(name, value, i).map_err(Stop::Refused)?;
             }
             _ => {}
         }
-        if let Some(table) = table.as_mut() {
-            match table.repeat(block, start, name_len, hash) {
-                Some(false) => {}
-                Some(true) => return Err(Stop::Refused(Error::DuplicateHeader)),
-                None => return Err(Stop::Full),
-            }
-        }
-        start = value_end + 1;
+        let hash = name_hash::hash_in(block, start, name_end).unwrap_or_default();
+        builder.add(pairs, i, hash)?;
     }
     Ok(known)
 }
@@ -200,13 +222,13 @@ struct Known<'a> {
 }
 
 impl<'a> Known<'a> {
-    /// Notes the pair if its name is `SCGI` or `CONTENT_LENGTH` (`key`: the name's offset);
-    /// a second one is `DuplicateHeader`, whatever the rules.
-    fn note(&mut self, name: &[u8], value: &'a [u8], key: usize) -> Result<(), Error> {
+    /// Notes pair `i` if its name is `SCGI` or `CONTENT_LENGTH`; a second one is
+    /// `DuplicateHeader`, whatever the rules.
+    fn note(&mut self, name: &[u8], value: &'a [u8], i: usize) -> Result<(), Error> {
         let seen = if name == SCGI {
             &mut self.scgi
         } else if name == CONTENT_LENGTH {
-            self.content_length_first |= key == 0;
+            self.content_length_first |= i == 0;
             &mut self.content_length
         } else {
             return Ok(());
@@ -216,37 +238,6 @@ impl<'a> Known<'a> {
         }
         *seen = Some(value);
         Ok(())
-    }
-}
-
-/// Checks the names of a block whose walk ran out of table room (the first empty or
-/// repeated one in wire order is the error) and finds `SCGI` and `CONTENT_LENGTH`: in one
-/// walk again when `scratch` holds a table for all `pairs` names at once, otherwise with
-/// [`duplicates::first_repeat`] (a stack table, in rounds if it cannot hold them all).
-fn check_names<'a>(block: &'a [u8], pairs: usize, scratch: &mut [u8]) -> Result<Known<'a>, Error> {
-    // A table for every name never fills up: the walk always has an outcome.
-    if let Some(table) = Table::new(pairs, block.len(), scratch).filter(|t| t.holds(pairs)) {
-        return walk(block, Some(table)).map_err(Stop::into_error);
-    }
-    let first_empty = Pairs::new(block).position(|(name, _)| name.is_empty());
-    // Only pairs before the first empty name can make a duplicate that comes first.
-    let scope = first_empty.unwrap_or(usize::MAX);
-    let first_repeat = duplicates::first_repeat(&BlockNames(block), scope, pairs, scratch);
-    match (first_repeat, first_empty) {
-        (Some(_), _) => Err(Error::DuplicateHeader),
-        (None, Some(_)) => Err(Error::HeaderEmpty),
-        // No name is empty or repeated: the walk only finds `SCGI` and `CONTENT_LENGTH`.
-        (None, None) => walk(block, None).map_err(Stop::into_error),
-    }
-}
-
-impl Stop {
-    /// The error of a walk that cannot run out of room.
-    fn into_error(self) -> Error {
-        match self {
-            Stop::Refused(error) => error,
-            Stop::Full => Error::DuplicateHeader,
-        }
     }
 }
 
@@ -269,6 +260,7 @@ pub(crate) fn parse_content_length(value: &[u8]) -> Result<u64, Error> {
 mod tests {
     extern crate std;
     use super::*;
+    use crate::wire::index::Index;
     use std::{format, vec, vec::Vec};
 
     const STRICT: Rules = Rules {
@@ -287,80 +279,45 @@ mod tests {
         out
     }
 
-    #[test]
-    fn pairs_in_order() {
-        let b = block(&[("A", "1"), ("B", ""), ("C", "3")]);
-        let got: Vec<_> = Pairs::new(&b).collect();
-        assert_eq!(got, [(&b"A"[..], &b"1"[..]), (b"B", b""), (b"C", b"3")]);
-        assert_eq!(Pairs::new(b"A\0").count(), 0);
-        assert_eq!(Pairs::new(b"A\0B").count(), 0);
+    /// Validates `block` in a room that fits its index, with each lookup; both must agree.
+    fn check(block: &[u8], rules: Rules) -> Result<u64, Error> {
+        let results = [Kind::Table, Kind::Sorted].map(|first| {
+            let mut room = vec![0u8; nul_scan::count(block) * BYTES_PER_PAIR / 2];
+            match validate_into(block, &mut room, rules, first)? {
+                Checked::Valid { content_length, .. } => Ok(content_length),
+                Checked::NeedsRoom(n) => panic!("needs {n} bytes, room {}", room.len()),
+            }
+        });
+        assert_eq!(results[0], results[1], "{block:?} {rules:?}");
+        results[0]
     }
 
     #[test]
     fn validation_order() {
         let ok = block(&[("CONTENT_LENGTH", "5"), ("SCGI", "1")]);
-        assert_eq!(validate(&ok, &mut [], STRICT), Ok(5));
-        assert_eq!(
-            validate(b"A\0B", &mut [], STRICT),
-            Err(Error::HeadersNotNulTerminated)
-        );
-        assert_eq!(
-            validate(b"A\0", &mut [], STRICT),
-            Err(Error::HeadersOddStringCount)
-        );
-        assert_eq!(
-            validate(b"\0", &mut [], STRICT),
-            Err(Error::HeadersOddStringCount)
-        );
-        assert_eq!(
-            validate(
-                &block(&[("", "x"), ("A", "1"), ("A", "2")]),
-                &mut [],
-                STRICT
-            ),
-            Err(Error::HeaderEmpty)
-        );
-        assert_eq!(
-            validate(
-                &block(&[("A", "1"), ("A", "2"), ("", "x")]),
-                &mut [],
-                STRICT
-            ),
-            Err(Error::DuplicateHeader)
-        );
-        assert_eq!(
-            validate(&block(&[("CONTENT_LENGTH", "1")]), &mut [], STRICT),
-            Err(Error::NoScgiVariable)
-        );
-        assert_eq!(
-            validate(&block(&[("SCGI", "2")]), &mut [], STRICT),
-            Err(Error::BadScgiVersion)
-        );
-        assert_eq!(
-            validate(&block(&[("SCGI", "1")]), &mut [], STRICT),
-            Err(Error::NoContentLength)
-        );
-        assert_eq!(
-            validate(
-                &block(&[("SCGI", "1"), ("CONTENT_LENGTH", "x")]),
-                &mut [],
-                STRICT
-            ),
-            Err(Error::BadContentLength)
-        );
+        assert_eq!(check(&ok, STRICT), Ok(5));
+        assert_eq!(check(b"A\0B", STRICT), Err(Error::HeadersNotNulTerminated));
+        assert_eq!(check(b"", STRICT), Err(Error::HeadersNotNulTerminated));
+        assert_eq!(check(b"A\0", STRICT), Err(Error::HeadersOddStringCount));
+        assert_eq!(check(b"\0", STRICT), Err(Error::HeadersOddStringCount));
+        let empty_first = block(&[("", "x"), ("A", "1"), ("A", "2")]);
+        assert_eq!(check(&empty_first, STRICT), Err(Error::HeaderEmpty));
+        let repeat_first = block(&[("A", "1"), ("A", "2"), ("", "x")]);
+        assert_eq!(check(&repeat_first, STRICT), Err(Error::DuplicateHeader));
+        let only_length = block(&[("CONTENT_LENGTH", "1")]);
+        assert_eq!(check(&only_length, STRICT), Err(Error::NoScgiVariable));
+        let version = block(&[("SCGI", "2")]);
+        assert_eq!(check(&version, STRICT), Err(Error::BadScgiVersion));
+        let no_length = block(&[("SCGI", "1")]);
+        assert_eq!(check(&no_length, STRICT), Err(Error::NoContentLength));
+        let bad_length = block(&[("SCGI", "1"), ("CONTENT_LENGTH", "x")]);
+        assert_eq!(check(&bad_length, STRICT), Err(Error::BadContentLength));
         let first = Rules {
             require_content_length_first: true,
             ..STRICT
         };
-        assert_eq!(
-            validate(
-                &block(&[("SCGI", "1"), ("CONTENT_LENGTH", "x")]),
-                &mut [],
-                first
-            ),
-            Err(Error::ContentLengthNotFirst)
-        );
-        assert_eq!(validate(&ok, &mut [], first), Ok(5));
+        assert_eq!(check(&bad_length, first), Err(Error::ContentLengthNotFirst));
+        assert_eq!(check(&ok, first), Ok(5));
     }
 
     #[test]
@@ -375,63 +332,59 @@ mod tests {
             ("HTTP_COOKIE", "a"),
             ("HTTP_COOKIE", "b"),
         ]);
-        assert_eq!(validate(&dup, &mut [], STRICT), Err(Error::DuplicateHeader));
-        assert_eq!(validate(&dup, &mut [], allow), Ok(0));
+        assert_eq!(check(&dup, STRICT), Err(Error::DuplicateHeader));
+        assert_eq!(check(&dup, allow), Ok(0));
         let scgi = block(&[("CONTENT_LENGTH", "0"), ("SCGI", "1"), ("SCGI", "1")]);
-        assert_eq!(validate(&scgi, &mut [], allow), Err(Error::DuplicateHeader));
+        assert_eq!(check(&scgi, allow), Err(Error::DuplicateHeader));
         let len = block(&[
             ("CONTENT_LENGTH", "0"),
             ("SCGI", "1"),
             ("CONTENT_LENGTH", "0"),
         ]);
-        assert_eq!(validate(&len, &mut [], allow), Err(Error::DuplicateHeader));
+        assert_eq!(check(&len, allow), Err(Error::DuplicateHeader));
     }
 
-    /// A block of tiny pairs has more names than the first table is sized for: the walk
-    /// gives up, and the counted check (one exact table, or rounds) finds the repeat all
-    /// the same.
+    /// The index takes 16 bytes per pair; a smaller room is answered with what it needs,
+    /// after the checks that come before it and before those that come after.
     #[test]
-    fn names_outgrowing_the_first_table_are_checked_after_counting() {
-        let mut pairs: Vec<(std::string::String, &str)> =
-            (0..300).map(|i| (format!("{:x}", i + 0x100), "")).collect();
-        pairs.push(("SCGI".into(), "1"));
-        pairs.push(("CONTENT_LENGTH".into(), "0"));
-        let mut b = Vec::new();
-        for (n, v) in &pairs {
-            b.extend_from_slice(n.as_bytes());
-            b.push(0);
-            b.extend_from_slice(v.as_bytes());
-            b.push(0);
-        }
-        let mut dup = b.clone();
-        dup.extend_from_slice(b"1ff\0x\0");
-        // 1,530 bytes: a first table of 128 slots (512 bytes, 64 names); an exact table
-        // for 302 names has 1,024 slots (4 KiB).
-        for (room, first_table) in [
-            (100_000, true), // the exact table fits
-            (3_000, true),   // it does not: rounds
-            (200, false),    // no first table either
-        ] {
+    fn a_room_too_small_says_how_much_is_needed() {
+        let ok = block(&[("CONTENT_LENGTH", "5"), ("SCGI", "1"), ("A", "")]);
+        for room in [0usize, 1, 8, 47] {
             let mut scratch = vec![0u8; room];
-            let table = Table::new(usual_names(b.len()), b.len(), &mut scratch);
-            assert_eq!(table.is_some(), first_table, "room {room}");
-            if let Some(table) = table {
-                assert!(
-                    matches!(walk(&b, Some(table)), Err(Stop::Full)),
-                    "room {room}"
-                );
-            }
-            assert_eq!(validate(&b, &mut scratch, STRICT), Ok(0), "room {room}");
             assert_eq!(
-                validate(&dup, &mut scratch, STRICT),
-                Err(Error::DuplicateHeader),
+                validate(&ok, &mut scratch, STRICT),
+                Ok(Checked::NeedsRoom(48)),
                 "room {room}"
             );
+            assert_eq!(
+                validate(b"A\0B\0C\0", &mut scratch, STRICT),
+                Err(Error::HeadersOddStringCount)
+            );
+            assert_eq!(
+                validate(b"A\0B", &mut scratch, STRICT),
+                Err(Error::HeadersNotNulTerminated)
+            );
+            let empty = block(&[("", "x")]);
+            assert!(matches!(
+                validate(&empty, &mut scratch, STRICT),
+                Ok(Checked::NeedsRoom(16)) | Err(Error::HeaderEmpty)
+            ));
         }
+        let mut room = [0u8; 48];
+        assert_eq!(
+            validate(&ok, &mut room, STRICT),
+            Ok(Checked::Valid {
+                content_length: 5,
+                shape: Shape {
+                    pairs: 3,
+                    kind: Kind::Table
+                }
+            })
+        );
     }
 
-    /// sioscgi's precedence, written the slow and obvious way.
-    fn naive(block: &[u8], rules: Rules) -> Result<u64, Error> {
+    /// sioscgi's precedence, written the slow and obvious way: the old reader's behaviour.
+    pub(crate) fn naive(block: &[u8], rules: Rules) -> Result<u64, Error> {
         if block.last() != Some(&0) {
             return Err(Error::HeadersNotNulTerminated);
         }
@@ -464,11 +417,11 @@ mod tests {
         parse_content_length(length)
     }
 
-    /// The one-walk check (table in the scratch room or on the stack) and the check in
-    /// rounds (no room) agree with the naive reference on blocks full of repeats, empty
-    /// names and misplaced variables.
+    /// Both lookups agree with the naive reference on blocks full of repeats, empty names
+    /// and misplaced variables, and on a valid block their index gives every pair in wire
+    /// order and every name's pairs.
     #[test]
-    fn every_table_agrees_with_the_naive_reference() {
+    fn both_lookups_agree_with_the_naive_reference() {
         let words: [&[u8]; 8] = [
             b"",
             b"A",
@@ -509,15 +462,32 @@ mod tests {
                         require_content_length_first: first,
                     };
                     let want = naive(&block, rules);
-                    for room in [0usize, 40, 300, 600, 2600, 4096] {
-                        let mut scratch = vec![0x5Au8; room];
-                        assert_eq!(
-                            validate(&block, &mut scratch, rules),
-                            want,
-                            "{block:?} {rules:?} room {room}"
-                        );
+                    assert_eq!(check(&block, rules), want, "{block:?} {rules:?}");
+                    if want.is_ok() {
+                        check_index(&block, rules);
                     }
                 }
+            }
+        }
+    }
+
+    /// The index of a valid block, with each lookup, against a split of the block.
+    fn check_index(block: &[u8], rules: Rules) {
+        let strings: Vec<&[u8]> = block[..block.len() - 1].split(|&b| b == 0).collect();
+        let pairs: Vec<(&[u8], &[u8])> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
+        for first in [Kind::Table, Kind::Sorted] {
+            let mut room = vec![0u8; pairs.len() * BYTES_PER_PAIR];
+            let Ok(Checked::Valid { shape, .. }) = validate_into(block, &mut room, rules, first)
+            else {
+                panic!("valid");
+            };
+            let index = Index::new(block, &room, shape);
+            assert_eq!(index.pairs().iter().collect::<Vec<_>>(), pairs);
+            assert_eq!(index.pairs().iter().len(), pairs.len());
+            let absent: [&[u8]; 3] = [b"", b"N1000", b"CONTENT_LENGTH\xff"];
+            for name in pairs.iter().map(|(n, _)| *n).chain(absent) {
+                let want: Vec<usize> = (0..pairs.len()).filter(|&i| pairs[i].0 == name).collect();
+                assert_eq!(index.find(name).collect::<Vec<_>>(), want, "{name:?}");
             }
         }
     }

@@ -11,7 +11,8 @@
 pub(crate) mod duplicates;
 pub(crate) mod environment;
 pub(crate) mod header_line;
+pub(crate) mod index;
 pub(crate) mod name_hash;
 pub(crate) mod netstring;
-pub(crate) mod nul;
+pub(crate) mod nul_scan;
 pub(crate) mod response;

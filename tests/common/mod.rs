@@ -17,7 +17,8 @@ pub enum Seen {
 /// Feeds `data` cut at `cuts` (sorted offsets), then EOF; records every event, with
 /// consecutive body chunks merged (chunk boundaries follow the input's).
 pub fn run(data: &[u8], cuts: &[usize], config: Config) -> Vec<Seen> {
-    let mut storage = vec![0u8; config.block_limit().min(1 << 20)];
+    let mut storage =
+        vec![0u8; sioscgi::storage::len_for_any_block(config.block_limit().min(1 << 20))];
     let mut reader = Reader::with_config(&mut storage[..], config);
     let mut seen = Vec::new();
     let record = |seen: &mut Vec<Seen>, event: Event<'_, '_>| match event {

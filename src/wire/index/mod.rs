@@ -1,0 +1,335 @@
+//! The index of a header block: built once, while the block is validated, so that
+//! iterating over the pairs never searches for a NUL again and looking a name up costs a
+//! few probes.
+//!
+//! It lives in the reader's storage, right after the block: 16 bytes per pair
+//! ([`BYTES_PER_PAIR`]), little-endian throughout.
+//!
+//! ```text
+//! ends    2n x u32   the offset of every NUL of the block, in order: pair i's name ends
+//!                    at ends[2i], its value at ends[2i + 1]
+//! lookup  8n bytes   a hash table of 2n u32 slots (table), or n u64 entries sorted by
+//!                    hash, name and pair (sorted)
+//! ```
+//!
+//! The lookup is a [`table`] as long as every name finds its slot within a window of
+//! [`table::WINDOW`] probes. A block whose names crowd one part of the table (names a
+//! peer chose to collide in the public hash, or one name repeated many times) gets the
+//! [`sorted`] lookup instead. Either way, for `n` names whatever they are:
+//!
+//! **building the index costs `O(n)` probes with the table and `O(n log n)` comparisons
+//! with the sort; a lookup costs at most `WINDOW` probes, or `O(log n)` comparisons.**
+
+pub(crate) mod sorted;
+pub(crate) mod table;
+
+use super::name_hash;
+
+/// Index bytes per pair: two NUL offsets and two table slots (or one sorted entry).
+pub(crate) const BYTES_PER_PAIR: usize = 16;
+
+/// Which lookup an index has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub(crate) enum Kind {
+    /// A hash table ([`table`]).
+    #[default]
+    Table,
+    /// Entries sorted by hash, name and pair ([`sorted`]).
+    Sorted,
+}
+
+/// What a reader keeps to find an index again in its storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub(crate) struct Shape {
+    /// The number of pairs.
+    pub(crate) pairs: u32,
+    /// The lookup.
+    pub(crate) kind: Kind,
+}
+
+/// The pairs of a block: its bytes and where its NULs are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Pairs<'a> {
+    block: &'a [u8],
+    /// Two per pair: where its name ends, where its value ends.
+    ends: &'a [[[u8; 4]; 2]],
+}
+
+impl<'a> Pairs<'a> {
+    /// The pairs of `block` whose NULs are at `ends` (two per pair).
+    pub(crate) fn new(block: &'a [u8], ends: &'a [[u8; 4]]) -> Self {
+        Pairs {
+            block,
+            ends: ends.as_chunks().0,
+        }
+    }
+
+    /// No pairs.
+    #[cfg(feature = "embedded-io-v0.7")]
+    pub(crate) const EMPTY: Pairs<'static> = Pairs {
+        block: &[],
+        ends: &[],
+    };
+
+    /// The number of pairs.
+    pub(crate) const fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The block.
+    pub(crate) const fn block(&self) -> &'a [u8] {
+        self.block
+    }
+
+    /// Where pair `i`'s name starts and ends (its NUL), and where its value ends.
+    #[inline(always)]
+    fn bounds(&self, i: usize) -> (usize, usize, usize) {
+        let start = match i.checked_sub(1).and_then(|before| self.ends.get(before)) {
+            Some([_, value_end]) => u32::from_le_bytes(*value_end) as usize + 1,
+            None => 0,
+        };
+        match self.ends.get(i) {
+            Some([name_end, value_end]) => (
+                start,
+                u32::from_le_bytes(*name_end) as usize,
+                u32::from_le_bytes(*value_end) as usize,
+            ),
+            None => (0, 0, 0),
+        }
+    }
+
+    /// Where pair `i`'s name starts and ends.
+    #[inline(always)]
+    pub(crate) fn name_range(&self, i: usize) -> (usize, usize) {
+        let (start, name_end, _) = self.bounds(i);
+        (start, name_end)
+    }
+
+    /// Pair `i`'s name (empty past the last pair).
+    #[inline(always)]
+    pub(crate) fn name(&self, i: usize) -> &'a [u8] {
+        let (start, end) = self.name_range(i);
+        self.block.get(start..end).unwrap_or_default()
+    }
+
+    /// Pair `i`'s value (empty past the last pair).
+    #[inline(always)]
+    pub(crate) fn value(&self, i: usize) -> &'a [u8] {
+        let (_, name_end, value_end) = self.bounds(i);
+        self.block.get(name_end + 1..value_end).unwrap_or_default()
+    }
+
+    /// The pairs in wire order.
+    pub(crate) fn iter(&self) -> PairIter<'a> {
+        PairIter {
+            block: self.block,
+            bounds: self.bounds_iter(),
+        }
+    }
+
+    /// Where each pair's name starts and ends and where its value ends, in wire order.
+    pub(crate) fn bounds_iter(&self) -> Bounds<'a> {
+        Bounds {
+            ends: self.ends.iter(),
+            start: 0,
+        }
+    }
+}
+
+/// Where each pair's name starts, where it ends (its NUL) and where its value ends (its
+/// NUL), in wire order.
+#[derive(Clone, Debug)]
+pub(crate) struct Bounds<'a> {
+    ends: core::slice::Iter<'a, [[u8; 4]; 2]>,
+    /// Where the next pair's name starts.
+    start: usize,
+}
+
+impl Iterator for Bounds<'_> {
+    type Item = (usize, usize, usize);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        let [name_end, value_end] = self.ends.next()?;
+        let start = self.start;
+        let name_end = u32::from_le_bytes(*name_end) as usize;
+        let value_end = u32::from_le_bytes(*value_end) as usize;
+        self.start = value_end + 1;
+        Some((start, name_end, value_end))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.ends.size_hint()
+    }
+}
+
+/// The pairs of a block in wire order, from its index (no search).
+#[derive(Clone, Debug)]
+pub(crate) struct PairIter<'a> {
+    block: &'a [u8],
+    bounds: Bounds<'a>,
+}
+
+impl<'a> Iterator for PairIter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let (start, name_end, value_end) = self.bounds.next()?;
+        let name = self.block.get(start..name_end).unwrap_or_default();
+        let value = self.block.get(name_end + 1..value_end).unwrap_or_default();
+        Some((name, value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.bounds.size_hint()
+    }
+}
+
+impl ExactSizeIterator for PairIter<'_> {}
+
+impl core::iter::FusedIterator for PairIter<'_> {}
+
+/// A lookup, read-only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Lookup<'a> {
+    Table(&'a [[u8; 4]]),
+    Sorted(&'a [[u8; 8]]),
+}
+
+/// The index of a validated block: its pairs and its lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Index<'a> {
+    pairs: Pairs<'a>,
+    lookup: Lookup<'a>,
+}
+
+impl<'a> Index<'a> {
+    /// No pairs.
+    #[cfg(feature = "embedded-io-v0.7")]
+    pub(crate) const EMPTY: Index<'static> = Index {
+        pairs: Pairs::EMPTY,
+        lookup: Lookup::Table(&[]),
+    };
+
+    /// The index of `block` in `bytes` (16 per pair), as validation
+    /// built it.
+    pub(crate) fn new(block: &'a [u8], bytes: &'a [u8], shape: Shape) -> Self {
+        let pairs = shape.pairs as usize;
+        let (ends, rest) = bytes.split_at_checked(pairs * 8).unwrap_or_default();
+        let lookup = rest.get(..pairs * 8).unwrap_or_default();
+        Index {
+            pairs: Pairs::new(block, ends.as_chunks().0),
+            lookup: match shape.kind {
+                Kind::Table => Lookup::Table(lookup.as_chunks().0),
+                Kind::Sorted => Lookup::Sorted(lookup.as_chunks().0),
+            },
+        }
+    }
+
+    /// The pairs.
+    pub(crate) const fn pairs(&self) -> &Pairs<'a> {
+        &self.pairs
+    }
+
+    /// The bytes of the index and its shape (to copy it).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn parts(&self) -> ([&'a [u8]; 2], Shape) {
+        let (lookup, kind) = match self.lookup {
+            Lookup::Table(cells) => (cells.as_flattened(), Kind::Table),
+            Lookup::Sorted(entries) => (entries.as_flattened(), Kind::Sorted),
+        };
+        let shape = Shape {
+            pairs: self.pairs.len() as u32,
+            kind,
+        };
+        (
+            [self.pairs.ends.as_flattened().as_flattened(), lookup],
+            shape,
+        )
+    }
+
+    /// The pairs named `name`, in wire order.
+    #[inline]
+    pub(crate) fn find<'n>(&self, name: &'n [u8]) -> Find<'a, 'n> {
+        let hash = name_hash::hash(name);
+        let cursor = match self.lookup {
+            Lookup::Table(cells) => Cursor::Table(table::Probe::new(cells, self.pairs.len(), hash)),
+            Lookup::Sorted(entries) => {
+                Cursor::Sorted(sorted::first(entries, &self.pairs, name, hash), hash)
+            }
+        };
+        Find {
+            index: *self,
+            name,
+            cursor,
+        }
+    }
+}
+
+/// Where a [`Find`] is.
+#[derive(Clone, Debug)]
+enum Cursor {
+    Table(table::Probe),
+    /// The next entry to look at, and the name's hash.
+    Sorted(usize, u64),
+}
+
+/// The pairs of one name in wire order, from [`Index::find`].
+#[derive(Clone, Debug)]
+pub(crate) struct Find<'a, 'n> {
+    index: Index<'a>,
+    name: &'n [u8],
+    cursor: Cursor,
+}
+
+impl Find<'_, '_> {
+    /// The name looked for.
+    #[cfg(feature = "defmt")]
+    pub(crate) fn name(&self) -> &[u8] {
+        self.name
+    }
+}
+
+impl Iterator for Find<'_, '_> {
+    /// A pair's position in wire order.
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        let pairs = &self.index.pairs;
+        match (&mut self.cursor, self.index.lookup) {
+            (Cursor::Table(probe), Lookup::Table(cells)) => {
+                probe.next_match(cells, pairs, self.name)
+            }
+            (Cursor::Sorted(at, hash), Lookup::Sorted(entries)) => {
+                let found = sorted::at(entries, pairs, *at, self.name, *hash)?;
+                *at += 1;
+                Some(found)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod work;
+
+#[cfg(test)]
+mod worst_case;
+
+/// Counts a unit of work for the tests that bound it (nothing outside tests).
+#[inline(always)]
+pub(crate) fn count_work(_what: Work) {
+    #[cfg(test)]
+    work::add(_what);
+}
+
+/// What the work-bounding tests count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Work {
+    /// A table slot looked at.
+    Probe,
+    /// Two names compared (by a table hit or by the sort).
+    Comparison,
+}

@@ -1,0 +1,170 @@
+//! The index's hash table: open addressing with linear probing, twice as many slots as
+//! pairs, and a bounded probe window.
+//!
+//! A slot is a little-endian `u32`: `0` when empty, else the pair's position plus one in
+//! the low bits and, in the bits that position does not need, the same bits of the
+//! name's hash (a tag: names are compared only when their tags match). A name's home slot
+//! comes from the high half of its hash (`(h >> 32) * slots >> 32`, no division), the tag
+//! from the low half.
+//!
+//! A name is stored in the first empty slot of the [`WINDOW`] slots from its home. If all
+//! are taken, [`TableMut::insert`] says so and the index is built [`sorted`](super::sorted)
+//! instead: so every stored name is within `WINDOW` slots of its home, and a lookup stops
+//! after `WINDOW` probes at most, whatever names a peer chose. At most half full, the
+//! table fills a window only for names that crowd one part of it: a random block of 20,000
+//! names needs more than 16 probes for one of them about once in ten thousand blocks.
+//!
+//! Equal names share a home, and a later one is stored after an earlier one (slots are
+//! never emptied): probing finds the pairs of a name in wire order.
+
+use super::{Pairs, Work, count_work};
+
+/// The most slots a name is stored from its home.
+pub(crate) const WINDOW: usize = 16;
+
+/// The home slot of a hash in a table of `slots` slots.
+#[inline(always)]
+fn home(hash: u64, slots: usize) -> usize {
+    (((hash >> 32) * slots as u64) >> 32) as usize
+}
+
+/// The bits of a slot that hold the tag, for `pairs` pairs (whose positions plus one need
+/// the others).
+#[inline(always)]
+fn tag_mask(pairs: usize) -> u32 {
+    let bits = usize::BITS - pairs.leading_zeros();
+    u32::MAX.checked_shl(bits).unwrap_or(0)
+}
+
+/// The outcome of [`TableMut::insert`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Insert {
+    /// The name is stored.
+    Stored,
+    /// An equal name is stored already (only when repeats are looked for).
+    Repeat,
+    /// The name's window is full: the table cannot take it.
+    Full,
+}
+
+/// A table being built.
+pub(crate) struct TableMut<'s> {
+    cells: &'s mut [[u8; 4]],
+    tag_mask: u32,
+    find_repeats: bool,
+}
+
+impl<'s> TableMut<'s> {
+    /// An empty table in `cells` for `pairs` pairs. With `find_repeats`, inserting a name
+    /// that is stored already is [`Insert::Repeat`]; without, it is stored after it.
+    pub(crate) fn new(cells: &'s mut [[u8; 4]], pairs: usize, find_repeats: bool) -> Self {
+        cells.fill([0; 4]);
+        TableMut {
+            cells,
+            tag_mask: tag_mask(pairs),
+            find_repeats,
+        }
+    }
+
+    /// Stores pair `i` (whose name's hash is `hash`) of `pairs`.
+    #[inline(always)]
+    pub(crate) fn insert(&mut self, pairs: &Pairs<'_>, i: usize, hash: u64) -> Insert {
+        let slots = self.cells.len();
+        let tag = hash as u32 & self.tag_mask;
+        let mut slot = home(hash, slots);
+        for _ in 0..WINDOW {
+            count_work(Work::Probe);
+            let Some(cell) = self.cells.get_mut(slot) else {
+                break;
+            };
+            let stored = u32::from_le_bytes(*cell);
+            if stored == 0 {
+                *cell = (tag | (i as u32 + 1)).to_le_bytes();
+                return Insert::Stored;
+            }
+            if self.find_repeats && (stored ^ tag) & self.tag_mask == 0 {
+                count_work(Work::Comparison);
+                let earlier = ((stored & !self.tag_mask) as usize).wrapping_sub(1);
+                if pairs.name(earlier) == pairs.name(i) {
+                    return Insert::Repeat;
+                }
+            }
+            slot += 1;
+            if slot == slots {
+                slot = 0;
+            }
+        }
+        Insert::Full
+    }
+}
+
+/// A lookup walking a name's window.
+#[derive(Clone, Debug)]
+pub(crate) struct Probe {
+    slot: usize,
+    /// Probes left in the window.
+    left: usize,
+    tag: u32,
+    tag_mask: u32,
+}
+
+impl Probe {
+    /// A lookup of the name whose hash is `hash` in `cells`, the table of `pairs` pairs.
+    #[inline]
+    pub(crate) fn new(cells: &[[u8; 4]], pairs: usize, hash: u64) -> Self {
+        let tag_mask = tag_mask(pairs);
+        Probe {
+            slot: home(hash, cells.len()),
+            left: if cells.is_empty() { 0 } else { WINDOW },
+            tag: hash as u32 & tag_mask,
+            tag_mask,
+        }
+    }
+
+    /// The next pair of `pairs` named `name` in the window (`None`: no more).
+    #[inline]
+    pub(crate) fn next_match(
+        &mut self,
+        cells: &[[u8; 4]],
+        pairs: &Pairs<'_>,
+        name: &[u8],
+    ) -> Option<usize> {
+        while self.left > 0 {
+            self.left -= 1;
+            count_work(Work::Probe);
+            let stored = u32::from_le_bytes(*cells.get(self.slot)?);
+            if stored == 0 {
+                self.left = 0;
+                return None;
+            }
+            self.slot += 1;
+            if self.slot == cells.len() {
+                self.slot = 0;
+            }
+            if (stored ^ self.tag) & self.tag_mask == 0 {
+                count_work(Work::Comparison);
+                let pair = ((stored & !self.tag_mask) as usize).wrapping_sub(1);
+                if pairs.name(pair) == name {
+                    return Some(pair);
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn homes_cover_the_table_and_tags_leave_room_for_positions() {
+        assert_eq!(home(0, 10), 0);
+        assert_eq!(home(u64::MAX, 10), 9);
+        assert_eq!(home(1 << 63, 10), 5);
+        assert_eq!(tag_mask(1), !1);
+        assert_eq!(tag_mask(3), !3);
+        assert_eq!(tag_mask(4), !7);
+        assert_eq!(tag_mask(usize::MAX >> 1), 0);
+    }
+}
