@@ -27,6 +27,9 @@ TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", HERE / "target"))
 CASES = [
     ("sioscgi", "typical", 1000),
     ("httparse", "typical", 1000),
+    ("sioscgi-visit", "typical", 1000),
+    ("httparse-visit", "typical", 1000),
+    ("sioscgi-get8", "typical", 1000),
     ("sioscgi", "post_4k", 1000),
     ("sioscgi", "pairs_2000", 50),
     ("httparse", "pairs_2000", 50),

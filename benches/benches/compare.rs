@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use sioscgi::{ResponseHead, Status};
+use sioscgi_benches::ours::Use;
 use sioscgi_benches::{http, inputs, limits, ours, peers};
 
-/// Storage for the header block: the default limit, as a server would give it.
-const STORAGE: usize = 65_536;
+/// Storage for the header block and its index: any block up to the default limit, as a
+/// server that never answers `TooManyHeaders` would give it.
+const STORAGE: usize = sioscgi::storage::len_for_any_block(65_536);
 
 fn request(c: &mut Criterion) {
     let all = inputs::all();
@@ -23,6 +25,15 @@ fn request(c: &mut Criterion) {
         let name = input.name;
         group.bench_function(format!("sioscgi/{name}"), |b| {
             b.iter(|| ours::read_request(&mut storage, black_box(&input.scgi), usize::MAX))
+        });
+        group.bench_function(format!("sioscgi-visit/{name}"), |b| {
+            b.iter(|| ours::read_and_use(&mut storage, black_box(&input.scgi), Use::VisitEveryPair))
+        });
+        group.bench_function(format!("sioscgi-get8/{name}"), |b| {
+            b.iter(|| ours::read_and_use(&mut storage, black_box(&input.scgi), Use::Get8))
+        });
+        group.bench_function(format!("httparse-visit/{name}"), |b| {
+            b.iter(|| http::parse_and_visit(&mut headers, black_box(&input.http)))
         });
         group.bench_function(format!("sioscgi-bytewise/{name}"), |b| {
             b.iter(|| ours::read_request(&mut storage, black_box(&input.scgi), 1))

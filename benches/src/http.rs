@@ -17,3 +17,30 @@ pub fn parse<'b>(headers: &mut [httparse::Header<'b>], request: &'b [u8]) -> Fou
         _ => Found::default(),
     }
 }
+
+/// [`parse`], then a visit of every header (adding up the lengths of names and values),
+/// as [`crate::ours::read_and_use`] visits every pair.
+pub fn parse_and_visit<'b>(
+    headers: &mut [httparse::Header<'b>],
+    request: &'b [u8],
+) -> (Found, usize) {
+    let mut req = httparse::Request::new(headers);
+    match req.parse(request) {
+        Ok(httparse::Status::Complete(offset)) => {
+            let visited = req
+                .headers
+                .iter()
+                .map(|h| h.name.len() + h.value.len())
+                .sum::<usize>()
+                + req.method.map_or(0, str::len)
+                + req.path.map_or(0, str::len);
+            let found = Found {
+                content_length: 0,
+                body: request.len() - offset,
+                end: true,
+            };
+            (found, visited)
+        }
+        _ => (Found::default(), 0),
+    }
+}

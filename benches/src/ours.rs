@@ -48,6 +48,66 @@ pub fn read_request(storage: &mut [u8], request: &[u8], chunk: usize) -> Found {
     found
 }
 
+/// The names an application typically looks up: routing, query, body, host, session,
+/// client.
+pub const LOOKUPS: [&str; 8] = [
+    "REQUEST_METHOD",
+    "REQUEST_URI",
+    "QUERY_STRING",
+    "CONTENT_TYPE",
+    "CONTENT_LENGTH",
+    "HTTP_HOST",
+    "HTTP_COOKIE",
+    "HTTP_USER_AGENT",
+];
+
+/// What an application does with the environment: nothing (the reader alone), visit
+/// every pair (what httparse's output is used for), or look up [`LOOKUPS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Use {
+    /// Read only.
+    Nothing,
+    /// Visit every pair (adding up the lengths of names and values).
+    VisitEveryPair,
+    /// Look up the 8 names of [`LOOKUPS`] (adding up the lengths of the values found).
+    Get8,
+}
+
+/// Reads `request` whole with the header block kept in `storage`, uses the environment as
+/// `how` says, and returns what was found and the sum of the lengths it looked at.
+pub fn read_and_use(storage: &mut [u8], request: &[u8], how: Use) -> (Found, usize) {
+    let mut reader = Reader::with_config(storage, CONFIG);
+    let mut found = Found::default();
+    let mut used = 0;
+    let mut input = request;
+    loop {
+        let Ok((taken, event)) = reader.read(input) else {
+            return (found, used);
+        };
+        input = input.get(taken..).unwrap_or_default();
+        match event {
+            Some(Event::Headers(env)) => {
+                found.content_length = env.content_length();
+                used = match how {
+                    Use::Nothing => 0,
+                    Use::VisitEveryPair => env.iter().map(|(n, v)| n.len() + v.len()).sum(),
+                    Use::Get8 => LOOKUPS
+                        .iter()
+                        .filter_map(|name| env.get(name))
+                        .map(<[u8]>::len)
+                        .sum(),
+                };
+            }
+            Some(Event::Body(data)) => found.body += data.len(),
+            Some(Event::End) => {
+                found.end = true;
+                return (found, used);
+            }
+            None => return (found, used),
+        }
+    }
+}
+
 /// The headers of a typical HTML answer.
 pub const RESPONSE_HEADERS: [(&str, &str); 4] = [
     ("Content-Type", "text/html; charset=utf-8"),

@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn every_implementation_reads_every_input() {
         let all = inputs::all();
-        let mut storage = vec![0u8; 65_536];
+        let mut storage = vec![0u8; sioscgi::storage::len_for_any_block(65_536)];
         let mut headers = vec![httparse::EMPTY_HEADER; 2048];
         for input in &all {
             let want = Found {

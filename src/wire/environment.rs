@@ -59,7 +59,7 @@ pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Ch
 }
 
 /// [`validate`], starting with the lookup `first` (tests start with the sorted one too).
-#[inline(always)]
+#[inline]
 fn validate_into(
     block: &[u8],
     room: &mut [u8],
@@ -86,19 +86,22 @@ fn validate_into(
     }
     let (ends, lookup) = room.split_at_mut(nuls * 4);
     let lookup = lookup.get_mut(..nuls * 4).unwrap_or_default();
-    let pairs = Pairs::new(block, ends.as_chunks().0);
     let find_repeats = !rules.allow_repeated_names;
     let walked = match first {
         Kind::Table => {
+            let pairs = Pairs::new(block, ends.as_chunks().0);
             let table = table::TableMut::new(lookup.as_chunks_mut().0, count, find_repeats);
-            walk(&pairs, &mut Builder::Table(table))
+            walk(block, &pairs, &mut Builder::Table(table))
         }
         Kind::Sorted => Err(Stop::Full),
     };
     let (known, kind) = match walked {
         Ok(known) => (known, Kind::Table),
         Err(Stop::Refused(error)) => return Err(error),
-        Err(Stop::Full) => (walk_sorted(&pairs, lookup, find_repeats)?, Kind::Sorted),
+        Err(Stop::Full) => (
+            walk_sorted(block, ends, lookup, find_repeats)?,
+            Kind::Sorted,
+        ),
     };
     match known.scgi {
         None => return Err(Error::NoScgiVariable),
@@ -122,9 +125,11 @@ fn validate_into(
 
 /// [`walk`] with the sorted lookup in `lookup`: the entries of the pairs before the walk
 /// stopped are sorted, and a repeat among them (when `find_repeats`) comes before
-/// whatever stopped the walk.
+/// whatever stopped the walk. The NUL offsets in `ends` are the radix sort's scratch,
+/// and found again afterwards.
 fn walk_sorted<'a>(
-    pairs: &Pairs<'a>,
+    block: &'a [u8],
+    ends: &mut [u8],
     lookup: &mut [u8],
     find_repeats: bool,
 ) -> Result<Known<'a>, Error> {
@@ -132,11 +137,14 @@ fn walk_sorted<'a>(
         entries: lookup.as_chunks_mut().0,
         written: 0,
     };
-    let walked = walk(pairs, &mut builder);
+    let walked = walk(block, &Pairs::new(block, ends.as_chunks().0), &mut builder);
     if let Builder::Sorted { entries, written } = builder {
         let entries = entries.get_mut(..written).unwrap_or_default();
-        sorted::sort(entries, pairs);
-        if find_repeats && sorted::first_repeat(entries, pairs).is_some() {
+        sorted::sort_by_key(entries, ends.as_chunks_mut().0);
+        nul_scan::positions(block, ends.as_chunks_mut().0);
+        let pairs = Pairs::new(block, ends.as_chunks().0);
+        sorted::sort_ties(entries, &pairs);
+        if find_repeats && sorted::first_repeat(entries, &pairs).is_some() {
             return Err(Error::DuplicateHeader);
         }
     }
@@ -168,7 +176,7 @@ enum Builder<'s> {
 
 impl Builder<'_> {
     /// Adds pair `i`, whose name's hash is `hash`.
-    #[inline(always)]
+    #[inline]
     fn add(&mut self, pairs: &Pairs<'_>, i: usize, hash: u64) -> Result<(), Stop> {
         match self {
             Builder::Table(table) => match table.insert(pairs, i, hash) {
@@ -190,9 +198,12 @@ impl Builder<'_> {
 /// Checks the pairs in wire order and adds each to the lookup, until the first problem:
 /// an empty name is `HeaderEmpty`, a repeated `SCGI` or `CONTENT_LENGTH` (always) or a
 /// repeat the table finds is `DuplicateHeader`.
-fn walk<'a>(pairs: &Pairs<'a>, builder: &mut Builder<'_>) -> Result<Known<'a>, Stop> {
+fn walk<'a>(
+    block: &'a [u8],
+    pairs: &Pairs<'_>,
+    builder: &mut Builder<'_>,
+) -> Result<Known<'a>, Stop> {
     let mut known = Known::default();
-    let block = pairs.block();
     for (i, (start, name_end, value_end)) in pairs.bounds_iter().enumerate() {
         match name_end.saturating_sub(start) {
             0 => return Err(Stop::Refused(Error::HeaderEmpty)),

@@ -1,24 +1,27 @@
 //! The hash of a name, for the index's table.
 //!
-//! Names are hashed 8 bytes at a time: every full word from the name's first byte on,
-//! then the bytes left over padded with zeros (no bytes left over is a zero word). Names
-//! hold no NUL, so different names give different word sequences.
+//! A name of up to 16 bytes is read as two little-endian words: its first 8 bytes and its
+//! last 8 (overlapping when it is shorter than 16; a name shorter than 8 is one word,
+//! padded with zeros); a longer name first folds in 16 bytes at a time. The two words,
+//! each xor-ed with a constant, are multiplied into 128 bits whose halves are xor-ed
+//! together (a *folded multiply*, as in foldhash and wyhash), with the length and the
+//! state of the longer names mixed in; a second folded multiply spreads every input bit
+//! over the whole result. A typical name costs two multiplications.
 //!
-//! Each word goes through a folded multiply (the 128-bit product of state and word, its
-//! halves xor-ed together), as in foldhash or wyhash: a few instructions per word, and
-//! every output bit depends on every input bit. The state is kept beside the product,
-//! so no word can wipe out what came before it.
+//! Each constant has a zero low byte: a name has no NUL, so a word of a name never equals
+//! a constant, and no word of a name of up to 16 bytes can cancel its factor to zero;
+//! in longer names, the state is kept beside the product, so no word erases it.
 //!
 //! The hash is public and has no key: a peer can choose names that collide in it. That
-//! costs the peer nothing but time bounded by [`crate::wire::index`]'s design (a bounded
-//! probe window, then a sort), never correctness.
+//! costs the peer nothing but time bounded by the design of the
+//! [index](crate::wire::index) (a bounded probe window, then a sort), never correctness.
 
-/// The first state (the fractional part of π).
-const SEED: u64 = 0x243F_6A88_85A3_08D3;
-/// The multiplier of a word (2^64 / φ).
-const K: u64 = 0x9E37_79B9_7F4A_7C15;
-/// The multiplier of the last step.
-const K_FINISH: u64 = 0xD6E8_FEB8_6659_FD93;
+/// The constant of a first word (the fractional part of π, low byte cleared).
+const K_FIRST: u64 = 0x243F_6A88_85A3_0800;
+/// The constant of a second word (2^64 / φ, low byte cleared).
+const K_SECOND: u64 = 0x9E37_79B9_7F4A_7C00;
+/// The constant of the last step (low byte cleared).
+const K_FINISH: u64 = 0xD6E8_FEB8_6659_FD00;
 
 /// The 128-bit product of `a` and `b`, its halves xor-ed together.
 #[inline(always)]
@@ -27,62 +30,84 @@ fn folded_multiply(a: u64, b: u64) -> u64 {
     (product as u64) ^ ((product >> 64) as u64)
 }
 
-/// The state after one more word.
+/// The state after two more words. The state goes into the product (so the result
+/// depends on it non-linearly) and beside it (so a word that cancels a factor to zero
+/// does not erase it).
 #[inline(always)]
-fn step(state: u64, word: u64) -> u64 {
-    folded_multiply(state ^ word, K) ^ state.rotate_left(29)
+fn mix(state: u64, first: u64, second: u64) -> u64 {
+    folded_multiply(first ^ K_FIRST ^ state, second ^ K_SECOND) ^ state
 }
 
-/// The hash from the last state.
+/// The hash from the state so far (`0` for names of up to 16 bytes), the last two words
+/// and the name's length.
 #[inline(always)]
-fn finish(state: u64) -> u64 {
-    folded_multiply(state, K_FINISH)
+fn finish(state: u64, first: u64, second: u64, len: usize) -> u64 {
+    folded_multiply(mix(state, first, second) ^ len as u64, K_FINISH)
 }
 
-/// The first `len` bytes of a little-endian word (`len` < 8).
+/// The state after the 16-byte pieces of a name longer than 16 bytes, all but its last
+/// 16 bytes (`0` for shorter names).
 #[inline(always)]
-fn low_bytes(word: u64, len: usize) -> u64 {
-    word & (1u64 << (8 * len)).wrapping_sub(1)
+fn fold_pieces(name: &[u8]) -> u64 {
+    let mut state = 0;
+    let mut rest = name;
+    while rest.len() > 16 {
+        let (Some(first), Some(second)) = (
+            rest.first_chunk::<8>(),
+            rest.get(8..).and_then(|r| r.first_chunk::<8>()),
+        ) else {
+            break;
+        };
+        state = mix(
+            state,
+            u64::from_le_bytes(*first),
+            u64::from_le_bytes(*second),
+        );
+        rest = rest.get(16..).unwrap_or_default();
+    }
+    state
 }
 
 /// The hash of `name` (which holds no NUL).
+#[inline]
 pub(crate) fn hash(name: &[u8]) -> u64 {
-    let (words, rest) = name.as_chunks::<8>();
-    let mut last = [0u8; 8];
-    for (dst, src) in last.iter_mut().zip(rest) {
-        *dst = *src;
-    }
-    let state = words
-        .iter()
-        .fold(SEED, |state, word| step(state, u64::from_le_bytes(*word)));
-    finish(step(state, u64::from_le_bytes(last)))
-}
-
-/// The [`hash`] of the name at `start..end` of `block`, the same as `hash(&block[start..end])`
-/// (`None` if that is not a range of `block`): the last word is loaded whole when the block
-/// goes on for 8 bytes, and the bytes past the name masked off.
-#[inline(always)]
-pub(crate) fn hash_in(block: &[u8], start: usize, end: usize) -> Option<u64> {
-    let name = block.get(start..end)?;
-    let (words, rest) = name.as_chunks::<8>();
-    let state = words
-        .iter()
-        .fold(SEED, |state, word| step(state, u64::from_le_bytes(*word)));
-    let rest_start = end - rest.len();
-    let last = match block
-        .get(rest_start..)
-        .and_then(|after| after.first_chunk::<8>())
-    {
-        Some(word) => low_bytes(u64::from_le_bytes(*word), rest.len()),
-        None => {
-            let mut last = [0u8; 8];
-            for (dst, src) in last.iter_mut().zip(rest) {
+    let len = name.len();
+    let tail = name.get(len.saturating_sub(16)..).unwrap_or_default();
+    let (first, second) = match (tail.first_chunk::<8>(), tail.last_chunk::<8>()) {
+        (Some(first), Some(second)) => (u64::from_le_bytes(*first), u64::from_le_bytes(*second)),
+        _ => {
+            let mut word = [0u8; 8];
+            for (dst, src) in word.iter_mut().zip(name) {
                 *dst = *src;
             }
-            u64::from_le_bytes(last)
+            (u64::from_le_bytes(word), 0)
         }
     };
-    Some(finish(step(state, last)))
+    finish(fold_pieces(name), first, second, len)
+}
+
+/// The [`hash`] of the name at `start..end` of `block`, the same as
+/// `hash(&block[start..end])` (`None` if that is not a range of `block`). A name shorter
+/// than 8 bytes is loaded as a whole word when the block goes on for 8 bytes, and the
+/// bytes past it masked off.
+#[inline]
+pub(crate) fn hash_in(block: &[u8], start: usize, end: usize) -> Option<u64> {
+    let name = block.get(start..end)?;
+    let len = name.len();
+    if len >= 8 {
+        return Some(hash(name));
+    }
+    let word = match block.get(start..).and_then(|rest| rest.first_chunk::<8>()) {
+        Some(word) => u64::from_le_bytes(*word) & (1u64 << (8 * len)).wrapping_sub(1),
+        None => {
+            let mut word = [0u8; 8];
+            for (dst, src) in word.iter_mut().zip(name) {
+                *dst = *src;
+            }
+            u64::from_le_bytes(word)
+        }
+    };
+    Some(finish(0, word, 0, len))
 }
 
 #[cfg(test)]
@@ -136,7 +161,7 @@ mod tests {
         }
     }
 
-    /// Every byte of a name counts, and a word equal to the state does not reset it.
+    /// Every byte of a name counts, and so does its length.
     #[test]
     fn every_byte_moves_the_hash() {
         let mut seen = BTreeSet::new();
@@ -153,10 +178,10 @@ mod tests {
             names += 1;
         }
         assert_eq!(seen.len(), names);
-        // A word equal to the state cancels the product, not the state.
-        let first = step(SEED, u64::from_le_bytes(*b"ABCDEFGH"));
-        let second = step(SEED, u64::from_le_bytes(*b"ABCDEFGI"));
-        assert_ne!(step(first, first), step(second, second));
         assert_ne!(hash(b""), hash(b"\x01"));
+        // Names whose first and last 8 bytes are the same, of different lengths.
+        assert_ne!(hash(b"aaaaaaaaa"), hash(b"aaaaaaaaaa"));
+        assert_ne!(hash(&[b'a'; 17]), hash(&[b'a'; 18]));
+        assert_ne!(hash(&[b'a'; 33]), hash(&[b'a'; 34]));
     }
 }

@@ -58,7 +58,7 @@ fn count<T>(mut f: impl FnMut() -> T) -> (usize, usize) {
 
 fn main() {
     let all = inputs::all();
-    let mut storage = vec![0u8; 65_536];
+    let mut storage = vec![0u8; sioscgi::storage::len_for_any_block(65_536)];
     let mut headers = vec![httparse::EMPTY_HEADER; 2048];
     for input in &all {
         let scgi = input.scgi.as_slice();

@@ -7,7 +7,8 @@
 //! valgrind --tool=callgrind target/release/repeat sioscgi typical 1000
 //! ```
 //!
-//! Cases: `sioscgi`, `sioscgi-bytewise`, `httparse` with an input name (`typical`,
+//! Cases: `sioscgi`, `sioscgi-visit`, `sioscgi-get8`, `sioscgi-bytewise`, `httparse`,
+//! `httparse-visit` with an input name (`typical`,
 //! `post_4k`, `pairs_2000`, `body_1mib`), and `writer` / `writer-encode` / `response-reader`
 //! (input ignored).
 
@@ -28,7 +29,7 @@ fn main() {
         eprintln!("no input {input_name}");
         std::process::exit(2);
     };
-    let mut storage = vec![0u8; 65_536];
+    let mut storage = vec![0u8; sioscgi::storage::len_for_any_block(65_536)];
     let mut headers = vec![httparse::EMPTY_HEADER; 2048];
     let mut out = [0u8; 512];
     let head =
@@ -47,6 +48,20 @@ fn main() {
                 1,
             ))),
             "httparse" => drop(black_box(http::parse(&mut headers, black_box(&input.http)))),
+            "sioscgi-visit" => drop(black_box(ours::read_and_use(
+                &mut storage,
+                black_box(&input.scgi),
+                ours::Use::VisitEveryPair,
+            ))),
+            "sioscgi-get8" => drop(black_box(ours::read_and_use(
+                &mut storage,
+                black_box(&input.scgi),
+                ours::Use::Get8,
+            ))),
+            "httparse-visit" => drop(black_box(http::parse_and_visit(
+                &mut headers,
+                black_box(&input.http),
+            ))),
             "writer" => drop(black_box(ours::write_response_head(black_box(&mut out)))),
             "writer-encode" => drop(black_box(ours::encode_head(black_box(&head), &mut out))),
             "response-reader" => drop(black_box(ours::read_response(

@@ -82,7 +82,7 @@ impl<'a> Pairs<'a> {
     }
 
     /// Where pair `i`'s name starts and ends (its NUL), and where its value ends.
-    #[inline(always)]
+    #[inline]
     fn bounds(&self, i: usize) -> (usize, usize, usize) {
         let start = match i.checked_sub(1).and_then(|before| self.ends.get(before)) {
             Some([_, value_end]) => u32::from_le_bytes(*value_end) as usize + 1,
@@ -99,21 +99,21 @@ impl<'a> Pairs<'a> {
     }
 
     /// Where pair `i`'s name starts and ends.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn name_range(&self, i: usize) -> (usize, usize) {
         let (start, name_end, _) = self.bounds(i);
         (start, name_end)
     }
 
     /// Pair `i`'s name (empty past the last pair).
-    #[inline(always)]
+    #[inline]
     pub(crate) fn name(&self, i: usize) -> &'a [u8] {
         let (start, end) = self.name_range(i);
         self.block.get(start..end).unwrap_or_default()
     }
 
     /// Pair `i`'s value (empty past the last pair).
-    #[inline(always)]
+    #[inline]
     pub(crate) fn value(&self, i: usize) -> &'a [u8] {
         let (_, name_end, value_end) = self.bounds(i);
         self.block.get(name_end + 1..value_end).unwrap_or_default()
@@ -148,7 +148,7 @@ pub(crate) struct Bounds<'a> {
 impl Iterator for Bounds<'_> {
     type Item = (usize, usize, usize);
 
-    #[inline(always)]
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let [name_end, value_end] = self.ends.next()?;
         let start = self.start;
@@ -319,7 +319,7 @@ pub(crate) mod work;
 mod worst_case;
 
 /// Counts a unit of work for the tests that bound it (nothing outside tests).
-#[inline(always)]
+#[inline]
 pub(crate) fn count_work(_what: Work) {
     #[cfg(test)]
     work::add(_what);
@@ -332,4 +332,6 @@ pub(crate) enum Work {
     Probe,
     /// Two names compared (by a table hit or by the sort).
     Comparison,
+    /// An entry counted or moved by a pass of the radix sort.
+    Move,
 }

@@ -1,36 +1,42 @@
 //! The index's sorted lookup, for blocks whose names the [table](super::table) cannot take
 //! within its probe window: one entry per pair, sorted by the high half of the name's
-//! hash, then by name, then by position.
+//! hash, then by name, then by position. The pairs of a name are then neighbours, in
+//! wire order, and a lookup is a binary search.
 //!
-//! An entry is a little-endian `u64`: the hash's high half above the pair's position.
-//! Most comparisons are of those integers; names are compared only for equal hashes.
-//! `core`'s unstable sort makes `O(n log n)` comparisons in the worst case, and a
-//! comparison of names costs at most the shorter name's length, so sorting a block of
-//! `b` bytes costs `O(n log n)` integer comparisons and `O(b log n)` bytes compared, even
-//! when every name has the same hash. The pairs of a name are then neighbours, in wire
-//! order: a lookup is a binary search.
+//! An entry is a little-endian `u64`: the hash's high half (the *key*) above the pair's
+//! position. The entries are sorted in two steps, each with a bound that holds whatever
+//! the names:
+//!
+//! 1. by key, with a least-significant-digit radix sort (four stable passes of 8 bits
+//!    through a scratch array): `O(n)`, no comparison at all;
+//! 2. each run of entries with the same key, by name then position, with a heapsort:
+//!    `O(r log r)` comparisons for a run of `r`, in place, without recursion, in a few
+//!    hundred bytes of code. A comparison of names costs at most the shorter name, so a
+//!    block of `b` bytes costs at most `O(b log n)` bytes compared, even if every name had
+//!    the same key (distinct names share a 32-bit key only by chance, or for a peer that
+//!    searched about 2^32 names for each one it sends).
 
 use core::cmp::Ordering;
 
 use super::{Pairs, Work, count_work};
 
 /// The entry of pair `i` whose name's hash is `hash`.
-#[inline(always)]
+#[inline]
 pub(crate) fn entry(i: usize, hash: u64) -> [u8; 8] {
     ((hash & 0xFFFF_FFFF_0000_0000) | i as u64).to_le_bytes()
 }
 
-/// An entry's hash half and pair.
-#[inline(always)]
+/// An entry's key and pair.
+#[inline]
 fn split(entry: &[u8; 8]) -> (u32, usize) {
     let value = u64::from_le_bytes(*entry);
     ((value >> 32) as u32, value as u32 as usize)
 }
 
-/// The order of two entries: hash, then name, then position.
+/// The order of two entries with the same key: name, then position.
 fn order(pairs: &Pairs<'_>, a: &[u8; 8], b: &[u8; 8]) -> Ordering {
-    let ((hash_a, pair_a), (hash_b, pair_b)) = (split(a), split(b));
-    hash_a.cmp(&hash_b).then_with(|| {
+    let ((key_a, pair_a), (key_b, pair_b)) = (split(a), split(b));
+    key_a.cmp(&key_b).then_with(|| {
         count_work(Work::Comparison);
         pairs
             .name(pair_a)
@@ -39,9 +45,98 @@ fn order(pairs: &Pairs<'_>, a: &[u8; 8], b: &[u8; 8]) -> Ordering {
     })
 }
 
-/// Sorts the entries of `pairs`.
-pub(crate) fn sort(entries: &mut [[u8; 8]], pairs: &Pairs<'_>) {
-    entries.sort_unstable_by(|a, b| order(pairs, a, b));
+/// Sorts `entries` by key, keeping the order of entries with equal keys (stable), with
+/// `scratch` (at least as long) as the other half of each pass.
+pub(crate) fn sort_by_key(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]]) {
+    let Some(scratch) = scratch.get_mut(..entries.len()) else {
+        return;
+    };
+    // Bytes 4 to 7 of an entry are its key, least significant first.
+    for byte in 4..8 {
+        let mut starts = [0u32; 256];
+        for entry in entries.iter() {
+            count_work(Work::Move);
+            if let Some(count) = entry
+                .get(byte)
+                .and_then(|&b| starts.get_mut(usize::from(b)))
+            {
+                *count += 1;
+            }
+        }
+        let mut sum = 0;
+        for start in starts.iter_mut() {
+            let count = *start;
+            *start = sum;
+            sum += count;
+        }
+        for entry in entries.iter() {
+            count_work(Work::Move);
+            let Some(start) = entry
+                .get(byte)
+                .and_then(|&b| starts.get_mut(usize::from(b)))
+            else {
+                continue;
+            };
+            if let Some(slot) = scratch.get_mut(*start as usize) {
+                *slot = *entry;
+            }
+            *start += 1;
+        }
+        entries.copy_from_slice(scratch);
+    }
+}
+
+/// Sorts each run of entries with equal keys in the key-sorted `entries` of `pairs` by
+/// name, then position.
+pub(crate) fn sort_ties(entries: &mut [[u8; 8]], pairs: &Pairs<'_>) {
+    let mut rest = entries;
+    while let Some(first) = rest.first() {
+        let key = split(first).0;
+        let run = rest
+            .iter()
+            .position(|entry| split(entry).0 != key)
+            .unwrap_or(rest.len());
+        let (same, after) = rest.split_at_mut(run);
+        if same.len() > 1 {
+            heapsort(same, pairs);
+        }
+        rest = after;
+    }
+}
+
+/// Sorts `entries` of `pairs` by [`order`].
+fn heapsort(entries: &mut [[u8; 8]], pairs: &Pairs<'_>) {
+    let len = entries.len();
+    for node in (0..len / 2).rev() {
+        sift_down(entries, node, len, pairs);
+    }
+    for end in (1..len).rev() {
+        entries.swap(0, end);
+        sift_down(entries, 0, end, pairs);
+    }
+}
+
+/// Moves the entry at `node` down the heap of the first `end` entries until neither of
+/// its children is greater.
+fn sift_down(entries: &mut [[u8; 8]], mut node: usize, end: usize, pairs: &Pairs<'_>) {
+    let greater = |a: Option<&[u8; 8]>, b: Option<&[u8; 8]>| match (a, b) {
+        (Some(a), Some(b)) => order(pairs, a, b) == Ordering::Greater,
+        _ => false,
+    };
+    loop {
+        let mut child = 2 * node + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && greater(entries.get(child + 1), entries.get(child)) {
+            child += 1;
+        }
+        if !greater(entries.get(child), entries.get(node)) {
+            return;
+        }
+        entries.swap(node, child);
+        node = child;
+    }
 }
 
 /// The position of the first pair whose name equals an earlier pair's, among the sorted

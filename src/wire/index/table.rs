@@ -20,17 +20,17 @@
 use super::{Pairs, Work, count_work};
 
 /// The most slots a name is stored from its home.
-pub(crate) const WINDOW: usize = 16;
+pub(crate) const WINDOW: usize = 32;
 
 /// The home slot of a hash in a table of `slots` slots.
-#[inline(always)]
+#[inline]
 fn home(hash: u64, slots: usize) -> usize {
     (((hash >> 32) * slots as u64) >> 32) as usize
 }
 
 /// The bits of a slot that hold the tag, for `pairs` pairs (whose positions plus one need
 /// the others).
-#[inline(always)]
+#[inline]
 fn tag_mask(pairs: usize) -> u32 {
     let bits = usize::BITS - pairs.leading_zeros();
     u32::MAX.checked_shl(bits).unwrap_or(0)
@@ -67,7 +67,7 @@ impl<'s> TableMut<'s> {
     }
 
     /// Stores pair `i` (whose name's hash is `hash`) of `pairs`.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn insert(&mut self, pairs: &Pairs<'_>, i: usize, hash: u64) -> Insert {
         let slots = self.cells.len();
         let tag = hash as u32 & self.tag_mask;

@@ -7,8 +7,9 @@ extern crate std;
 
 use std::{boxed::Box, format, vec, vec::Vec};
 
+use super::Kind;
 use super::table::WINDOW;
-use super::{Kind, work};
+use super::work::{self, Counts};
 use crate::wire::name_hash::hash;
 use crate::{Config, Error, Event, Reader, Storage, storage};
 
@@ -63,12 +64,12 @@ fn request(names: &[Vec<u8>]) -> Vec<u8> {
 #[derive(Debug)]
 struct Counted {
     outcome: Result<(usize, Kind), Error>,
-    build: (u64, u64),
-    lookups: (u64, u64),
+    build: Counts,
+    lookups: Counts,
 }
 
-/// Reads `data` with `storage`, then looks up `lookups` (each must be found); counts the
-/// probes and comparisons of each part.
+/// Reads `data` with `storage`, then looks up `lookups` (each must be found once); counts
+/// the work of each part.
 fn read_counting<S: Storage>(
     storage: S,
     data: &[u8],
@@ -97,12 +98,20 @@ fn read_counting<S: Storage>(
     }
 }
 
-/// The bound on comparisons for sorting `n` names: `n log2 n` times a constant that
-/// covers `core`'s unstable sort (insertion sort of small runs, quicksort partitions,
-/// heapsort if they go badly).
+/// `log2 n`, rounded up.
+fn log2(n: usize) -> u64 {
+    u64::from(usize::BITS - n.leading_zeros())
+}
+
+/// The bound on comparisons for sorting `n` names that share one key and finding the
+/// repeats: the heapsort's `2 n log2 n`, and one comparison of neighbours per name.
 fn sort_bound(n: usize) -> u64 {
-    let log = u64::from(usize::BITS - n.leading_zeros());
-    4 * n as u64 * log
+    2 * n as u64 * log2(n) + n as u64
+}
+
+/// The radix sort's work for `n` entries: four passes, each counting and moving each.
+fn radix_bound(n: usize) -> u64 {
+    8 * n as u64
 }
 
 /// Reads `data` with every kind of storage, each with exactly the room the request needs
@@ -113,8 +122,8 @@ fn with_every_storage(
     lookups: &[&[u8]],
 ) -> Vec<(&'static str, Counted)> {
     const ROOM: usize = storage::len_for(PAIRS * 16, PAIRS + 2);
-    let block_len = data.iter().position(|&b| b == b':').unwrap();
-    let block_len: usize = core::str::from_utf8(&data[..block_len])
+    let colon = data.iter().position(|&b| b == b':').unwrap();
+    let block_len: usize = core::str::from_utf8(&data[..colon])
         .unwrap()
         .parse()
         .unwrap();
@@ -128,10 +137,8 @@ fn with_every_storage(
         read_counting(&mut slice[..], data, config, lookups),
     ));
     let mut spare = vec![0u8; exact + (1 << 20)];
-    runs.push((
-        "slice with 1 MiB spare",
-        read_counting(&mut spare[..], data, config, lookups),
-    ));
+    let spared = read_counting(&mut spare[..], data, config, lookups);
+    runs.push(("slice with 1 MiB spare", spared));
     let array: Box<[u8; ROOM]> = vec![0u8; ROOM].into_boxed_slice().try_into().unwrap();
     runs.push(("array", read_counting(*array, data, config, lookups)));
     let heapless: Box<heapless::Vec<u8, ROOM>> = Box::default();
@@ -145,7 +152,7 @@ fn with_every_storage(
 }
 
 /// Ordinary names fill the table at about two probes per name; names crowding its first
-/// window make it give up and sort, within the bounds, with every storage.
+/// window make it give up and sort by key, within the bounds, with every storage.
 #[test]
 fn crafted_names_cost_at_most_the_bound_on_every_storage() {
     let n = PAIRS;
@@ -156,12 +163,10 @@ fn crafted_names_cost_at_most_the_bound_on_every_storage() {
     let ordinary = request(&ordinary_names(n, 6));
     for (storage, counted) in with_every_storage(&ordinary, config, &lookups) {
         assert_eq!(counted.outcome, Ok((pairs, Kind::Table)), "{storage}");
-        let (probes, comparisons) = counted.build;
-        assert!(probes <= 3 * pairs as u64, "{storage}: {probes} probes");
-        assert!(
-            comparisons <= pairs as u64 / 16,
-            "{storage}: {comparisons} comparisons"
-        );
+        let work = counted.build;
+        assert!(work.probes <= 3 * pairs as u64, "{storage}: {work:?}");
+        assert!(work.comparisons <= pairs as u64 / 16, "{storage}: {work:?}");
+        assert_eq!(work.moves, 0, "{storage}: {work:?}");
     }
 
     let crafted = colliding_names(n, 6, pairs);
@@ -170,24 +175,22 @@ fn crafted_names_cost_at_most_the_bound_on_every_storage() {
     lookups.extend(crafted.iter().step_by(n / 8).map(Vec::as_slice));
     for (storage, counted) in with_every_storage(&data, config, &lookups) {
         assert_eq!(counted.outcome, Ok((pairs, Kind::Sorted)), "{storage}");
-        let (probes, comparisons) = counted.build;
+        let work = counted.build;
         // The table gave up after its first window filled: WINDOW names, then one more.
-        assert!(
-            probes <= (WINDOW * (WINDOW + 3)) as u64,
-            "{storage}: {probes} probes"
+        let window = WINDOW as u64;
+        assert!(work.probes <= window * (window + 3), "{storage}: {work:?}");
+        // Distinct names have distinct keys (but by a chance of about n^2 / 2^33).
+        assert!(work.comparisons <= 4, "{storage}: {work:?}");
+        assert!(work.moves <= radix_bound(pairs), "{storage}: {work:?}");
+        let work = counted.lookups;
+        assert_eq!(
+            work.probes, 0,
+            "{storage}: the sorted lookup does not probe"
         );
-        assert!(
-            comparisons <= sort_bound(pairs),
-            "{storage}: {comparisons} comparisons"
-        );
-        let (probes, comparisons) = counted.lookups;
-        let per_lookup = u64::from(usize::BITS - pairs.leading_zeros()) + 2;
-        assert_eq!(probes, 0, "{storage}: the sorted lookup does not probe");
-        assert!(
-            comparisons <= lookups.len() as u64 * 2 * per_lookup,
-            "{storage}: {comparisons} comparisons for {} lookups",
-            lookups.len()
-        );
+        // A binary search, then the one name found and its neighbour.
+        let per_lookup = log2(pairs) + 2;
+        let bound = lookups.len() as u64 * 2 * per_lookup;
+        assert!(work.comparisons <= bound, "{storage}: {work:?}");
     }
 
     // The same names, the last one repeating the first: the repeat is found after the sort.
@@ -196,13 +199,15 @@ fn crafted_names_cost_at_most_the_bound_on_every_storage() {
     let data = request(&repeated);
     for (storage, counted) in with_every_storage(&data, config, &[]) {
         assert_eq!(counted.outcome, Err(Error::DuplicateHeader), "{storage}");
-        assert!(counted.build.1 <= sort_bound(pairs + 1), "{storage}");
+        let work = counted.build;
+        assert!(work.comparisons <= sort_bound(2) + 4, "{storage}: {work:?}");
+        assert!(work.moves <= radix_bound(pairs + 1), "{storage}: {work:?}");
     }
 }
 
 /// Names that spread over the table but each crowd one window in turn (a window's worth
-/// of names per home, homes `WINDOW` slots apart) make every name probe its full window:
-/// still at most `WINDOW` probes per name.
+/// of names per home, homes `WINDOW` slots apart) make every name probe far into its
+/// window: still at most `WINDOW` probes per name.
 #[test]
 fn names_filling_every_window_cost_at_most_a_window_each() {
     let n = PAIRS;
@@ -224,20 +229,21 @@ fn names_filling_every_window_cost_at_most_a_window_each() {
     let config = Config::new().max_block_len(1 << 20);
     for (storage, counted) in with_every_storage(&data, config, &[b"SCGI"]) {
         let (_, kind) = counted.outcome.unwrap();
-        let (probes, comparisons) = counted.build;
+        let work = counted.build;
         assert!(
-            probes <= (WINDOW * pairs) as u64,
-            "{storage}: {probes} probes"
+            work.probes <= (WINDOW * pairs) as u64,
+            "{storage}: {work:?}"
         );
+        assert!(work.comparisons <= 4, "{storage}: {work:?}");
         match kind {
-            Kind::Table => assert!(comparisons <= pairs as u64, "{storage}"),
-            Kind::Sorted => assert!(comparisons <= sort_bound(pairs), "{storage}"),
+            Kind::Table => assert_eq!(work.moves, 0, "{storage}"),
+            Kind::Sorted => assert!(work.moves <= radix_bound(pairs), "{storage}"),
         }
     }
 }
 
-/// One name repeated thousands of times (allowed): equal names have equal hashes, so the
-/// table gives up and every comparison of the sort compares names; still `O(n log n)`.
+/// One name repeated thousands of times (allowed): equal names have equal keys, so the
+/// table gives up and the heapsort compares names; still `O(n log n)` comparisons.
 #[test]
 fn one_name_repeated_costs_at_most_the_sort_bound() {
     let n = PAIRS;
@@ -248,7 +254,9 @@ fn one_name_repeated_costs_at_most_the_sort_bound() {
         .allow_repeated_names(true);
     for (storage, counted) in with_every_storage(&data, config, &[]) {
         assert_eq!(counted.outcome, Ok((n + 2, Kind::Sorted)), "{storage}");
-        assert!(counted.build.1 <= sort_bound(n + 2), "{storage}");
+        let work = counted.build;
+        assert!(work.comparisons <= sort_bound(n + 2), "{storage}: {work:?}");
+        assert!(work.moves <= radix_bound(n + 2), "{storage}: {work:?}");
     }
     let mut storage = vec![0u8; storage::len_for(data.len(), n + 2)];
     let mut reader = Reader::with_config(&mut storage[..], config);
@@ -258,9 +266,9 @@ fn one_name_repeated_costs_at_most_the_sort_bound() {
     work::take();
     assert_eq!(env.get_all(b"HTTP_COOKIE").count(), n);
     assert_eq!(env.get("HTTP_COOKIE"), Some(&b"v"[..]));
-    let (_, comparisons) = work::take();
-    let log = u64::from(usize::BITS - (n + 2).leading_zeros());
-    assert!(comparisons <= n as u64 + 1 + 4 * log, "{comparisons}");
+    let work = work::take();
+    let bound = n as u64 + 1 + 4 * log2(n + 2);
+    assert!(work.comparisons <= bound, "{work:?}");
 }
 
 /// The generator does what it says: its names crowd the first window of the table.
