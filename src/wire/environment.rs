@@ -84,7 +84,7 @@ fn validate_into(
     if nuls > fit {
         return Ok(Checked::NeedsRoom(count * BYTES_PER_PAIR));
     }
-    let (ends, lookup) = room.split_at_mut(nuls * 4);
+    let (ends, lookup) = room.split_at_mut_checked(nuls * 4).unwrap_or_default();
     let lookup = lookup.get_mut(..nuls * 4).unwrap_or_default();
     let find_repeats = !rules.allow_repeated_names;
     let walked = match first {
@@ -198,6 +198,7 @@ impl Builder<'_> {
 /// Checks the pairs in wire order and adds each to the lookup, until the first problem:
 /// an empty name is `HeaderEmpty`, a repeated `SCGI` or `CONTENT_LENGTH` (always) or a
 /// repeat the table finds is `DuplicateHeader`.
+#[inline(never)]
 fn walk<'a>(
     block: &'a [u8],
     pairs: &Pairs<'_>,
@@ -205,18 +206,17 @@ fn walk<'a>(
 ) -> Result<Known<'a>, Stop> {
     let mut known = Known::default();
     for (i, (start, name_end, value_end)) in pairs.bounds_iter().enumerate() {
-        match name_end.saturating_sub(start) {
+        let name = block.get(start..name_end).unwrap_or_default();
+        match name.len() {
             0 => return Err(Stop::Refused(Error::HeaderEmpty)),
             // Only names of these lengths can be `SCGI` or `CONTENT_LENGTH`.
             4 | 14 => {
-                let name = block.get(start..name_end).unwrap_or_default();
                 let value = block.get(name_end + 1..value_end).unwrap_or_default();
                 known.note(name, value, i).map_err(Stop::Refused)?;
             }
             _ => {}
         }
-        let hash = name_hash::hash_in(block, start, name_end).unwrap_or_default();
-        builder.add(pairs, i, hash)?;
+        builder.add(pairs, i, name_hash::hash_at(block, start, name))?;
     }
     Ok(known)
 }

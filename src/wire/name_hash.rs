@@ -5,8 +5,7 @@
 //! padded with zeros); a longer name first folds in 16 bytes at a time. The two words,
 //! each xor-ed with a constant, are multiplied into 128 bits whose halves are xor-ed
 //! together (a *folded multiply*, as in foldhash and wyhash), with the length and the
-//! state of the longer names mixed in; a second folded multiply spreads every input bit
-//! over the whole result. A typical name costs two multiplications.
+//! state of the longer names mixed in. A name of up to 16 bytes costs one multiplication.
 //!
 //! Each constant has a zero low byte: a name has no NUL, so a word of a name never equals
 //! a constant, and no word of a name of up to 16 bytes can cancel its factor to zero;
@@ -20,8 +19,6 @@
 const K_FIRST: u64 = 0x243F_6A88_85A3_0800;
 /// The constant of a second word (2^64 / φ, low byte cleared).
 const K_SECOND: u64 = 0x9E37_79B9_7F4A_7C00;
-/// The constant of the last step (low byte cleared).
-const K_FINISH: u64 = 0xD6E8_FEB8_6659_FD00;
 
 /// The 128-bit product of `a` and `b`, its halves xor-ed together.
 #[inline(always)]
@@ -38,76 +35,87 @@ fn mix(state: u64, first: u64, second: u64) -> u64 {
     folded_multiply(first ^ K_FIRST ^ state, second ^ K_SECOND) ^ state
 }
 
-/// The hash from the state so far (`0` for names of up to 16 bytes), the last two words
-/// and the name's length.
+/// The hash of a name of `len` bytes from the state of its pieces (`0` for names of up
+/// to 16 bytes) and its last two words. The high half (a table's home slot) is the
+/// product's; the low half (the tag) has the high half folded in, so that it depends on
+/// every byte as well.
 #[inline(always)]
 fn finish(state: u64, first: u64, second: u64, len: usize) -> u64 {
-    folded_multiply(mix(state, first, second) ^ len as u64, K_FINISH)
+    let hash = mix(state, first, second) ^ len as u64;
+    hash ^ (hash >> 32)
 }
 
-/// The state after the 16-byte pieces of a name longer than 16 bytes, all but its last
-/// 16 bytes (`0` for shorter names).
-#[inline(always)]
-fn fold_pieces(name: &[u8]) -> u64 {
+/// The hash of a name of more than 16 bytes: its 16-byte pieces, then its last 16 bytes.
+#[inline(never)]
+fn hash_long(name: &[u8]) -> u64 {
     let mut state = 0;
     let mut rest = name;
-    while rest.len() > 16 {
-        let (Some(first), Some(second)) = (
-            rest.first_chunk::<8>(),
-            rest.get(8..).and_then(|r| r.first_chunk::<8>()),
-        ) else {
-            break;
-        };
+    while let (Some(first), Some(second), Some(after)) = (
+        rest.first_chunk::<8>(),
+        rest.get(8..).and_then(|r| r.first_chunk::<8>()),
+        rest.get(16..).filter(|after| !after.is_empty()),
+    ) {
         state = mix(
             state,
             u64::from_le_bytes(*first),
             u64::from_le_bytes(*second),
         );
-        rest = rest.get(16..).unwrap_or_default();
+        rest = after;
     }
-    state
+    let tail = name
+        .get(name.len().saturating_sub(16)..)
+        .unwrap_or_default();
+    match (tail.first_chunk::<8>(), tail.last_chunk::<8>()) {
+        (Some(first), Some(second)) => finish(
+            state,
+            u64::from_le_bytes(*first),
+            u64::from_le_bytes(*second),
+            name.len(),
+        ),
+        _ => state,
+    }
+}
+
+/// Up to 8 bytes as a little-endian word, padded with zeros.
+#[inline(always)]
+fn padded_word(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    for (dst, src) in word.iter_mut().zip(bytes) {
+        *dst = *src;
+    }
+    u64::from_le_bytes(word)
 }
 
 /// The hash of `name` (which holds no NUL).
 #[inline]
 pub(crate) fn hash(name: &[u8]) -> u64 {
     let len = name.len();
-    let tail = name.get(len.saturating_sub(16)..).unwrap_or_default();
-    let (first, second) = match (tail.first_chunk::<8>(), tail.last_chunk::<8>()) {
-        (Some(first), Some(second)) => (u64::from_le_bytes(*first), u64::from_le_bytes(*second)),
-        _ => {
-            let mut word = [0u8; 8];
-            for (dst, src) in word.iter_mut().zip(name) {
-                *dst = *src;
-            }
-            (u64::from_le_bytes(word), 0)
-        }
-    };
-    finish(fold_pieces(name), first, second, len)
+    match (name.first_chunk::<8>(), name.last_chunk::<8>()) {
+        (Some(first), Some(second)) if len <= 16 => finish(
+            0,
+            u64::from_le_bytes(*first),
+            u64::from_le_bytes(*second),
+            len,
+        ),
+        (Some(_), Some(_)) => hash_long(name),
+        _ => finish(0, padded_word(name), 0, len),
+    }
 }
 
-/// The [`hash`] of the name at `start..end` of `block`, the same as
-/// `hash(&block[start..end])` (`None` if that is not a range of `block`). A name shorter
-/// than 8 bytes is loaded as a whole word when the block goes on for 8 bytes, and the
-/// bytes past it masked off.
+/// The [`hash`] of `name`, which is at `start` of `block`. A name shorter than 8 bytes is
+/// loaded as a whole word when the block goes on for 8 bytes, and the bytes past it
+/// masked off.
 #[inline]
-pub(crate) fn hash_in(block: &[u8], start: usize, end: usize) -> Option<u64> {
-    let name = block.get(start..end)?;
+pub(crate) fn hash_at(block: &[u8], start: usize, name: &[u8]) -> u64 {
     let len = name.len();
     if len >= 8 {
-        return Some(hash(name));
+        return hash(name);
     }
     let word = match block.get(start..).and_then(|rest| rest.first_chunk::<8>()) {
         Some(word) => u64::from_le_bytes(*word) & (1u64 << (8 * len)).wrapping_sub(1),
-        None => {
-            let mut word = [0u8; 8];
-            for (dst, src) in word.iter_mut().zip(name) {
-                *dst = *src;
-            }
-            u64::from_le_bytes(word)
-        }
+        None => padded_word(name),
     };
-    Some(finish(0, word, 0, len))
+    finish(0, word, 0, len)
 }
 
 #[cfg(test)]
@@ -129,15 +137,13 @@ mod tests {
                     block.extend((0..after).map(|i| if i == 0 { 0 } else { b'z' }));
                     let name = &block[offset..offset + len];
                     assert_eq!(
-                        hash_in(&block, offset, offset + len),
-                        Some(hash(name)),
+                        hash_at(&block, offset, name),
+                        hash(name),
                         "len {len} offset {offset} after {after}"
                     );
                 }
             }
         }
-        assert_eq!(hash_in(b"abc", 2, 4), None);
-        assert_eq!(hash_in(b"abc", 3, 2), None);
     }
 
     /// Names that differ only in their last bytes (as generated headers do), or only in

@@ -145,8 +145,19 @@ pub(crate) fn count(block: &[u8]) -> usize {
 /// Writes the offset of every NUL of `block`, in order, to `out` (little-endian `u32`s;
 /// `block` is shorter than 4 GiB) and returns how many NULs there are. When that is more
 /// than `out` holds, `out` has the first ones and the others are only counted.
-#[inline]
+#[inline(never)]
 pub(crate) fn positions(block: &[u8], out: &mut [[u8; 4]]) -> usize {
+    if usize::BITS < 64 && !cfg!(any(target_arch = "wasm32", target_arch = "x86")) {
+        // Microcontrollers: the smallest code.
+        let mut found = 0;
+        for (offset, _) in block.iter().enumerate().filter(|(_, b)| **b == 0) {
+            if let Some(slot) = out.get_mut(found) {
+                *slot = (offset as u32).to_le_bytes();
+            }
+            found += 1;
+        }
+        return found;
+    }
     let mut found = 0;
     for_each_mask(block, |offset, mut mask| {
         while mask != 0 {

@@ -33,7 +33,8 @@ fn split(entry: &[u8; 8]) -> (u32, usize) {
     ((value >> 32) as u32, value as u32 as usize)
 }
 
-/// The order of two entries with the same key: name, then position.
+/// The order of two entries: key, then name, then position.
+#[inline(never)]
 fn order(pairs: &Pairs<'_>, a: &[u8; 8], b: &[u8; 8]) -> Ordering {
     let ((key_a, pair_a), (key_b, pair_b)) = (split(a), split(b));
     key_a.cmp(&key_b).then_with(|| {
