@@ -55,16 +55,18 @@ pub(crate) enum Checked {
 /// window, the names are sorted instead (see [`super::index`]): `O(n)` expected and
 /// `O(n log n)` at worst for `n` names, whatever they are.
 pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Checked, Error> {
-    validate_into(block, room, rules, Kind::Table)
+    validate_into(block, room, rules, Kind::Table, usize::BITS >= 64)
 }
 
-/// [`validate`], starting with the lookup `first` (tests start with the sorted one too).
+/// [`validate`], starting with the lookup `first`, sorting with `radix` or not (the tests
+/// take every way on every block).
 #[inline]
 fn validate_into(
     block: &[u8],
     room: &mut [u8],
     rules: Rules,
     first: Kind,
+    radix: bool,
 ) -> Result<Checked, Error> {
     if block.last() != Some(&0) {
         return Err(Error::HeadersNotNulTerminated);
@@ -99,7 +101,7 @@ fn validate_into(
         Ok(known) => (known, Kind::Table),
         Err(Stop::Refused(error)) => return Err(error),
         Err(Stop::Full) => (
-            walk_sorted(block, ends, lookup, find_repeats)?,
+            walk_sorted(block, ends, lookup, find_repeats, radix)?,
             Kind::Sorted,
         ),
     };
@@ -125,13 +127,16 @@ fn validate_into(
 
 /// [`walk`] with the sorted lookup in `lookup`: the entries of the pairs before the walk
 /// stopped are sorted, and a repeat among them (when `find_repeats`) comes before
-/// whatever stopped the walk. The NUL offsets in `ends` are the radix sort's scratch,
-/// and found again afterwards.
+/// whatever stopped the walk. With `radix` (64-bit targets), they are sorted by key with
+/// the radix sort, whose scratch is the NUL offsets in `ends` (found again afterwards),
+/// and only equal keys with the heapsort; without (microcontrollers: small blocks, small
+/// flash), all with the heapsort.
 fn walk_sorted<'a>(
     block: &'a [u8],
     ends: &mut [u8],
     lookup: &mut [u8],
     find_repeats: bool,
+    radix: bool,
 ) -> Result<Known<'a>, Error> {
     let mut builder = Builder::Sorted {
         entries: lookup.as_chunks_mut().0,
@@ -140,10 +145,17 @@ fn walk_sorted<'a>(
     let walked = walk(block, &Pairs::new(block, ends.as_chunks().0), &mut builder);
     if let Builder::Sorted { entries, written } = builder {
         let entries = entries.get_mut(..written).unwrap_or_default();
-        sorted::sort_by_key(entries, ends.as_chunks_mut().0);
-        nul_scan::positions(block, ends.as_chunks_mut().0);
+        if radix {
+            // The radix sort's scratch: the NUL offsets, found again afterwards.
+            sorted::sort_by_key(entries, ends.as_chunks_mut().0);
+            nul_scan::positions(block, ends.as_chunks_mut().0);
+        }
         let pairs = Pairs::new(block, ends.as_chunks().0);
-        sorted::sort_ties(entries, &pairs);
+        if radix {
+            sorted::sort_ties(entries, &pairs);
+        } else {
+            sorted::heapsort(entries, &pairs);
+        }
         if find_repeats && sorted::first_repeat(entries, &pairs).is_some() {
             return Err(Error::DuplicateHeader);
         }
@@ -290,16 +302,27 @@ mod tests {
         out
     }
 
-    /// Validates `block` in a room that fits its index, with each lookup; both must agree.
+    /// Every way to build the index: the table (sorted if it fills up, by radix), sorted
+    /// by radix and heapsort, sorted by heapsort alone.
+    const WAYS: [(Kind, bool); 3] = [
+        (Kind::Table, true),
+        (Kind::Sorted, true),
+        (Kind::Sorted, false),
+    ];
+
+    /// Validates `block` in a room that fits its index, every way; all must agree.
     fn check(block: &[u8], rules: Rules) -> Result<u64, Error> {
-        let results = [Kind::Table, Kind::Sorted].map(|first| {
+        let results = WAYS.map(|(first, radix)| {
             let mut room = vec![0u8; nul_scan::count(block) * BYTES_PER_PAIR / 2];
-            match validate_into(block, &mut room, rules, first)? {
+            match validate_into(block, &mut room, rules, first, radix)? {
                 Checked::Valid { content_length, .. } => Ok(content_length),
                 Checked::NeedsRoom(n) => panic!("needs {n} bytes, room {}", room.len()),
             }
         });
-        assert_eq!(results[0], results[1], "{block:?} {rules:?}");
+        assert!(
+            results.iter().all(|r| *r == results[0]),
+            "{block:?} {rules:?}: {results:?}"
+        );
         results[0]
     }
 
@@ -486,9 +509,10 @@ mod tests {
     fn check_index(block: &[u8], rules: Rules) {
         let strings: Vec<&[u8]> = block[..block.len() - 1].split(|&b| b == 0).collect();
         let pairs: Vec<(&[u8], &[u8])> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
-        for first in [Kind::Table, Kind::Sorted] {
+        for (first, radix) in WAYS {
             let mut room = vec![0u8; pairs.len() * BYTES_PER_PAIR];
-            let Ok(Checked::Valid { shape, .. }) = validate_into(block, &mut room, rules, first)
+            let Ok(Checked::Valid { shape, .. }) =
+                validate_into(block, &mut room, rules, first, radix)
             else {
                 panic!("valid");
             };

@@ -253,26 +253,21 @@ impl<'a> Index<'a> {
     #[inline]
     pub(crate) fn find<'n>(&self, name: &'n [u8]) -> Find<'a, 'n> {
         let hash = name_hash::hash(name);
-        let cursor = match self.lookup {
-            Lookup::Table(cells) => Cursor::Table(table::Probe::new(cells, self.pairs.len(), hash)),
+        let (at, left) = match self.lookup {
+            Lookup::Table(cells) => (table::home(hash, cells.len()), table::WINDOW),
             Lookup::Sorted(entries) => {
-                Cursor::Sorted(sorted::first(entries, &self.pairs, name, hash), hash)
+                let first = sorted::first(entries, &self.pairs, name, hash);
+                (first, entries.len() - first)
             }
         };
         Find {
             index: *self,
             name,
-            cursor,
+            hash,
+            at,
+            left,
         }
     }
-}
-
-/// Where a [`Find`] is.
-#[derive(Clone, Debug)]
-enum Cursor {
-    Table(table::Probe),
-    /// The next entry to look at, and the name's hash.
-    Sorted(usize, u64),
 }
 
 /// The pairs of one name in wire order, from [`Index::find`].
@@ -280,7 +275,11 @@ enum Cursor {
 pub(crate) struct Find<'a, 'n> {
     index: Index<'a>,
     name: &'n [u8],
-    cursor: Cursor,
+    hash: u64,
+    /// The next slot or entry to look at.
+    at: usize,
+    /// How many more may be looked at.
+    left: usize,
 }
 
 impl Find<'_, '_> {
@@ -298,18 +297,47 @@ impl Iterator for Find<'_, '_> {
     #[inline]
     fn next(&mut self) -> Option<usize> {
         let pairs = &self.index.pairs;
-        match (&mut self.cursor, self.index.lookup) {
-            (Cursor::Table(probe), Lookup::Table(cells)) => {
-                probe.next_match(cells, pairs, self.name)
+        while self.left > 0 {
+            self.left -= 1;
+            let at = self.at;
+            self.at += 1;
+            let candidate = match self.index.lookup {
+                Lookup::Table(cells) => {
+                    if self.at == cells.len() {
+                        self.at = 0;
+                    }
+                    table::candidate(cells, at, pairs.len(), self.hash)
+                }
+                Lookup::Sorted(entries) => sorted::candidate(entries, at, self.hash),
+            };
+            match candidate {
+                Candidate::Pair(pair) => {
+                    count_work(Work::Comparison);
+                    if pairs.name(pair) == self.name {
+                        return Some(pair);
+                    }
+                    if matches!(self.index.lookup, Lookup::Sorted(_)) {
+                        // Sorted by name after the key: no match further on.
+                        break;
+                    }
+                }
+                Candidate::Other => {}
+                Candidate::End => break,
             }
-            (Cursor::Sorted(at, hash), Lookup::Sorted(entries)) => {
-                let found = sorted::at(entries, pairs, *at, self.name, *hash)?;
-                *at += 1;
-                Some(found)
-            }
-            _ => None,
         }
+        self.left = 0;
+        None
     }
+}
+
+/// What a slot or an entry holds for a lookup.
+pub(crate) enum Candidate {
+    /// A pair whose name may be the one looked for (its tag or key matches).
+    Pair(usize),
+    /// A pair whose name is not the one looked for.
+    Other,
+    /// No pair further on can be the one looked for.
+    End,
 }
 
 #[cfg(test)]

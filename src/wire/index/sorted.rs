@@ -8,7 +8,8 @@
 //! the names:
 //!
 //! 1. by key, with a least-significant-digit radix sort (four stable passes of 8 bits
-//!    through a scratch array): `O(n)`, no comparison at all;
+//!    through a scratch array): `O(n)`, no comparison at all (on 64-bit targets; on
+//!    microcontrollers, whose blocks are small, the heapsort does this step too);
 //! 2. each run of entries with the same key, by name then position, with a heapsort:
 //!    `O(r log r)` comparisons for a run of `r`, in place, without recursion, in a few
 //!    hundred bytes of code. A comparison of names costs at most the shorter name, so a
@@ -18,7 +19,7 @@
 
 use core::cmp::Ordering;
 
-use super::{Pairs, Work, count_work};
+use super::{Candidate, Pairs, Work, count_work};
 
 /// The entry of pair `i` whose name's hash is `hash`.
 #[inline]
@@ -106,7 +107,7 @@ pub(crate) fn sort_ties(entries: &mut [[u8; 8]], pairs: &Pairs<'_>) {
 }
 
 /// Sorts `entries` of `pairs` by [`order`].
-fn heapsort(entries: &mut [[u8; 8]], pairs: &Pairs<'_>) {
+pub(crate) fn heapsort(entries: &mut [[u8; 8]], pairs: &Pairs<'_>) {
     let len = entries.len();
     for node in (0..len / 2).rev() {
         sift_down(entries, node, len, pairs);
@@ -170,18 +171,12 @@ pub(crate) fn first(entries: &[[u8; 8]], pairs: &Pairs<'_>, name: &[u8], hash: u
     })
 }
 
-/// The pair of entry `at` if it is named `name` (whose hash is `hash`).
-pub(crate) fn at(
-    entries: &[[u8; 8]],
-    pairs: &Pairs<'_>,
-    at: usize,
-    name: &[u8],
-    hash: u64,
-) -> Option<usize> {
-    let (entry_hash, pair) = split(entries.get(at)?);
-    (u64::from(entry_hash) == hash >> 32 && {
-        count_work(Work::Comparison);
-        pairs.name(pair) == name
-    })
-    .then_some(pair)
+/// What entry `at` of the sorted `entries` holds for a lookup of the name whose hash is
+/// `hash` (from [`first`] on).
+#[inline]
+pub(crate) fn candidate(entries: &[[u8; 8]], at: usize, hash: u64) -> Candidate {
+    match entries.get(at).map(split) {
+        Some((key, pair)) if u64::from(key) == hash >> 32 => Candidate::Pair(pair),
+        _ => Candidate::End,
+    }
 }

@@ -17,14 +17,14 @@
 //! Equal names share a home, and a later one is stored after an earlier one (slots are
 //! never emptied): probing finds the pairs of a name in wire order.
 
-use super::{Pairs, Work, count_work};
+use super::{Candidate, Pairs, Work, count_work};
 
 /// The most slots a name is stored from its home.
 pub(crate) const WINDOW: usize = 32;
 
 /// The home slot of a hash in a table of `slots` slots.
 #[inline]
-fn home(hash: u64, slots: usize) -> usize {
+pub(crate) fn home(hash: u64, slots: usize) -> usize {
     (((hash >> 32) * slots as u64) >> 32) as usize
 }
 
@@ -98,58 +98,18 @@ impl<'s> TableMut<'s> {
     }
 }
 
-/// A lookup walking a name's window.
-#[derive(Clone, Debug)]
-pub(crate) struct Probe {
-    slot: usize,
-    /// Probes left in the window.
-    left: usize,
-    tag: u32,
-    tag_mask: u32,
-}
-
-impl Probe {
-    /// A lookup of the name whose hash is `hash` in `cells`, the table of `pairs` pairs.
-    #[inline]
-    pub(crate) fn new(cells: &[[u8; 4]], pairs: usize, hash: u64) -> Self {
-        let tag_mask = tag_mask(pairs);
-        Probe {
-            slot: home(hash, cells.len()),
-            left: if cells.is_empty() { 0 } else { WINDOW },
-            tag: hash as u32 & tag_mask,
-            tag_mask,
+/// What slot `at` of `cells`, the table of `pairs` pairs, holds for a lookup of the name
+/// whose hash is `hash`.
+#[inline]
+pub(crate) fn candidate(cells: &[[u8; 4]], at: usize, pairs: usize, hash: u64) -> Candidate {
+    count_work(Work::Probe);
+    let mask = tag_mask(pairs);
+    match cells.get(at).map(|cell| u32::from_le_bytes(*cell)) {
+        None | Some(0) => Candidate::End,
+        Some(stored) if (stored ^ hash as u32) & mask == 0 => {
+            Candidate::Pair(((stored & !mask) as usize).wrapping_sub(1))
         }
-    }
-
-    /// The next pair of `pairs` named `name` in the window (`None`: no more).
-    #[inline]
-    pub(crate) fn next_match(
-        &mut self,
-        cells: &[[u8; 4]],
-        pairs: &Pairs<'_>,
-        name: &[u8],
-    ) -> Option<usize> {
-        while self.left > 0 {
-            self.left -= 1;
-            count_work(Work::Probe);
-            let stored = u32::from_le_bytes(*cells.get(self.slot)?);
-            if stored == 0 {
-                self.left = 0;
-                return None;
-            }
-            self.slot += 1;
-            if self.slot == cells.len() {
-                self.slot = 0;
-            }
-            if (stored ^ self.tag) & self.tag_mask == 0 {
-                count_work(Work::Comparison);
-                let pair = ((stored & !self.tag_mask) as usize).wrapping_sub(1);
-                if pairs.name(pair) == name {
-                    return Some(pair);
-                }
-            }
-        }
-        None
+        Some(_) => Candidate::Other,
     }
 }
 
