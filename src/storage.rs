@@ -54,10 +54,13 @@ pub const fn len_for(block_len: usize, pairs: usize) -> usize {
 }
 
 /// The storage length that holds every header block of up to `block_len` bytes, however
-/// many pairs it has: a pair takes at least 3 bytes (`N\0\0`), so at most `block_len / 3`
-/// pairs, and `len_for(block_len, block_len / 3)` (about 6.3 times the block).
+/// many pairs it has: a pair takes at least 2 bytes (two NULs, when its name is empty,
+/// which the reader then refuses), so at most `block_len / 2` pairs, and
+/// `len_for(block_len, block_len / 2)`: 9 times the block. A reader with such storage
+/// never answers [`TooManyHeaders`](crate::Error::TooManyHeaders), and refuses exactly
+/// what Python's sioscgi refuses, for the same reason.
 pub const fn len_for_any_block(block_len: usize) -> usize {
-    len_for(block_len, block_len / 3)
+    len_for(block_len, block_len / 2)
 }
 
 /// The most pairs a block of `block_len` bytes may have in storage of `storage_len` bytes
@@ -187,6 +190,6 @@ mod tests {
         assert_eq!(pairs_fitting(999, 1000), 0);
         assert_eq!(len_for(usize::MAX, 2), usize::MAX);
         assert_eq!(len_for(1, usize::MAX), usize::MAX);
-        assert_eq!(len_for_any_block(65_536), 65_536 + 21_845 * 16);
+        assert_eq!(len_for_any_block(65_536), 9 * 65_536);
     }
 }

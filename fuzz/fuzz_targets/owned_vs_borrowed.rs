@@ -21,7 +21,8 @@ fn push_body(seen: &mut Vec<Seen>, data: &[u8]) {
 }
 
 fn borrowed(data: &[u8], sizes: &[u8], config: Config) -> Vec<Seen> {
-    let mut storage = [0u8; 2048];
+    // Any block up to the limit with its index, as the growing storage of the other.
+    let mut storage = [0u8; sioscgi::storage::len_for_any_block(2048)];
     let mut reader = Reader::with_config(&mut storage[..], config);
     let mut seen = Vec::new();
     let mut rest = data;

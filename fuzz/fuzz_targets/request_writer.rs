@@ -22,7 +22,7 @@ fuzz_target!(|input: (Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>)| {
     wire.extend_from_slice(writer.send_body(&body).unwrap());
     writer.send_end().unwrap();
 
-    let mut storage = vec![0u8; wire.len()];
+    let mut storage = vec![0u8; sioscgi::storage::len_for_any_block(wire.len())];
     let mut reader = Reader::with_config(&mut storage[..], Config::new().max_block_len(wire.len()));
     let (used, event) = reader.read(&wire).unwrap();
     let Some(Event::Headers(got)) = event else {
