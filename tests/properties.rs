@@ -128,3 +128,102 @@ proptest! {
         }
     }
 }
+
+/// The old reader's behaviour, kept as the reference: sioscgi's rules in their order on a
+/// split of the block at its NULs, names compared pair by pair (quadratic, obvious).
+fn naive(block: &[u8], allow_repeated: bool) -> Result<Vec<(&[u8], &[u8])>, sioscgi::Error> {
+    use sioscgi::Error;
+    let Some((&0, body)) = block.split_last() else {
+        return Err(Error::HeadersNotNulTerminated);
+    };
+    let strings: Vec<&[u8]> = body.split(|&b| b == 0).collect();
+    if strings.len() % 2 != 0 {
+        return Err(Error::HeadersOddStringCount);
+    }
+    let pairs: Vec<(&[u8], &[u8])> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
+    for (i, (name, _)) in pairs.iter().enumerate() {
+        if name.is_empty() {
+            return Err(Error::HeaderEmpty);
+        }
+        let protected = *name == b"SCGI" || *name == b"CONTENT_LENGTH";
+        if (protected || !allow_repeated) && pairs[..i].iter().any(|(n, _)| n == name) {
+            return Err(Error::DuplicateHeader);
+        }
+    }
+    let value = |want: &[u8]| pairs.iter().find(|(n, _)| *n == want).map(|(_, v)| *v);
+    match value(b"SCGI") {
+        None => return Err(Error::NoScgiVariable),
+        Some(v) if v != b"1" => return Err(Error::BadScgiVersion),
+        Some(_) => {}
+    }
+    match value(b"CONTENT_LENGTH") {
+        None => Err(Error::NoContentLength),
+        Some(v) if !v.is_empty() && v.iter().all(u8::is_ascii_digit) && v.len() < 20 => {
+            Ok(pairs)
+        }
+        Some(_) => Err(Error::BadContentLength),
+    }
+}
+
+/// Strings for blocks: names that repeat, empty strings, the two protected names and
+/// their values, and arbitrary NUL-free bytes.
+fn block_strings() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let string = prop_oneof![
+        Just(b"".to_vec()),
+        Just(b"SCGI".to_vec()),
+        Just(b"1".to_vec()),
+        Just(b"CONTENT_LENGTH".to_vec()),
+        Just(b"0".to_vec()),
+        Just(b"HTTP_COOKIE".to_vec()),
+        (0u8..40).prop_map(|i| format!("HTTP_X_{i}").into_bytes()),
+        vec(1u8..=255, 1..30),
+    ];
+    vec(string, 0..120)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Any block: the indexed reader gives the naive reference's result (the same first
+    /// error, or the same pairs), and every name of the block looks up as a scan finds it.
+    #[test]
+    fn the_index_agrees_with_the_naive_reference(
+        strings in block_strings(),
+        terminated in prop::bool::weighted(0.95),
+        allow in any::<bool>(),
+        protected_first in prop::bool::weighted(0.8),
+    ) {
+        // Mostly with the two mandatory pairs first, so that many blocks are valid.
+        let mut block = if protected_first {
+            b"CONTENT_LENGTH\x000\x00SCGI\x001\x00".to_vec()
+        } else {
+            Vec::new()
+        };
+        block.extend(strings.iter().flat_map(|s| s.iter().copied().chain([0])));
+        if !terminated {
+            block.pop();
+        }
+        // An empty block is a netstring length of 0, refused before any block rule.
+        prop_assume!(!block.is_empty());
+        let mut data = format!("{}:", block.len()).into_bytes();
+        data.extend_from_slice(&block);
+        data.push(b',');
+        let mut storage = vec![0u8; sioscgi::storage::len_for_any_block(block.len())];
+        let config = Config::new().allow_repeated_names(allow);
+        let mut reader = sioscgi::Reader::with_config(&mut storage[..], config);
+        let want = naive(&block, allow);
+        match (&want, reader.read(&data)) {
+            (Err(want), got) => prop_assert_eq!(got.map(|(_, e)| e.is_some()), Err(*want)),
+            (Ok(pairs), Ok((_, Some(sioscgi::Event::Headers(env))))) => {
+                prop_assert!(env.iter().eq(pairs.iter().copied()));
+                for (name, _) in pairs {
+                    let all: Vec<&[u8]> =
+                        pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| *v).collect();
+                    prop_assert_eq!(env.get(name), Some(all[0]));
+                    prop_assert!(env.get_all(name).eq(all.iter().copied()));
+                }
+            }
+            (Ok(_), got) => prop_assert!(false, "naive: valid; reader: {:?}", got),
+        }
+    }
+}
