@@ -99,6 +99,26 @@ pub use response::{ResponseHead, ResponseKind, Status};
 pub use storage::Storage;
 pub use writer::{Output, ResponseEvent, TxState, Writer};
 
+/// Not part of the API (no semver promise, after httparse's `_benchable`): what the
+/// benchmarks need to build the worst case of the header block's index.
+#[doc(hidden)]
+pub mod _benchable {
+    /// The probe window of the index's table: a name is stored at most this many slots
+    /// from its home, or the index is sorted instead.
+    pub const WINDOW: usize = crate::wire::index::table::WINDOW;
+
+    /// The slots of the table of the index of a block of `pairs` pairs.
+    pub const fn slots(pairs: usize) -> usize {
+        crate::wire::index::table::SLOTS_PER_PAIR * pairs
+    }
+
+    /// The home slot of `name` in the table of the index of a block of `pairs` pairs
+    /// (one of [`slots`]): names whose homes crowd one part of the table make it give up.
+    pub fn home_slot(name: &[u8], pairs: usize) -> usize {
+        crate::wire::index::table::home_of(name, pairs)
+    }
+}
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

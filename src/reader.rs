@@ -166,7 +166,7 @@ impl<S: Storage> Reader<S> {
 
     /// The largest header block accepted: the configured limit or the storage's
     /// capacity, whichever is smaller (and below 4 GiB). The storage must also hold the
-    /// block's index, 16 bytes per pair ([`storage::len_for`](crate::storage::len_for)):
+    /// block's index, 24 bytes per pair ([`storage::len_for`](crate::storage::len_for)):
     /// a block that fits but whose index does not is
     /// [`TooManyHeaders`](Error::TooManyHeaders).
     pub fn block_limit(&self) -> usize {
@@ -502,7 +502,7 @@ mod tests {
 
     #[test]
     fn zero_length_body_ends_without_input() {
-        let mut storage = [0u8; 64];
+        let mut storage = [0u8; 128];
         let mut reader = Reader::new(&mut storage[..]);
         let (used, event) = reader.read(GET).unwrap();
         assert_eq!(used, GET.len());
@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn eof_right_after_headers_delivers_end() {
-        let mut reader = Reader::new([0u8; 64]);
+        let mut reader = Reader::new([0u8; 128]);
         assert!(matches!(
             reader.read(GET).unwrap().1,
             Some(Event::Headers(_))
@@ -533,14 +533,14 @@ mod tests {
         let mut reader = Reader::new([0u8; 23]);
         assert_eq!(reader.block_limit(), 23);
         assert_eq!(reader.read(GET), Err(Error::HeadersTooLarge));
-        let mut reader = Reader::with_config([0u8; 64], Config::new().max_block_len(10));
+        let mut reader = Reader::with_config([0u8; 128], Config::new().max_block_len(10));
         assert_eq!(reader.block_limit(), 10);
         assert_eq!(reader.read(b"11"), Err(Error::HeadersTooLarge));
     }
 
     #[test]
     fn min_needed_counts_down() {
-        let mut reader = Reader::new([0u8; 64]);
+        let mut reader = Reader::new([0u8; 128]);
         assert_eq!(reader.min_needed(), 1);
         assert_eq!(reader.read(b"24:").unwrap(), (3, None));
         assert_eq!(reader.min_needed(), 25);
@@ -562,7 +562,7 @@ mod tests {
 
     #[test]
     fn reset_reuses_storage() {
-        let mut reader = Reader::new([0u8; 64]);
+        let mut reader = Reader::new([0u8; 128]);
         assert!(reader.read(b"x").is_err());
         reader.reset();
         assert_eq!(reader.state(), RxState::HeaderLength);

@@ -14,9 +14,9 @@
 //!
 //! Right after the block, the reader builds an index of its pairs (where each name and
 //! value ends, and a hash table of the names), so that iterating and looking names up
-//! never search the block again. The index takes [`INDEX_BYTES_PER_PAIR`] (16) bytes per
+//! never search the block again. The index takes [`INDEX_BYTES_PER_PAIR`] (24) bytes per
 //! pair. A request whose block has `b` bytes and `n` pairs needs storage of
-//! **`b + 16 n` bytes** ([`len_for`]):
+//! **`b + 24 n` bytes** ([`len_for`]):
 //!
 //! - a block longer than the storage (or the configured limit) is
 //!   [`HeadersTooLarge`](crate::Error::HeadersTooLarge), as soon as its length prefix
@@ -27,7 +27,7 @@
 //!
 //! [`len_for_any_block`] holds every block up to a length, however many pairs it has.
 //! nginx sends 20 to 40 pairs for a browser's request (about 1 KiB of block): 2 KiB of
-//! storage serves it; `len_for(8192, 128)` (10 KiB) serves almost anything a browser sends.
+//! storage serves it; `len_for(8192, 128)` (11 KiB) serves almost anything a browser sends.
 //! A `Vec<u8>` grows to exactly what each request needs, up to the configured block limit
 //! plus its index.
 //!
@@ -40,15 +40,15 @@
 //! let reader = Reader::with_config(&mut storage[..], Config::new().max_block_len(8192));
 //! assert_eq!(reader.block_limit(), 8192);
 //! assert_eq!(storage::pairs_fitting(LEN, 8192), 128);
-//! assert_eq!(storage::pairs_fitting(LEN, 1024), 576); // a smaller block leaves more room
+//! assert_eq!(storage::pairs_fitting(LEN, 1024), 426); // a smaller block leaves more room
 //! ```
 
 /// Bytes of index per pair of a header block: the offsets of its name's and its value's
-/// NUL, and two slots of the name table.
+/// NUL, and four slots of the name table (a quarter full at most).
 pub const INDEX_BYTES_PER_PAIR: usize = crate::wire::index::BYTES_PER_PAIR;
 
 /// The storage length that holds header blocks of up to `block_len` bytes with up to
-/// `pairs` pairs, and their index: `block_len + 16 * pairs` (saturating).
+/// `pairs` pairs, and their index: `block_len + 24 * pairs` (saturating).
 pub const fn len_for(block_len: usize, pairs: usize) -> usize {
     block_len.saturating_add(pairs.saturating_mul(INDEX_BYTES_PER_PAIR))
 }
@@ -56,7 +56,7 @@ pub const fn len_for(block_len: usize, pairs: usize) -> usize {
 /// The storage length that holds every header block of up to `block_len` bytes, however
 /// many pairs it has: a pair takes at least 2 bytes (two NULs, when its name is empty,
 /// which the reader then refuses), so at most `block_len / 2` pairs, and
-/// `len_for(block_len, block_len / 2)`: 9 times the block. A reader with such storage
+/// `len_for(block_len, block_len / 2)`: 13 times the block. A reader with such storage
 /// never answers [`TooManyHeaders`](crate::Error::TooManyHeaders), and refuses exactly
 /// what Python's sioscgi refuses, for the same reason.
 pub const fn len_for_any_block(block_len: usize) -> usize {
@@ -135,7 +135,7 @@ impl<const N: usize> Storage for heapless::Vec<u8, N> {
 #[cfg(feature = "alloc")]
 impl Storage for alloc::vec::Vec<u8> {
     /// A `Vec` can hold any block; the reader's configured limit bounds it (and the index
-    /// of a block is at most 16 bytes per 3 bytes of block).
+    /// of a block is at most 24 bytes per 2 bytes of block).
     fn max_len(&self) -> usize {
         usize::MAX
     }
@@ -184,12 +184,12 @@ mod tests {
 
     #[test]
     fn sizing_helpers_agree() {
-        assert_eq!(len_for(1000, 30), 1480);
-        assert_eq!(pairs_fitting(1480, 1000), 30);
-        assert_eq!(pairs_fitting(1495, 1000), 30);
+        assert_eq!(len_for(1000, 30), 1720);
+        assert_eq!(pairs_fitting(1720, 1000), 30);
+        assert_eq!(pairs_fitting(1743, 1000), 30);
         assert_eq!(pairs_fitting(999, 1000), 0);
         assert_eq!(len_for(usize::MAX, 2), usize::MAX);
         assert_eq!(len_for(1, usize::MAX), usize::MAX);
-        assert_eq!(len_for_any_block(65_536), 9 * 65_536);
+        assert_eq!(len_for_any_block(65_536), 13 * 65_536);
     }
 }

@@ -8,7 +8,7 @@ const UPLOAD: &[u8] = b"25:CONTENT_LENGTH\x0010\x00SCGI\x001\x00,0123456789";
 
 #[test]
 fn a_response_may_start_before_the_request_body_ends() {
-    let mut conn = Connection::new([0u8; 64]);
+    let mut conn = Connection::new([0u8; 128]);
     let mut received = conn.receive_data(&UPLOAD[..32]);
     assert!(matches!(received.next_event(), Ok(Some(Event::Headers(_)))));
     assert_eq!(received.next_event(), Ok(Some(Event::Body(&b"012"[..]))));
@@ -37,7 +37,7 @@ fn a_response_may_start_before_the_request_body_ends() {
 
 #[test]
 fn eof_and_errors_through_receive_data() {
-    let mut conn = Connection::new([0u8; 64]);
+    let mut conn = Connection::new([0u8; 128]);
     let mut received = conn.receive_data(&UPLOAD[..5]);
     assert_eq!(received.next_event(), Ok(None));
     let mut eof = conn.receive_data(b"");
@@ -56,7 +56,7 @@ fn eof_and_errors_through_receive_data() {
 
 #[test]
 fn unconsumed_bytes_are_visible() {
-    let mut conn = Connection::new([0u8; 64]);
+    let mut conn = Connection::new([0u8; 128]);
     let mut received = conn.receive_data(UPLOAD);
     assert!(matches!(received.next_event(), Ok(Some(Event::Headers(_)))));
     assert_eq!(received.remaining(), b"0123456789");

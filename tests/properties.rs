@@ -158,9 +158,7 @@ fn naive(block: &[u8], allow_repeated: bool) -> Result<Vec<(&[u8], &[u8])>, sios
     }
     match value(b"CONTENT_LENGTH") {
         None => Err(Error::NoContentLength),
-        Some(v) if !v.is_empty() && v.iter().all(u8::is_ascii_digit) && v.len() < 20 => {
-            Ok(pairs)
-        }
+        Some(v) if !v.is_empty() && v.iter().all(u8::is_ascii_digit) && v.len() < 20 => Ok(pairs),
         Some(_) => Err(Error::BadContentLength),
     }
 }

@@ -67,6 +67,47 @@ fn request(c: &mut Criterion) {
     }
 }
 
+/// The 64 KiB blocks of short names, ordinary and crafted, with every kind of storage
+/// (each reader made once and reset between reads, as a server does).
+fn crafted(c: &mut Criterion) {
+    use sioscgi::Reader;
+    use sioscgi_benches::crafted::{self, CONFIG, MAX_STORAGE};
+    for case in crafted::cases() {
+        let mut group = c.benchmark_group(format!("crafted/{}", case.name));
+        for (kind, request) in [("normal", &case.normal), ("crafted", &case.crafted)] {
+            let exact = sioscgi::storage::len_for(request.len(), case.pairs);
+            let mut slice = vec![0u8; exact];
+            let mut reader = Reader::with_config(&mut slice[..], CONFIG);
+            group.bench_function(format!("exact-slice/{kind}"), |b| {
+                b.iter(|| crafted::read(&mut reader, black_box(request)))
+            });
+            for (spare, label) in [(32 << 10, "slice-32k-spare"), (1 << 20, "slice-1m-spare")] {
+                let mut slice = vec![0u8; exact + spare];
+                let mut reader = Reader::with_config(&mut slice[..], CONFIG);
+                group.bench_function(format!("{label}/{kind}"), |b| {
+                    b.iter(|| crafted::read(&mut reader, black_box(request)))
+                });
+            }
+            let mut reader = Box::new(Reader::with_config([0u8; MAX_STORAGE], CONFIG));
+            group.bench_function(format!("array/{kind}"), |b| {
+                b.iter(|| crafted::read(&mut reader, black_box(request)))
+            });
+            let mut reader = Box::new(Reader::with_config(
+                heapless::Vec::<u8, MAX_STORAGE>::new(),
+                CONFIG,
+            ));
+            group.bench_function(format!("heapless-vec/{kind}"), |b| {
+                b.iter(|| crafted::read(&mut reader, black_box(request)))
+            });
+            let mut reader = Reader::with_config(Vec::new(), CONFIG);
+            group.bench_function(format!("vec/{kind}"), |b| {
+                b.iter(|| crafted::read(&mut reader, black_box(request)))
+            });
+        }
+        group.finish();
+    }
+}
+
 fn response(c: &mut Criterion) {
     let mut group = c.benchmark_group("response");
     let mut out = [0u8; 512];
@@ -97,6 +138,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = request, response
+    targets = request, crafted, response
 }
 criterion_main!(benches);

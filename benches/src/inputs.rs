@@ -67,8 +67,8 @@ pub fn encode(env: &[(Vec<u8>, Vec<u8>)], body: &[u8]) -> Vec<u8> {
         .iter()
         .map(|(n, v)| (n.as_slice(), v.as_slice()))
         .collect();
-    let head = sioscgi::client::RequestHead::new(&pairs, body.len() as u64)
-        .expect("a valid environment");
+    let head =
+        sioscgi::client::RequestHead::new(&pairs, body.len() as u64).expect("a valid environment");
     let mut out = head.to_vec();
     out.extend_from_slice(body);
     out

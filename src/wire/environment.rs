@@ -10,7 +10,7 @@
 //! its [`index`](super::index) in the room after it; afterwards the block is read through
 //! the index without any failure case.
 
-use super::index::{BYTES_PER_PAIR, Kind, Pairs, Shape, sorted, table};
+use super::index::{BYTES_PER_PAIR, ENDS_PER_PAIR, Kind, Pairs, Shape, sorted, table};
 use super::{name_hash, nul_scan};
 use crate::Error;
 
@@ -86,8 +86,12 @@ fn validate_into(
     if nuls > fit {
         return Ok(Checked::NeedsRoom(count * BYTES_PER_PAIR));
     }
-    let (ends, lookup) = room.split_at_mut_checked(nuls * 4).unwrap_or_default();
-    let lookup = lookup.get_mut(..nuls * 4).unwrap_or_default();
+    let (ends, lookup) = room
+        .split_at_mut_checked(count * ENDS_PER_PAIR)
+        .unwrap_or_default();
+    let lookup = lookup
+        .get_mut(..count * (BYTES_PER_PAIR - ENDS_PER_PAIR))
+        .unwrap_or_default();
     let find_repeats = !rules.allow_repeated_names;
     let walked = match first {
         Kind::Table => {
@@ -128,30 +132,28 @@ fn validate_into(
 /// [`walk`] with the sorted lookup in `lookup`: the entries of the pairs before the walk
 /// stopped are sorted, and a repeat among them (when `find_repeats`) comes before
 /// whatever stopped the walk. With `radix` (64-bit targets), they are sorted by key with
-/// the radix sort, whose scratch is the NUL offsets in `ends` (found again afterwards),
-/// and only equal keys with the heapsort; without (microcontrollers: small blocks, small
-/// flash), all with the heapsort.
+/// the radix sort, whose scratch is the second half of `lookup`, and only equal keys with
+/// the heapsort; without (microcontrollers: small blocks, small flash), all with the
+/// heapsort.
 fn walk_sorted<'a>(
     block: &'a [u8],
-    ends: &mut [u8],
+    ends: &[u8],
     lookup: &mut [u8],
     find_repeats: bool,
     radix: bool,
 ) -> Result<Known<'a>, Error> {
+    let pairs = Pairs::new(block, ends.as_chunks().0);
+    let half = lookup.len() / 2;
+    let (entries, scratch) = lookup.split_at_mut_checked(half).unwrap_or_default();
     let mut builder = Builder::Sorted {
-        entries: lookup.as_chunks_mut().0,
+        entries: entries.as_chunks_mut().0,
         written: 0,
     };
-    let walked = walk(block, &Pairs::new(block, ends.as_chunks().0), &mut builder);
+    let walked = walk(block, &pairs, &mut builder);
     if let Builder::Sorted { entries, written } = builder {
         let entries = entries.get_mut(..written).unwrap_or_default();
         if radix {
-            // The radix sort's scratch: the NUL offsets, found again afterwards.
-            sorted::sort_by_key(entries, ends.as_chunks_mut().0);
-            nul_scan::positions(block, ends.as_chunks_mut().0);
-        }
-        let pairs = Pairs::new(block, ends.as_chunks().0);
-        if radix {
+            sorted::sort_by_key(entries, scratch.as_chunks_mut().0);
             sorted::sort_ties(entries, &pairs);
         } else {
             sorted::heapsort(entries, &pairs);
@@ -378,16 +380,16 @@ mod tests {
         assert_eq!(check(&len, allow), Err(Error::DuplicateHeader));
     }
 
-    /// The index takes 16 bytes per pair; a smaller room is answered with what it needs,
+    /// The index takes 24 bytes per pair; a smaller room is answered with what it needs,
     /// after the checks that come before it and before those that come after.
     #[test]
     fn a_room_too_small_says_how_much_is_needed() {
         let ok = block(&[("CONTENT_LENGTH", "5"), ("SCGI", "1"), ("A", "")]);
-        for room in [0usize, 1, 8, 47] {
+        for room in [0usize, 1, 8, 71] {
             let mut scratch = vec![0u8; room];
             assert_eq!(
                 validate(&ok, &mut scratch, STRICT),
-                Ok(Checked::NeedsRoom(48)),
+                Ok(Checked::NeedsRoom(72)),
                 "room {room}"
             );
             assert_eq!(
@@ -401,10 +403,10 @@ mod tests {
             let empty = block(&[("", "x")]);
             assert!(matches!(
                 validate(&empty, &mut scratch, STRICT),
-                Ok(Checked::NeedsRoom(16)) | Err(Error::HeaderEmpty)
+                Ok(Checked::NeedsRoom(24)) | Err(Error::HeaderEmpty)
             ));
         }
-        let mut room = [0u8; 48];
+        let mut room = [0u8; 72];
         assert_eq!(
             validate(&ok, &mut room, STRICT),
             Ok(Checked::Valid {

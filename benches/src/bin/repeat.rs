@@ -24,6 +24,30 @@ fn main() {
         std::process::exit(2);
     };
     let times: usize = args.get(3).and_then(|t| t.parse().ok()).unwrap_or(1000);
+    if let Some(name) = case.strip_prefix("crafted/") {
+        // `crafted/CASE/normal` or `crafted/CASE/crafted`: the 64 KiB blocks, exact slice.
+        let (name, kind) = name.split_once('/').expect("crafted/CASE/KIND");
+        let cases = sioscgi_benches::crafted::cases();
+        let case = cases
+            .iter()
+            .find(|c| c.name == name)
+            .expect("a crafted case");
+        let request = if kind == "crafted" {
+            &case.crafted
+        } else {
+            &case.normal
+        };
+        let mut storage = vec![0u8; sioscgi::storage::len_for(request.len(), case.pairs)];
+        let mut reader =
+            sioscgi::Reader::with_config(&mut storage[..], sioscgi_benches::crafted::CONFIG);
+        for _ in 0..times {
+            black_box(sioscgi_benches::crafted::read(
+                &mut reader,
+                black_box(request),
+            ));
+        }
+        return;
+    }
     let all = inputs::all();
     let Some(input) = all.iter().find(|i| i.name == input_name) else {
         eprintln!("no input {input_name}");

@@ -2,14 +2,14 @@
 //! iterating over the pairs never searches for a NUL again and looking a name up costs a
 //! few probes.
 //!
-//! It lives in the reader's storage, right after the block: 16 bytes per pair
+//! It lives in the reader's storage, right after the block: 24 bytes per pair
 //! ([`BYTES_PER_PAIR`]), little-endian throughout.
 //!
 //! ```text
 //! ends    2n x u32   the offset of every NUL of the block, in order: pair i's name ends
 //!                    at ends[2i], its value at ends[2i + 1]
-//! lookup  8n bytes   a hash table of 2n u32 slots (table), or n u64 entries sorted by
-//!                    hash, name and pair (sorted)
+//! lookup  16n bytes  a hash table of 4n u32 slots (table), or n u64 entries sorted by
+//!                    hash, name and pair, then the sort's scratch (sorted)
 //! ```
 //!
 //! The lookup is a [`table`] as long as every name finds its slot within a window of
@@ -25,8 +25,12 @@ pub(crate) mod table;
 
 use super::name_hash;
 
-/// Index bytes per pair: two NUL offsets and two table slots (or one sorted entry).
-pub(crate) const BYTES_PER_PAIR: usize = 16;
+/// Index bytes per pair: two NUL offsets, and four table slots (or a sorted entry and
+/// its scratch).
+pub(crate) const BYTES_PER_PAIR: usize = 24;
+
+/// Bytes per pair of the NUL offsets.
+pub(crate) const ENDS_PER_PAIR: usize = 8;
 
 /// Which lookup an index has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -212,17 +216,24 @@ impl<'a> Index<'a> {
         lookup: Lookup::Table(&[]),
     };
 
-    /// The index of `block` in `bytes` (16 per pair), as validation
-    /// built it.
+    /// The index of `block` in `bytes` (24 per pair), as validation built it.
     pub(crate) fn new(block: &'a [u8], bytes: &'a [u8], shape: Shape) -> Self {
         let pairs = shape.pairs as usize;
-        let (ends, rest) = bytes.split_at_checked(pairs * 8).unwrap_or_default();
-        let lookup = rest.get(..pairs * 8).unwrap_or_default();
+        let (ends, rest) = bytes
+            .split_at_checked(pairs * ENDS_PER_PAIR)
+            .unwrap_or_default();
         Index {
             pairs: Pairs::new(block, ends.as_chunks().0),
             lookup: match shape.kind {
-                Kind::Table => Lookup::Table(lookup.as_chunks().0),
-                Kind::Sorted => Lookup::Sorted(lookup.as_chunks().0),
+                Kind::Table => Lookup::Table(
+                    rest.get(..pairs * (BYTES_PER_PAIR - ENDS_PER_PAIR))
+                        .unwrap_or_default()
+                        .as_chunks()
+                        .0,
+                ),
+                Kind::Sorted => {
+                    Lookup::Sorted(rest.get(..pairs * 8).unwrap_or_default().as_chunks().0)
+                }
             },
         }
     }

@@ -48,43 +48,51 @@ fn order(pairs: &Pairs<'_>, a: &[u8; 8], b: &[u8; 8]) -> Ordering {
 }
 
 /// Sorts `entries` by key, keeping the order of entries with equal keys (stable), with
-/// `scratch` (at least as long) as the other half of each pass.
+/// `scratch` (at least as long) as the other half of each pass: one pass counts the four
+/// bytes of every key, then four passes move the entries back and forth by one byte each,
+/// least significant first, ending where they began.
 pub(crate) fn sort_by_key(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]]) {
     let Some(scratch) = scratch.get_mut(..entries.len()) else {
         return;
     };
-    // Bytes 4 to 7 of an entry are its key, least significant first.
-    for byte in 4..8 {
-        let mut starts = [0u32; 256];
-        for entry in entries.iter() {
-            count_work(Work::Move);
-            if let Some(count) = entry
-                .get(byte)
-                .and_then(|&b| starts.get_mut(usize::from(b)))
-            {
+    // Where each byte value starts, for each of the four bytes of the key (bytes 4 to 7
+    // of an entry).
+    let mut starts = [[0u32; 256]; 4];
+    for entry in entries.iter() {
+        count_work(Work::Move);
+        for (counts, &byte) in starts.iter_mut().zip(entry.get(4..).unwrap_or_default()) {
+            if let Some(count) = counts.get_mut(usize::from(byte)) {
                 *count += 1;
             }
         }
+    }
+    for counts in starts.iter_mut() {
         let mut sum = 0;
-        for start in starts.iter_mut() {
+        for start in counts.iter_mut() {
             let count = *start;
             *start = sum;
             sum += count;
         }
-        for entry in entries.iter() {
+    }
+    for (pass, counts) in starts.iter_mut().enumerate() {
+        let (from, to): (&[[u8; 8]], &mut [[u8; 8]]) = if pass % 2 == 0 {
+            (entries, scratch)
+        } else {
+            (scratch, entries)
+        };
+        for entry in from.iter() {
             count_work(Work::Move);
             let Some(start) = entry
-                .get(byte)
-                .and_then(|&b| starts.get_mut(usize::from(b)))
+                .get(4 + pass)
+                .and_then(|&byte| counts.get_mut(usize::from(byte)))
             else {
                 continue;
             };
-            if let Some(slot) = scratch.get_mut(*start as usize) {
+            if let Some(slot) = to.get_mut(*start as usize) {
                 *slot = *entry;
             }
             *start += 1;
         }
-        entries.copy_from_slice(scratch);
     }
 }
 
