@@ -129,18 +129,21 @@ proptest! {
     }
 }
 
+/// The pairs of a block.
+type Pairs<'a> = Vec<(&'a [u8], &'a [u8])>;
+
 /// The old reader's behaviour, kept as the reference: sioscgi's rules in their order on a
 /// split of the block at its NULs, names compared pair by pair (quadratic, obvious).
-fn naive(block: &[u8], allow_repeated: bool) -> Result<Vec<(&[u8], &[u8])>, sioscgi::Error> {
+fn naive(block: &[u8], allow_repeated: bool) -> Result<Pairs<'_>, sioscgi::Error> {
     use sioscgi::Error;
     let Some((&0, body)) = block.split_last() else {
         return Err(Error::HeadersNotNulTerminated);
     };
     let strings: Vec<&[u8]> = body.split(|&b| b == 0).collect();
-    if strings.len() % 2 != 0 {
+    if !strings.len().is_multiple_of(2) {
         return Err(Error::HeadersOddStringCount);
     }
-    let pairs: Vec<(&[u8], &[u8])> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
+    let pairs: Pairs<'_> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
     for (i, (name, _)) in pairs.iter().enumerate() {
         if name.is_empty() {
             return Err(Error::HeaderEmpty);

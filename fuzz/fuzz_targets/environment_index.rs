@@ -20,7 +20,7 @@ fn naive(block: &[u8], allow_repeated: bool) -> Result<Vec<(&[u8], &[u8])>, Erro
         return Err(Error::HeadersNotNulTerminated);
     };
     let strings: Vec<&[u8]> = body.split(|&b| b == 0).collect();
-    if strings.len() % 2 != 0 {
+    if !strings.len().is_multiple_of(2) {
         return Err(Error::HeadersOddStringCount);
     }
     let pairs: Vec<(&[u8], &[u8])> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
