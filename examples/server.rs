@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use demo::Route;
 use embedded_io_adapters::std::FromStd;
 use sioscgi::io::{Error, blocking};
-use sioscgi::{Config, Reader, ResponseHead, Status};
+use sioscgi::{Config, DEFAULT_MAX_BLOCK_LEN, Reader, ResponseHead, Status};
 
 const USAGE: &str = "usage: server [--listen ADDR:PORT] [--threads N] [--timeout SECONDS] \
                      [--allow-repeated-names] [--quiet]";
@@ -221,7 +221,8 @@ fn handle(
 
 /// A worker: its own storage and buffers, connection after connection.
 fn worker(queue: Arc<Mutex<mpsc::Receiver<TcpStream>>>, options: Arc<Options>) {
-    let mut storage = vec![0u8; 64 * 1024];
+    // Blocks up to the default 64 KiB limit with up to 2,048 pairs, and their index.
+    let mut storage = vec![0u8; sioscgi::storage::len_for(DEFAULT_MAX_BLOCK_LEN, 2048)];
     let mut reader = Reader::with_config(&mut storage[..], options.config);
     let mut rx = vec![0u8; 16 * 1024];
     let mut tx = vec![0u8; 8 * 1024];

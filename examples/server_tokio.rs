@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use demo::Route;
 use embedded_io_adapters::tokio_1::FromTokio;
 use sioscgi::io::{Error, asynch};
-use sioscgi::{Config, Reader, ResponseHead, Status};
+use sioscgi::{Config, DEFAULT_MAX_BLOCK_LEN, Reader, ResponseHead, Status};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -66,8 +66,10 @@ fn parse_args() -> Result<Options, String> {
 }
 
 /// The header-block storage: inline (no lifetime, so the connection future is `Send`
-/// without help), boxed with its reader.
-type Storage = [u8; 64 * 1024];
+/// without help), boxed with its reader. Blocks up to the default 64 KiB limit with up to
+/// 2,048 pairs, and their index.
+const STORAGE: usize = sioscgi::storage::len_for(DEFAULT_MAX_BLOCK_LEN, 2048);
+type Storage = [u8; STORAGE];
 type Request<'a> = asynch::Request<'a, FromTokio<TcpStream>, Storage>;
 type Failure = Error<std::io::Error>;
 
@@ -185,7 +187,7 @@ async fn handle(request: &mut Request<'_>) -> Result<u16, Failure> {
 
 async fn connection(stream: TcpStream, options: Arc<Options>) {
     let started = Instant::now();
-    let mut reader = Box::new(Reader::with_config([0u8; 64 * 1024], options.config));
+    let mut reader = Box::new(Reader::with_config([0u8; STORAGE], options.config));
     let mut rx = vec![0u8; 16 * 1024];
     let mut tx = vec![0u8; 8 * 1024];
     let mut transport = FromTokio::new(stream);
