@@ -81,8 +81,7 @@ impl<'a> Environment<'a> {
     /// The value of the first pair named `name` (names are case-sensitive).
     #[inline]
     pub fn get(&self, name: impl AsRef<[u8]>) -> Option<&'a [u8]> {
-        let first = self.index.find(name.as_ref()).next()?;
-        Some(self.index.pairs().value(first))
+        self.index.get(name.as_ref())
     }
 
     /// The value of `name` as `&str`, if present and valid UTF-8.

@@ -158,17 +158,19 @@ pub(crate) fn positions(block: &[u8], out: &mut [[u8; 4]]) -> usize {
         }
         return found;
     }
-    let mut found = 0;
+    let room = out.len();
+    let mut slots = out.iter_mut();
+    let mut beyond = 0;
     for_each_mask(block, |offset, mut mask| {
         while mask != 0 {
-            if let Some(slot) = out.get_mut(found) {
-                *slot = ((offset as u32) + mask.trailing_zeros()).to_le_bytes();
+            match slots.next() {
+                Some(slot) => *slot = ((offset as u32) + mask.trailing_zeros()).to_le_bytes(),
+                None => beyond += 1,
             }
-            found += 1;
             mask &= mask - 1;
         }
     });
-    found
+    room - slots.len() + beyond
 }
 
 #[cfg(test)]

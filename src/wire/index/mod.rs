@@ -116,6 +116,12 @@ impl<'a> Pairs<'a> {
         self.block.get(start..end).unwrap_or_default()
     }
 
+    /// Whether pair `i` is named `name`.
+    #[inline]
+    pub(crate) fn is_named(&self, i: usize, name: &[u8]) -> bool {
+        same_bytes(self.name(i), name)
+    }
+
     /// Pair `i`'s value (empty past the last pair).
     #[inline]
     pub(crate) fn value(&self, i: usize) -> &'a [u8] {
@@ -164,6 +170,26 @@ impl Iterator for Bounds<'_> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.ends.size_hint()
+    }
+}
+
+/// Whether `a` and `b` are the same bytes: names of 8 to 16 bytes (most) are compared as
+/// their first and last 8 bytes, without a call to `memcmp`.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    match (
+        a.first_chunk::<8>(),
+        b.first_chunk::<8>(),
+        a.last_chunk::<8>(),
+        b.last_chunk::<8>(),
+    ) {
+        (Some(a_first), Some(b_first), Some(a_last), Some(b_last)) if a.len() <= 16 => {
+            a_first == b_first && a_last == b_last
+        }
+        _ => a == b,
     }
 }
 
@@ -260,6 +286,20 @@ impl<'a> Index<'a> {
         )
     }
 
+    /// The value of the first pair named `name`.
+    #[inline]
+    pub(crate) fn get(&self, name: &[u8]) -> Option<&'a [u8]> {
+        let Lookup::Table(cells) = self.lookup else {
+            let first = self.find(name).next()?;
+            return Some(self.pairs.value(first));
+        };
+        let hash = name_hash::hash(name);
+        let pair = table::first_match(cells, self.pairs.len(), hash, |pair| {
+            self.pairs.is_named(pair, name)
+        })?;
+        Some(self.pairs.value(pair))
+    }
+
     /// The pairs named `name`, in wire order.
     #[inline]
     pub(crate) fn find<'n>(&self, name: &'n [u8]) -> Find<'a, 'n> {
@@ -324,7 +364,7 @@ impl Iterator for Find<'_, '_> {
             match candidate {
                 Candidate::Pair(pair) => {
                     count_work(Work::Comparison);
-                    if pairs.name(pair) == self.name {
+                    if pairs.is_named(pair, self.name) {
                         return Some(pair);
                     }
                     if matches!(self.index.lookup, Lookup::Sorted(_)) {

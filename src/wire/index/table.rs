@@ -97,7 +97,7 @@ impl<'s> TableMut<'s> {
             if self.find_repeats && (stored ^ tag) & self.tag_mask == 0 {
                 count_work(Work::Comparison);
                 let earlier = ((stored & !self.tag_mask) as usize).wrapping_sub(1);
-                if pairs.name(earlier) == pairs.name(i) {
+                if super::same_bytes(pairs.name(earlier), pairs.name(i)) {
                     return Insert::Repeat;
                 }
             }
@@ -108,6 +108,39 @@ impl<'s> TableMut<'s> {
         }
         Insert::Full
     }
+}
+
+/// The first pair in the window of the name whose hash is `hash`, in `cells` (the table of
+/// `pairs` pairs), for which `is_it` says yes (it is asked only when the tag matches).
+#[inline]
+pub(crate) fn first_match(
+    cells: &[[u8; 4]],
+    pairs: usize,
+    hash: u64,
+    mut is_it: impl FnMut(usize) -> bool,
+) -> Option<usize> {
+    let mask = tag_mask(pairs);
+    let tag = hash as u32 & mask;
+    let mut slot = home(hash, cells.len());
+    for _ in 0..WINDOW {
+        count_work(Work::Probe);
+        let stored = u32::from_le_bytes(*cells.get(slot)?);
+        if stored == 0 {
+            return None;
+        }
+        if (stored ^ tag) & mask == 0 {
+            count_work(Work::Comparison);
+            let pair = ((stored & !mask) as usize).wrapping_sub(1);
+            if is_it(pair) {
+                return Some(pair);
+            }
+        }
+        slot += 1;
+        if slot == cells.len() {
+            slot = 0;
+        }
+    }
+    None
 }
 
 /// What slot `at` of `cells`, the table of `pairs` pairs, holds for a lookup of the name
