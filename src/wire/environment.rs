@@ -55,7 +55,14 @@ pub(crate) enum Checked {
 /// window, the names are sorted instead (see [`super::index`]): `O(n)` expected and
 /// `O(n log n)` at worst for `n` names, whatever they are.
 pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Checked, Error> {
-    validate_into(block, room, rules, Kind::Table, usize::BITS >= 64)
+    // Microcontrollers (32-bit targets) build the lexical lookup only: no hash, no table,
+    // no radix sort in their flash; their blocks are small.
+    let (first, radix) = if usize::BITS >= 64 {
+        (Kind::Table, true)
+    } else {
+        (Kind::Lexical, false)
+    };
+    validate_into(block, room, rules, first, radix)
 }
 
 /// [`validate`], starting with the lookup `first`, sorting with `radix` or not (the tests
@@ -97,15 +104,19 @@ fn validate_into(
         Kind::Table => {
             let pairs = Pairs::new(block, ends.as_chunks().0);
             let table = table::TableMut::new(lookup.as_chunks_mut().0, count, find_repeats);
-            walk(block, &pairs, &mut Builder::Table(table))
+            walk::<ByHash>(block, &pairs, &mut Builder::Table(table))
         }
-        Kind::Sorted => Err(Stop::Full),
+        Kind::Sorted | Kind::Lexical => Err(Stop::Full),
     };
-    let (known, kind) = match walked {
-        Ok(known) => (known, Kind::Table),
-        Err(Stop::Refused(error)) => return Err(error),
-        Err(Stop::Full) => (
-            walk_sorted(block, ends, lookup, find_repeats, radix)?,
+    let (known, kind) = match (walked, first) {
+        (Ok(known), _) => (known, Kind::Table),
+        (Err(Stop::Refused(error)), _) => return Err(error),
+        (Err(Stop::Full), Kind::Lexical) => (
+            walk_sorted::<ByPrefix>(block, ends, lookup, find_repeats, radix)?,
+            Kind::Lexical,
+        ),
+        (Err(Stop::Full), _) => (
+            walk_sorted::<ByHash>(block, ends, lookup, find_repeats, radix)?,
             Kind::Sorted,
         ),
     };
@@ -135,7 +146,7 @@ fn validate_into(
 /// the radix sort, whose scratch is the second half of `lookup`, and only equal keys with
 /// the heapsort; without (microcontrollers: small blocks, small flash), all with the
 /// heapsort.
-fn walk_sorted<'a>(
+fn walk_sorted<'a, K: Keys>(
     block: &'a [u8],
     ends: &[u8],
     lookup: &mut [u8],
@@ -149,7 +160,7 @@ fn walk_sorted<'a>(
         entries: entries.as_chunks_mut().0,
         written: 0,
     };
-    let walked = walk(block, &pairs, &mut builder);
+    let walked = walk::<K>(block, &pairs, &mut builder);
     if let Builder::Sorted { entries, written } = builder {
         let entries = entries.get_mut(..written).unwrap_or_default();
         if radix {
@@ -213,7 +224,7 @@ impl Builder<'_> {
 /// an empty name is `HeaderEmpty`, a repeated `SCGI` or `CONTENT_LENGTH` (always) or a
 /// repeat the table finds is `DuplicateHeader`.
 #[inline(never)]
-fn walk<'a>(
+fn walk<'a, K: Keys>(
     block: &'a [u8],
     pairs: &Pairs<'_>,
     builder: &mut Builder<'_>,
@@ -230,9 +241,35 @@ fn walk<'a>(
             }
             _ => {}
         }
-        builder.add(pairs, i, name_hash::hash_at(block, start, name))?;
+        builder.add(pairs, i, K::key(block, start, name))?;
     }
     Ok(known)
+}
+
+/// How a [`walk`] keys the names: the key of a name is the high half of a `u64`.
+trait Keys {
+    /// The key of `name`, which is at `start` of `block`.
+    fn key(block: &[u8], start: usize, name: &[u8]) -> u64;
+}
+
+/// By the name's hash (the table, and the sorted lookup it falls back to).
+struct ByHash;
+
+impl Keys for ByHash {
+    #[inline(always)]
+    fn key(block: &[u8], start: usize, name: &[u8]) -> u64 {
+        name_hash::hash_at(block, start, name)
+    }
+}
+
+/// By the name's first four bytes (the lexical lookup).
+struct ByPrefix;
+
+impl Keys for ByPrefix {
+    #[inline(always)]
+    fn key(_: &[u8], _: usize, name: &[u8]) -> u64 {
+        sorted::prefix_key(name)
+    }
 }
 
 /// What the walk over the names found.
@@ -305,11 +342,13 @@ mod tests {
     }
 
     /// Every way to build the index: the table (sorted if it fills up, by radix), sorted
-    /// by radix and heapsort, sorted by heapsort alone.
-    const WAYS: [(Kind, bool); 3] = [
+    /// by hash with radix and heapsort or heapsort alone, lexical the same two ways.
+    const WAYS: [(Kind, bool); 5] = [
         (Kind::Table, true),
         (Kind::Sorted, true),
         (Kind::Sorted, false),
+        (Kind::Lexical, true),
+        (Kind::Lexical, false),
     ];
 
     /// Validates `block` in a room that fits its index, every way; all must agree.
@@ -526,6 +565,44 @@ mod tests {
                 let want: Vec<usize> = (0..pairs.len()).filter(|&i| pairs[i].0 == name).collect();
                 assert_eq!(index.find(name).collect::<Vec<_>>(), want, "{name:?}");
             }
+        }
+    }
+
+    /// The lexical lookup (what microcontrollers build) costs `O(n log n)` comparisons
+    /// whatever the names, even when they all begin with the same four bytes (one run of
+    /// equal keys, sorted by the heapsort); a lookup is a binary search.
+    #[test]
+    fn the_lexical_index_costs_at_most_the_sort_bound() {
+        use crate::wire::index::work;
+        let n: usize = if cfg!(miri) { 100 } else { 3000 };
+        let mut block = b"CONTENT_LENGTH\x000\x00SCGI\x001\x00".to_vec();
+        for i in 0..n {
+            block.extend(format!("HTTP_X_{i:05}\0v\0").bytes());
+        }
+        let pairs = n + 2;
+        let log = u64::from(usize::BITS - pairs.leading_zeros());
+        let mut room = vec![0u8; pairs * BYTES_PER_PAIR];
+        work::take();
+        let checked = validate_into(&block, &mut room, STRICT, Kind::Lexical, false);
+        let work = work::take();
+        let Ok(Checked::Valid { shape, .. }) = checked else {
+            panic!("valid: {checked:?}");
+        };
+        assert_eq!(shape.kind, Kind::Lexical);
+        assert_eq!(work.probes, 0);
+        let bound = 2 * pairs as u64 * log + pairs as u64;
+        assert!(work.comparisons <= bound, "{work:?}, bound {bound}");
+        assert!(
+            work.comparisons >= pairs as u64,
+            "{work:?}: names were compared"
+        );
+        let index = Index::new(&block, &room, shape);
+        for i in (0..n).step_by(n / 10) {
+            let name = format!("HTTP_X_{i:05}");
+            work::take();
+            assert_eq!(index.find(name.as_bytes()).count(), 1);
+            let work = work::take();
+            assert!(work.comparisons <= log + 3, "{work:?}");
         }
     }
 

@@ -40,6 +40,9 @@ pub(crate) enum Kind {
     Table,
     /// Entries sorted by hash, name and pair ([`sorted`]).
     Sorted,
+    /// Entries sorted by name and pair, keyed by the name's first four bytes
+    /// ([`sorted::prefix_key`]): what microcontrollers build, without a hash.
+    Lexical,
 }
 
 /// What a reader keeps to find an index again in its storage.
@@ -173,10 +176,14 @@ impl Iterator for Bounds<'_> {
     }
 }
 
-/// Whether `a` and `b` are the same bytes: names of 8 to 16 bytes (most) are compared as
-/// their first and last 8 bytes, without a call to `memcmp`.
+/// Whether `a` and `b` are the same bytes: on 64-bit targets, names of 8 to 16 bytes (most)
+/// are compared as their first and last 8 bytes, without a call to `memcmp`.
 #[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if usize::BITS < 64 {
+        // Microcontrollers: the smaller code.
+        return a == b;
+    }
     if a.len() != b.len() {
         return false;
     }
@@ -224,7 +231,8 @@ impl core::iter::FusedIterator for PairIter<'_> {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Lookup<'a> {
     Table(&'a [[u8; 4]]),
-    Sorted(&'a [[u8; 8]]),
+    /// The entries, and whether they are keyed by prefix (lexical) rather than hash.
+    Sorted(&'a [[u8; 8]], bool),
 }
 
 /// The index of a validated block: its pairs and its lookup.
@@ -250,16 +258,18 @@ impl<'a> Index<'a> {
             .unwrap_or_default();
         Index {
             pairs: Pairs::new(block, ends.as_chunks().0),
-            lookup: match shape.kind {
-                Kind::Table => Lookup::Table(
+            // Microcontrollers only ever build the lexical lookup (see `validate`).
+            lookup: match (shape.kind, usize::BITS) {
+                (Kind::Table, 64..) => Lookup::Table(
                     rest.get(..pairs * (BYTES_PER_PAIR - ENDS_PER_PAIR))
                         .unwrap_or_default()
                         .as_chunks()
                         .0,
                 ),
-                Kind::Sorted => {
-                    Lookup::Sorted(rest.get(..pairs * 8).unwrap_or_default().as_chunks().0)
-                }
+                (kind, bits) => Lookup::Sorted(
+                    rest.get(..pairs * 8).unwrap_or_default().as_chunks().0,
+                    kind == Kind::Lexical || bits < 64,
+                ),
             },
         }
     }
@@ -274,7 +284,8 @@ impl<'a> Index<'a> {
     pub(crate) fn parts(&self) -> ([&'a [u8]; 2], Shape) {
         let (lookup, kind) = match self.lookup {
             Lookup::Table(cells) => (cells.as_flattened(), Kind::Table),
-            Lookup::Sorted(entries) => (entries.as_flattened(), Kind::Sorted),
+            Lookup::Sorted(entries, false) => (entries.as_flattened(), Kind::Sorted),
+            Lookup::Sorted(entries, true) => (entries.as_flattened(), Kind::Lexical),
         };
         let shape = Shape {
             pairs: self.pairs.len() as u32,
@@ -289,7 +300,9 @@ impl<'a> Index<'a> {
     /// The value of the first pair named `name`.
     #[inline]
     pub(crate) fn get(&self, name: &[u8]) -> Option<&'a [u8]> {
-        let Lookup::Table(cells) = self.lookup else {
+        // The table walked directly on 64-bit targets (the faster code); the one loop of
+        // `find` on microcontrollers (the smaller).
+        let (Lookup::Table(cells), 64..) = (self.lookup, usize::BITS) else {
             let first = self.find(name).next()?;
             return Some(self.pairs.value(first));
         };
@@ -303,10 +316,13 @@ impl<'a> Index<'a> {
     /// The pairs named `name`, in wire order.
     #[inline]
     pub(crate) fn find<'n>(&self, name: &'n [u8]) -> Find<'a, 'n> {
-        let hash = name_hash::hash(name);
+        let hash = match self.lookup {
+            Lookup::Sorted(_, true) => sorted::prefix_key(name),
+            _ => name_hash::hash(name),
+        };
         let (at, left) = match self.lookup {
             Lookup::Table(cells) => (table::home(hash, cells.len()), table::WINDOW),
-            Lookup::Sorted(entries) => {
+            Lookup::Sorted(entries, _) => {
                 let first = sorted::first(entries, &self.pairs, name, hash);
                 (first, entries.len() - first)
             }
@@ -359,7 +375,7 @@ impl Iterator for Find<'_, '_> {
                     }
                     table::candidate(cells, at, pairs.len(), self.hash)
                 }
-                Lookup::Sorted(entries) => sorted::candidate(entries, at, self.hash),
+                Lookup::Sorted(entries, _) => sorted::candidate(entries, at, self.hash),
             };
             match candidate {
                 Candidate::Pair(pair) => {
@@ -367,7 +383,7 @@ impl Iterator for Find<'_, '_> {
                     if pairs.is_named(pair, self.name) {
                         return Some(pair);
                     }
-                    if matches!(self.index.lookup, Lookup::Sorted(_)) {
+                    if matches!(self.index.lookup, Lookup::Sorted(..)) {
                         // Sorted by name after the key: no match further on.
                         break;
                     }

@@ -21,6 +21,17 @@ use core::cmp::Ordering;
 
 use super::{Candidate, Pairs, Work, count_work};
 
+/// The lexical key of `name`: its first four bytes, big-endian (zeros past a shorter
+/// name, which has no NUL), in the high half: keys in the order of the names they begin.
+#[inline]
+pub(crate) fn prefix_key(name: &[u8]) -> u64 {
+    let mut word = [0u8; 4];
+    for (dst, src) in word.iter_mut().zip(name) {
+        *dst = *src;
+    }
+    u64::from(u32::from_be_bytes(word)) << 32
+}
+
 /// The entry of pair `i` whose name's hash is `hash`.
 #[inline]
 pub(crate) fn entry(i: usize, hash: u64) -> [u8; 8] {
