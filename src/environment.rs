@@ -14,8 +14,8 @@ use crate::wire::index::{Find, Index, PairIter};
 ///
 /// Validation indexed the block (in the reader's storage, after it): [`Environment::iter`]
 /// and [`Environment::len`] never search the block again, and [`Environment::get`] is a
-/// hash-table lookup of a few probes (at most 16 slots, or a binary search when a peer's
-/// names crowd the table).
+/// hash-table lookup of a few probes (at most 20 slots), or a binary search when a peer's
+/// names crowd the table, and on 32-bit targets.
 ///
 /// ```
 /// # use sioscgi::{Reader, Event};

@@ -9,16 +9,27 @@
 //! ends    2n x u32   the offset of every NUL of the block, in order: pair i's name ends
 //!                    at ends[2i], its value at ends[2i + 1]
 //! lookup  16n bytes  a hash table of 4n u32 slots (table), or n u64 entries sorted by
-//!                    hash, name and pair, then the sort's scratch (sorted)
+//!                    key, name and pair, then the sort's scratch (sorted, lexical)
 //! ```
 //!
-//! The lookup is a [`table`] as long as every name finds its slot within a window of
-//! [`table::WINDOW`] probes. A block whose names crowd one part of the table (names a
-//! peer chose to collide in the public hash, or one name repeated many times) gets the
-//! [`sorted`] lookup instead. Either way, for `n` names whatever they are:
+//! On 64-bit targets the lookup is a [`table`] as long as every name finds its slot
+//! within a window of [`table::WINDOW`] probes. A block whose names crowd one part of the
+//! table (names a peer chose to collide in the public hash, or one name repeated many
+//! times) gets the [`sorted`] lookup instead: entries keyed by the names' hashes, sorted
+//! by a radix sort, equal keys by a heapsort. On 32-bit targets (microcontrollers, whose
+//! blocks are small and whose flash is too; wasm32), the lookup is always the lexical
+//! one: the same entries keyed by the names' first four bytes, sorted by the heapsort
+//! alone, so that neither the hash, the table nor the radix sort is in the build. For
+//! `n` names, whatever they are:
 //!
-//! **building the index costs `O(n)` probes with the table and `O(n log n)` comparisons
-//! with the sort; a lookup costs at most `WINDOW` probes, or `O(log n)` comparisons.**
+//! **building the index costs `O(n)` probes with the table, `O(n)` radix steps and
+//! `O(n log n)` comparisons of names with equal keys with the sort, `O(n log n)`
+//! comparisons with the lexical sort; a lookup costs at most `WINDOW` probes, or a
+//! binary search.**
+//!
+//! A comparison of names costs at most the shorter name, so the comparisons of a block of
+//! `b` bytes cost at most `O(b log n)` bytes compared. The tests count probes and
+//! comparisons on crafted names (`worst_case.rs`), never time.
 
 pub(crate) mod sorted;
 pub(crate) mod table;
