@@ -30,6 +30,8 @@ CASES = [
     ("sioscgi-visit", "typical", 1000),
     ("httparse-visit", "typical", 1000),
     ("sioscgi-get8", "typical", 1000),
+    ("crafted/names_2_3/normal", "-", 10),
+    ("crafted/names_2_3/crafted", "-", 10),
     ("sioscgi", "post_4k", 1000),
     ("sioscgi", "pairs_2000", 50),
     ("httparse", "pairs_2000", 50),

@@ -114,8 +114,9 @@ pub struct Reader<S> {
     storage: S,
     config: Config,
     phase: Phase,
-    /// The length of the validated block, once known.
-    block_len: usize,
+    /// The length of the validated block, once known (below 4 GiB: see
+    /// [`Reader::block_limit`]).
+    block_len: u32,
     /// The shape of its index, in storage after it.
     shape: Shape,
     /// `CONTENT_LENGTH` of the validated block.
@@ -344,7 +345,7 @@ impl<S: Storage> Reader<S> {
         let (block, index) = self
             .storage
             .block()
-            .split_at_checked(self.block_len)
+            .split_at_checked(self.block_len as usize)
             .unwrap_or_default();
         Environment::new(Index::new(block, index, self.shape), self.content_length)
     }
@@ -433,7 +434,8 @@ impl<S: Storage> Reader<S> {
             None => Ok((take, Step::Nothing)),
             Some(&netstring::TERMINATOR) => {
                 let (content_length, shape) = self.validate_block(len)?;
-                self.block_len = len;
+                // The limit keeps blocks below 4 GiB.
+                self.block_len = u32::try_from(len).map_err(|_| Error::HeadersTooLarge)?;
                 self.shape = shape;
                 self.content_length = content_length;
                 self.phase = Phase::Body {
