@@ -517,7 +517,11 @@ mod tests {
         // Fewer under miri, which runs every test a thousand times slower.
         let cases = if cfg!(miri) { 100 } else { 20_000 };
         for case in 0..cases {
-            let strings = 1 + next(if case % 100 == 0 && !cfg!(miri) { 400 } else { 9 });
+            let strings = 1 + next(if case % 100 == 0 && !cfg!(miri) {
+                400
+            } else {
+                9
+            });
             let mut block = Vec::new();
             for _ in 0..strings {
                 if next(4) == 0 {

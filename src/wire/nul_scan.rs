@@ -200,7 +200,13 @@ mod tests {
     /// Every byte value in every lane, alone and beside NULs.
     #[test]
     fn chunk_masks_are_exact() {
-        for b in 0..=255u8 {
+        // Every byte value, or those at the edges of the tricks under miri (slow).
+        let values: std::vec::Vec<u8> = if cfg!(miri) {
+            std::vec![0, 1, 0x7F, 0x80, 0x81, 0xFE, 0xFF]
+        } else {
+            (0..=255).collect()
+        };
+        for b in values {
             for lane in 0..CHUNK {
                 let mut chunk = [0x01u8; CHUNK];
                 chunk[lane] = b;
