@@ -190,3 +190,22 @@ fn many_tiny_reads_do_not_grow_anything() {
     assert_eq!(body, 1 << 20);
     assert!(std::mem::size_of::<Reader<[u8; 64]>>() < 256);
 }
+
+/// Found by the `environment_index` fuzz target: a block of NULs only (pairs of an empty
+/// name and an empty value, 2 bytes each) in storage of `len_for_any_block` is refused
+/// for its empty name, as Python refuses it, never for its number of pairs; in storage
+/// that cannot index it, it is `TooManyHeaders`.
+#[test]
+fn a_block_of_nuls_is_an_empty_name_in_storage_for_any_block() {
+    let block = vec![0u8; 40];
+    let mut data = format!("{}:", block.len()).into_bytes();
+    data.extend_from_slice(&block);
+    data.push(b',');
+    let mut storage = vec![0u8; sioscgi::storage::len_for_any_block(block.len())];
+    let mut reader = Reader::new(&mut storage[..]);
+    assert_eq!(reader.read(&data), Err(Error::HeaderEmpty));
+    let mut small = vec![0u8; sioscgi::storage::len_for(block.len(), block.len() / 3)];
+    let mut reader = Reader::new(&mut small[..]);
+    assert_eq!(reader.read(&data), Err(Error::TooManyHeaders));
+    assert_eq!(Error::TooManyHeaders.status_hint(), Some(431));
+}
