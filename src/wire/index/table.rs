@@ -8,9 +8,11 @@
 //! from the low half.
 //!
 //! A name is stored in the first empty slot of the [`WINDOW`] slots from its home. If all
-//! are taken, [`TableMut::insert`] says so and the index is built [`sorted`](super::sorted)
-//! instead: so every stored name is within `WINDOW` slots of its home, and a lookup stops
-//! after `WINDOW` probes at most, whatever names a peer chose. At most a quarter full,
+//! are taken, or if the names so far took more than [`PROBES_PER_NAME`] probes each on
+//! average (a peer filling windows on purpose), [`TableMut::insert`] says so and the index
+//! is built [`sorted`](super::sorted) instead: so every stored name is within `WINDOW`
+//! slots of its home, a lookup stops after `WINDOW` probes at most, and building the
+//! table costs at most 4 probes a name (and 64), whatever names a peer chose. At most a quarter full,
 //! the table fills a window only for names that crowd one part of it: in a simulation of
 //! 2,000 blocks of 21,845 random names (a 64 KiB block of the shortest pairs), the most
 //! probes any name needed was 20 or fewer in every block (17 or more in 0.4 % of them);
@@ -64,7 +66,19 @@ pub(crate) struct TableMut<'s> {
     cells: &'s mut [[u8; 4]],
     tag_mask: u32,
     find_repeats: bool,
+    /// Probes spent beyond the first of each name (see [`PROBES_PER_NAME`]).
+    extra: usize,
 }
+
+/// The probes a table may spend per name stored, on average, beyond [`PROBE_SLACK`]: a
+/// table a quarter full spends about 1.2 on random names; a peer who fills its windows
+/// on purpose makes it give up (and the names be sorted) once it has wasted this much,
+/// not only when a window is full.
+pub(crate) const PROBES_PER_NAME: usize = 4;
+
+/// Probes a table may spend beyond [`PROBES_PER_NAME`] per name (the first names of a
+/// small block).
+pub(crate) const PROBE_SLACK: usize = 64;
 
 impl<'s> TableMut<'s> {
     /// An empty table in `cells` for `pairs` pairs. With `find_repeats`, inserting a name
@@ -75,6 +89,7 @@ impl<'s> TableMut<'s> {
             cells,
             tag_mask: tag_mask(pairs),
             find_repeats,
+            extra: 0,
         }
     }
 
@@ -84,7 +99,11 @@ impl<'s> TableMut<'s> {
         let slots = self.cells.len();
         let tag = hash as u32 & self.tag_mask;
         let mut slot = home(hash, slots);
-        for _ in 0..WINDOW {
+        // The names before this one (`i` of them) may have spent `PROBES_PER_NAME` each.
+        if self.extra > (PROBES_PER_NAME - 1) * i + PROBE_SLACK {
+            return Insert::Full;
+        }
+        for probe in 0..WINDOW {
             count_work(Work::Probe);
             let Some(cell) = self.cells.get_mut(slot) else {
                 break;
@@ -92,6 +111,7 @@ impl<'s> TableMut<'s> {
             let stored = u32::from_le_bytes(*cell);
             if stored == 0 {
                 *cell = (tag | (i as u32 + 1)).to_le_bytes();
+                self.extra += probe;
                 return Insert::Stored;
             }
             if self.find_repeats && (stored ^ tag) & self.tag_mask == 0 {
