@@ -57,7 +57,8 @@ pub(crate) enum Insert {
     Stored,
     /// An equal name is stored already (only when repeats are looked for).
     Repeat,
-    /// The name's window is full: the table cannot take it.
+    /// The table gives up: the name's window is full, or the names so far spent more
+    /// probes than [`PROBES_PER_NAME`] allows.
     Full,
 }
 
