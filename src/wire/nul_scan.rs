@@ -2,7 +2,7 @@
 //!
 //! Reading a block starts here: [`mask`] turns 64 bytes into a 64-bit mask with bit `i`
 //! set when byte `i` is NUL, [`positions`] lists the NULs of a block from those masks (one
-//! set bit at a time) and [`count`] counts them. The bits are found:
+//! set bit at a time), counting them all. The bits are found:
 //!
 //! - with SIMD where the target has it, through the `wide` crate (which keeps the `unsafe`
 //!   of `core::arch` to itself): SSE2 on x86 and x86_64 (AVX2 when the build enables it),
