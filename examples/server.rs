@@ -12,6 +12,13 @@
 //! anything else 404. A fixed pool of threads serves the connections (the acceptor waits
 //! when all are busy); each connection must be done within `--timeout` seconds (a slow
 //! client cannot hold a thread longer); one log line per request goes to stderr.
+//!
+//! Its limit, by design (it shows the blocking driver, not a production server): a thread
+//! serves one connection at a time, so `--threads` peers that connect and stay silent
+//! (or trickle) make every other request wait up to `--timeout` seconds. Behind a web
+//! server on loopback that is rarely a problem; facing anything else, run
+//! `server_tokio` or the `sioscgi-tower` server, whose connections cost a task each and
+//! whose header timeout is separate from the body's.
 
 #[path = "demo/mod.rs"]
 mod demo;
@@ -249,7 +256,9 @@ fn worker(queue: Arc<Mutex<mpsc::Receiver<TcpStream>>>, options: Arc<Options>) {
                 demo::REQUESTS.fetch_add(1, Ordering::Relaxed);
                 String::new()
             }
-            Err(Error::EmptyConnection) => continue, // Apache's 411: nothing to log
+            // Apache's 411 (an empty connection), or a web server that dropped the
+            // connection because its client left (EPIPE, ECONNRESET): nothing to log.
+            Err(e) if e.is_peer_gone() => continue,
             Err(Error::Protocol(e)) => {
                 status = e.status_hint().unwrap_or(0);
                 format!(" ({})", e.name())

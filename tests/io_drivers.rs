@@ -35,6 +35,8 @@ struct Pipe {
     fail_after: Option<usize>,
     write_size: usize,
     output: Vec<u8>,
+    /// The length of every write call.
+    writes: Vec<usize>,
     flushed: usize,
 }
 
@@ -47,6 +49,7 @@ impl Pipe {
             fail_after: None,
             write_size,
             output: Vec::new(),
+            writes: Vec::new(),
             flushed: 0,
         }
     }
@@ -65,6 +68,7 @@ impl Pipe {
     fn write_now(&mut self, buf: &[u8]) -> Result<usize, Broken> {
         let n = buf.len().min(self.write_size);
         self.output.extend_from_slice(&buf[..n]);
+        self.writes.push(n);
         Ok(n)
     }
 }
@@ -324,4 +328,90 @@ fn request_is_embedded_io_read_and_write() {
     })
     .unwrap();
     assert_eq!(pipe.output, b"Location: /elsewhere\r\n\r\n");
+}
+
+/// Serves `UPLOAD` with a send buffer of `tx_len` bytes, answering with a head and the
+/// given body pieces (then a flush, if asked), through both drivers; returns each
+/// driver's pipe.
+fn answer(tx_len: usize, pieces: &[&[u8]], flush: bool) -> [Pipe; 2] {
+    let head_pairs = [("Content-Type", "text/plain")];
+    let mut blocking_pipe = Pipe::new(UPLOAD, 1000, 1000);
+    let mut storage = [0u8; 256];
+    let mut reader = Reader::new(&mut storage[..]);
+    let (mut rx, mut tx) = ([0u8; 64], vec![0u8; tx_len]);
+    blocking::serve(&mut blocking_pipe, &mut reader, &mut rx, &mut tx, |req| {
+        req.send_head(&ResponseHead::new(Some(Status::Code(200)), &head_pairs)?)?;
+        for piece in pieces {
+            req.write_body(piece)?;
+        }
+        if flush {
+            embedded_io::Write::flush(req)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let mut async_pipe = Pipe::new(UPLOAD, 1000, 1000);
+    let mut reader = Reader::new(&mut storage[..]);
+    block_on(asynch::serve(
+        &mut async_pipe,
+        &mut reader,
+        &mut rx,
+        &mut tx,
+        async |req| {
+            req.send_head(&ResponseHead::new(Some(Status::Code(200)), &head_pairs)?)
+                .await?;
+            for piece in pieces {
+                req.write_body(piece).await?;
+            }
+            if flush {
+                embedded_io_async::Write::flush(req).await?;
+            }
+            Ok(())
+        },
+    ))
+    .unwrap();
+    [blocking_pipe, async_pipe]
+}
+
+const HEAD: &[u8] = b"Content-Type: text/plain\r\nStatus: 200 OK\r\n\r\n";
+
+#[test]
+fn a_small_response_leaves_in_one_write() {
+    for pipe in answer(128, &[b"0123", b"456789"], false) {
+        assert_eq!(pipe.output, [HEAD, b"0123456789"].concat());
+        assert_eq!(pipe.writes, [HEAD.len() + 10]);
+    }
+    // A flush writes what waits, once.
+    for pipe in answer(128, &[b"01"], true) {
+        assert_eq!(pipe.writes, [HEAD.len() + 2]);
+    }
+    // A handler that sends nothing: its 500 in one write too.
+    let mut pipe = Pipe::new(UPLOAD, 1000, 1000);
+    let mut storage = [0u8; 256];
+    let mut reader = Reader::new(&mut storage[..]);
+    let (mut rx, mut tx) = ([0u8; 64], [0u8; 128]);
+    blocking::serve(&mut pipe, &mut reader, &mut rx, &mut tx, |_| Ok(())).unwrap();
+    assert_eq!(pipe.writes, [pipe.output.len()]);
+    assert!(pipe.output.starts_with(b"Status: 500 Internal Server Error"));
+}
+
+#[test]
+fn a_body_that_does_not_fit_beside_the_head_is_written_from_the_callers_slice() {
+    let big = [b'x'; 100];
+    for pipe in answer(HEAD.len() + 50, &[b"0123", &big, b"end"], false) {
+        assert_eq!(pipe.output, [HEAD, b"0123", &big[..], b"end"].concat());
+        // The head with the first piece, then the big piece, then the last one.
+        assert_eq!(pipe.writes, [HEAD.len() + 4, 100, 3]);
+    }
+}
+
+#[test]
+fn a_gone_peer_is_told_apart_from_a_failure() {
+    assert!(Error::<Broken>::EmptyConnection.is_peer_gone());
+    assert!(Error::Io(Broken).is_peer_gone()); // ConnectionReset
+    assert!(!Error::<Broken>::Protocol(ProtocolError::RemotePrematureEof).is_peer_gone());
+    let broken = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+    assert!(Error::Io(broken).is_peer_gone());
+    let other = std::io::Error::other("disk on fire");
+    assert!(!Error::Io(other).is_peer_gone());
 }

@@ -42,7 +42,7 @@
 
 use embedded_io::{ErrorType, Read, Write};
 
-use super::{BodyStep, Error, Exchange};
+use super::{BodyStep, Error, Exchange, Outgoing};
 use crate::{Environment, Reader, ResponseHead, Storage};
 
 /// One request being served: its environment, its body, its response.
@@ -86,14 +86,15 @@ impl<T: Read + Write, S: Storage> Request<'_, T, S> {
         }
     }
 
-    /// Sends the response head.
+    /// Sends the response head: it is encoded into the send buffer and written with the
+    /// body (in one write when both fit that buffer), at a flush, or when the response
+    /// ends.
     ///
     /// # Errors
     /// [`Error::Protocol`] (`BadEventInState`, `BufferTooSmall` if the head does not fit
-    /// the driver's send buffer); [`Error::Io`].
+    /// the driver's send buffer); [`Error::Io`] (never, today: no I/O happens here).
     pub fn send_head(&mut self, head: &ResponseHead<'_>) -> Result<(), Error<T::Error>> {
-        let bytes = self.exchange.head(head)?;
-        self.transport.write_all(bytes).map_err(Error::Io)
+        self.exchange.head(head).map_err(Error::Protocol)
     }
 
     /// Sends response body bytes.
@@ -101,8 +102,13 @@ impl<T: Read + Write, S: Storage> Request<'_, T, S> {
     /// # Errors
     /// [`Error::Protocol`] before the head or after a local redirect; [`Error::Io`].
     pub fn write_body(&mut self, data: &[u8]) -> Result<(), Error<T::Error>> {
-        let data = self.exchange.body(data)?;
-        self.transport.write_all(data).map_err(Error::Io)
+        if let Outgoing::Write { waiting, data } = self.exchange.body(data)? {
+            if !waiting.is_empty() {
+                self.transport.write_all(waiting).map_err(Error::Io)?;
+            }
+            self.transport.write_all(data).map_err(Error::Io)?;
+        }
+        Ok(())
     }
 }
 
@@ -121,6 +127,10 @@ impl<T: Read + Write, S: Storage> Write for Request<'_, T, S> {
         self.write_body(buf).map(|()| buf.len())
     }
     fn flush(&mut self) -> Result<(), Self::Error> {
+        let waiting = self.exchange.take_waiting();
+        if !waiting.is_empty() {
+            self.transport.write_all(waiting).map_err(Error::Io)?;
+        }
         self.transport.flush().map_err(Error::Io)
     }
 }
@@ -176,6 +186,8 @@ where
         mut exchange,
     } = request;
     let last = exchange.finish()?;
-    transport.write_all(last).map_err(Error::Io)?;
+    if !last.is_empty() {
+        transport.write_all(last).map_err(Error::Io)?;
+    }
     transport.flush().map_err(Error::Io)
 }

@@ -9,6 +9,11 @@
 //!    bounded by `CONTENT_LENGTH`, and a response side that applies the writer's rules;
 //! 3. end the response (a handler that sent nothing gets a `500`), flush, return.
 //!
+//! The response head is not written on its own: it waits in the send buffer for the body,
+//! so a response whose head and body fit that buffer leaves in one write (one TCP
+//! segment, one wake-up of the web server). A larger body flushes the head and is then
+//! written straight from the caller's slice, without copying.
+//!
 //! A broken request is answered with its [`status_hint`](crate::Error::status_hint)
 //! (400 or 431) before the error is returned; a connection closed before its first byte
 //! (Apache does this when it answers 411 itself) is [`Error::EmptyConnection`], so a
@@ -47,6 +52,26 @@ impl<E> From<ProtocolError> for Error<E> {
     }
 }
 
+impl<E: embedded_io::Error> Error<E> {
+    /// Whether the peer went away: it closed before sending a byte, or the transport
+    /// reports the connection broken, reset or aborted (`EPIPE`, `ECONNRESET`). A web
+    /// server does this whenever its own client gives up, so a server should end such a
+    /// connection quietly rather than log it as a failure.
+    pub fn is_peer_gone(&self) -> bool {
+        match self {
+            Error::EmptyConnection => true,
+            Error::Io(e) => matches!(
+                e.kind(),
+                embedded_io::ErrorKind::BrokenPipe
+                    | embedded_io::ErrorKind::ConnectionReset
+                    | embedded_io::ErrorKind::ConnectionAborted
+                    | embedded_io::ErrorKind::NotConnected
+            ),
+            Error::Protocol(_) => false,
+        }
+    }
+}
+
 impl<E: fmt::Display> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -79,8 +104,17 @@ pub(crate) enum BodyStep {
     NeedInput,
 }
 
+/// What a driver writes for a piece of response body.
+pub(crate) enum Outgoing<'t, 'd> {
+    /// Nothing now: the data joined the waiting head in the send buffer.
+    Buffered,
+    /// `waiting` (the head, if it was still in the send buffer; may be empty), then `data`.
+    Write { waiting: &'t [u8], data: &'d [u8] },
+}
+
 /// The driver state that does no I/O: the reader and writer, the receive buffer with its
-/// unconsumed range, and the buffer heads are encoded into. Shared by both drivers.
+/// unconsumed range, and the send buffer (the encoded head, and the start of the body
+/// while it fits). Shared by both drivers.
 pub(crate) struct Exchange<'a, S> {
     pub(crate) reader: &'a mut Reader<S>,
     pub(crate) rx: &'a mut [u8],
@@ -91,6 +125,8 @@ pub(crate) struct Exchange<'a, S> {
     received: bool,
     writer: Writer,
     tx: &'a mut [u8],
+    /// `tx[..waiting]` is encoded but not written yet.
+    waiting: usize,
 }
 
 impl<'a, S: Storage> Exchange<'a, S> {
@@ -104,6 +140,7 @@ impl<'a, S: Storage> Exchange<'a, S> {
             received: false,
             writer: Writer::new(),
             tx,
+            waiting: 0,
         }
     }
 
@@ -186,24 +223,47 @@ impl<'a, S: Storage> Exchange<'a, S> {
         self.rx
     }
 
-    pub(crate) fn head(&mut self, head: &ResponseHead<'_>) -> Result<&[u8], ProtocolError> {
+    /// Encodes the head into the send buffer, where it waits for the body.
+    pub(crate) fn head(&mut self, head: &ResponseHead<'_>) -> Result<(), ProtocolError> {
         let n = self.writer.send_head(head, self.tx)?;
-        Ok(self.tx.get(..n).unwrap_or(&[]))
+        self.waiting = n;
+        Ok(())
     }
 
-    pub(crate) fn body<'d>(&mut self, data: &'d [u8]) -> Result<&'d [u8], ProtocolError> {
-        self.writer.send_body(data)
+    /// Applies the writer's rules to `data`, then keeps it beside the waiting head if both
+    /// fit the send buffer, or hands back what to write.
+    pub(crate) fn body<'d>(&mut self, data: &'d [u8]) -> Result<Outgoing<'_, 'd>, ProtocolError> {
+        let data = self.writer.send_body(data)?;
+        if self.waiting > 0 {
+            let end = self.waiting.saturating_add(data.len());
+            if let Some(room) = self.tx.get_mut(self.waiting..end) {
+                room.copy_from_slice(data);
+                self.waiting = end;
+                return Ok(Outgoing::Buffered);
+            }
+        }
+        Ok(Outgoing::Write {
+            waiting: self.take_waiting(),
+            data,
+        })
     }
 
-    /// What to send when the handler is done: a `500` head if it sent none.
+    /// The encoded bytes not written yet (the head and the body that joined it), now
+    /// handed to the caller to write.
+    pub(crate) fn take_waiting(&mut self) -> &[u8] {
+        let n = core::mem::take(&mut self.waiting);
+        self.tx.get(..n).unwrap_or(&[])
+    }
+
+    /// What to write when the handler is done: what waits in the send buffer, or a `500`
+    /// head if the handler sent none.
     pub(crate) fn finish(&mut self) -> Result<&[u8], ProtocolError> {
-        let mut n = 0;
         if self.writer.state() == crate::TxState::Headers {
             let head = ResponseHead::new(Some(Status::Code(500)), &[])?;
-            n = self.writer.send_head(&head, self.tx)?;
+            self.waiting = self.writer.send_head(&head, self.tx)?;
         }
         self.writer.send_end()?;
-        Ok(self.tx.get(..n).unwrap_or(&[]))
+        Ok(self.take_waiting())
     }
 
     /// The answer to a broken request (its status hint), if one can still be sent.
