@@ -259,6 +259,7 @@ fn worker(queue: Arc<Mutex<mpsc::Receiver<TcpStream>>>, options: Arc<Options>) {
             // Apache's 411 (an empty connection), or a web server that dropped the
             // connection because its client left (EPIPE, ECONNRESET): nothing to log.
             Err(e) if e.is_peer_gone() => continue,
+            Err(Error::EmptyConnection) => continue,
             Err(Error::Protocol(e)) => {
                 status = e.status_hint().unwrap_or(0);
                 format!(" ({})", e.name())

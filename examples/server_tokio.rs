@@ -210,6 +210,7 @@ async fn connection(stream: TcpStream, options: Arc<Options>) {
         // Apache's 411 (an empty connection), or a web server that dropped the connection
         // because its client left (EPIPE, ECONNRESET): nothing to log.
         Ok(Err(e)) if e.is_peer_gone() => return,
+        Ok(Err(Error::EmptyConnection)) => return,
         Ok(Err(Error::Protocol(e))) => {
             status = e.status_hint().unwrap_or(0);
             format!(" ({})", e.name())
