@@ -259,6 +259,20 @@ impl<'a> ResponseHead<'a> {
         })
     }
 
+    /// Whether `name` is a hop-by-hop header (`Connection`, `Keep-Alive`,
+    /// `Transfer-Encoding`, `Upgrade`, ...; ASCII case-insensitive): one that
+    /// [`ResponseHead::new`] refuses with [`Error::HeaderHopByHop`]. A gateway that turns
+    /// another library's response into a CGI head drops these first.
+    ///
+    /// ```
+    /// use sioscgi::ResponseHead;
+    /// assert!(ResponseHead::is_hop_by_hop("transfer-encoding"));
+    /// assert!(!ResponseHead::is_hop_by_hop("Content-Length"));
+    /// ```
+    pub fn is_hop_by_hop(name: &str) -> bool {
+        is_hop_by_hop(name)
+    }
+
     /// Which of the three CGI response kinds this is.
     pub fn kind(&self) -> ResponseKind {
         ResponseKind::classify(self.status.is_some(), self.location.map(str::as_bytes))

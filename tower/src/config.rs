@@ -1,0 +1,171 @@
+//! The server's limits and timeouts.
+
+use std::time::Duration;
+
+/// How [`serve`](crate::serve) treats its connections: the protocol rules of the core
+/// (block limit, repeated names), how many connections it serves at once, and how long a
+/// peer may take.
+///
+/// ```
+/// use std::time::Duration;
+/// use sioscgi_tower::Config;
+///
+/// let config = Config::new()
+///     .protocol(sioscgi::Config::new().max_block_len(16 * 1024))
+///     .max_connections(256)
+///     .header_timeout(Duration::from_secs(5));
+/// assert_eq!(config.get_max_connections(), 256);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Config {
+    protocol: sioscgi::Config,
+    max_pairs: usize,
+    max_connections: usize,
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    read_buffer_len: usize,
+    drain_limit: u64,
+    drain_timeout: Duration,
+    shutdown_timeout: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Config {
+    /// The defaults: the core's defaults (64 KiB header blocks, repeated names refused),
+    /// up to 2,048 pairs per block, 1,024 connections at once, 10 s for the header block,
+    /// 60 s without progress while reading the body or writing the response, 16 KiB reads,
+    /// up to 256 KiB of unread body drained within 1 s after the response, and a graceful
+    /// shutdown that waits for every connection.
+    pub const fn new() -> Self {
+        Config {
+            protocol: sioscgi::Config::new(),
+            max_pairs: 2048,
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            read_buffer_len: 16 * 1024,
+            drain_limit: 256 * 1024,
+            drain_timeout: Duration::from_secs(1),
+            shutdown_timeout: None,
+        }
+    }
+
+    /// The protocol rules of the core: the header block's length limit, whether repeated
+    /// names are allowed (they then become repeated headers), whether `CONTENT_LENGTH`
+    /// must come first.
+    pub const fn protocol(mut self, protocol: sioscgi::Config) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// The most pairs a header block may have (more: `431`). With the block limit, this
+    /// bounds the memory a connection's header block takes:
+    /// [`sioscgi::storage::len_for`]`(block limit, max_pairs)` bytes, 112 KiB by default.
+    pub const fn max_pairs(mut self, pairs: usize) -> Self {
+        self.max_pairs = pairs;
+        self
+    }
+
+    /// The most connections served at once (at least 1). When all are taken, the server
+    /// stops accepting until one ends; the kernel's backlog holds the rest.
+    pub const fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = if connections == 0 { 1 } else { connections };
+        self
+    }
+
+    /// How long a connection may take to send its whole header block, from its accept
+    /// (a peer that stays silent or trickles is closed then).
+    pub const fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
+    }
+
+    /// How long reading the request body or writing the response may go without
+    /// progress before the connection is given up.
+    pub const fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// How many bytes a read from the socket asks for (at least 1 KiB).
+    pub const fn read_buffer_len(mut self, bytes: usize) -> Self {
+        self.read_buffer_len = if bytes < 1024 { 1024 } else { bytes };
+        self
+    }
+
+    /// After the response, up to this many unread body bytes are read and dropped (for
+    /// at most [`Config::drain_timeout`]) before the connection closes: closing a socket
+    /// with unread data resets it, and the web server could lose the response.
+    pub const fn drain_limit(mut self, bytes: u64) -> Self {
+        self.drain_limit = bytes;
+        self
+    }
+
+    /// How long the drain of [`Config::drain_limit`] may take.
+    pub const fn drain_timeout(mut self, timeout: Duration) -> Self {
+        self.drain_timeout = timeout;
+        self
+    }
+
+    /// How long a graceful shutdown waits for the connections in flight (`None`: until
+    /// they end, which their timeouts bound unless a response streams forever).
+    pub const fn shutdown_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// See [`Config::protocol`].
+    pub const fn get_protocol(&self) -> &sioscgi::Config {
+        &self.protocol
+    }
+
+    /// See [`Config::max_pairs`].
+    pub const fn get_max_pairs(&self) -> usize {
+        self.max_pairs
+    }
+
+    /// See [`Config::max_connections`].
+    pub const fn get_max_connections(&self) -> usize {
+        self.max_connections
+    }
+
+    /// See [`Config::header_timeout`].
+    pub const fn get_header_timeout(&self) -> Duration {
+        self.header_timeout
+    }
+
+    /// See [`Config::idle_timeout`].
+    pub const fn get_idle_timeout(&self) -> Duration {
+        self.idle_timeout
+    }
+
+    /// See [`Config::read_buffer_len`].
+    pub const fn get_read_buffer_len(&self) -> usize {
+        self.read_buffer_len
+    }
+
+    /// See [`Config::drain_limit`].
+    pub const fn get_drain_limit(&self) -> u64 {
+        self.drain_limit
+    }
+
+    /// See [`Config::drain_timeout`].
+    pub const fn get_drain_timeout(&self) -> Duration {
+        self.drain_timeout
+    }
+
+    /// See [`Config::shutdown_timeout`].
+    pub const fn get_shutdown_timeout(&self) -> Option<Duration> {
+        self.shutdown_timeout
+    }
+
+    /// The storage length of a connection's header block and its index.
+    pub(crate) const fn storage_len(&self) -> usize {
+        sioscgi::storage::len_for(self.protocol.block_limit(), self.max_pairs)
+    }
+}
