@@ -1,9 +1,61 @@
-//! wip
+//! Serve any [tower `Service`](tower_service::Service) — an [axum](https://docs.rs/axum)
+//! `Router`, a hyper-style `service_fn`, anything that takes an `http::Request` — over
+//! SCGI, behind nginx, lighttpd or Apache, on tokio.
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let app = Router::new().route("/hello", get(|| async { "hello\n" }));
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:4000").await?;
+//!     sioscgi_tower::serve(listener, app).await
+//! }
+//! ```
+//!
+//! with, in nginx, `location / { include scgi_params; scgi_pass 127.0.0.1:4000; }`.
+//!
+//! The parsing is the [`sioscgi`] core's (`no_std`, no `unsafe`, zero allocation): this
+//! crate adds the `http` types and the server.
+//!
+//! - **Requests**: [`into_request`] turns the CGI environment into an `http::Request`
+//!   (method, URI, version, `HTTP_*` headers, `content-type`, `content-length`), with the
+//!   rest of the environment (`REMOTE_ADDR`, `HTTPS`, `SCRIPT_NAME`, ...) as a
+//!   [`CgiEnvironment`] extension. A value `http` cannot represent gets a `400` without
+//!   calling the service. The body is a [`Body`]: read from the socket as the service
+//!   polls it, bounded by `CONTENT_LENGTH`.
+//! - **Responses**: [`encode_head`] writes the status and headers as a CGI head through
+//!   the core's writer rules, without the hop-by-hop headers; a response that breaks a
+//!   rule becomes a logged `500`. The body is streamed; a small response leaves in one
+//!   write with its head. Trailers are dropped.
+//! - **The server**: [`serve`] takes any [`Listener`] (TCP, Unix-domain sockets), bounds
+//!   the connections served at once, times out the header block and idle bodies, shuts
+//!   down gracefully, and ends quietly the connections a web server drops (`EPIPE`,
+//!   `ECONNRESET`). [`Config`] holds its limits.
+//!
+//! Logging goes through [`tracing`](https://docs.rs/tracing): `error` for a service
+//! failure or a response that breaks a rule (answered `500`), `warn` for I/O failures,
+//! `debug` for refused requests, timeouts and peers that went away.
+
+#![forbid(unsafe_code)]
+
+mod body;
 mod cgi;
 mod config;
+mod connection;
 mod listener;
 mod request;
+mod response;
+mod server;
+mod storage;
+
+pub use body::{Body, BodyError};
 pub use cgi::CgiEnvironment;
 pub use config::Config;
 pub use listener::Listener;
 pub use request::{RequestError, into_request};
+pub use response::{ResponseError, encode_head};
+pub use server::{Serve, serve};
+
+/// The error type services and bodies convert theirs into.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -1,0 +1,180 @@
+//! An axum application served over SCGI: put it behind nginx, lighttpd or Apache.
+//!
+//! ```text
+//! cargo run -p sioscgi-tower --example axum -- --listen 127.0.0.1:4000
+//! cargo run -p sioscgi-tower --example axum -- --unix /tmp/app.sock
+//!     [--max-connections N] [--header-timeout SECONDS] [--quiet]
+//! ```
+//!
+//! - `GET /hello`: `hello\n` (`text/plain`);
+//! - `POST /echo`: the request body, streamed back as it comes;
+//! - `GET /json`: `{"method", "uri", "remote_addr", "headers"}` (the number of headers);
+//! - anything else: 404.
+//!
+//! Ctrl-C (or SIGTERM) stops it gracefully: it stops accepting and finishes the requests
+//! in flight. Set `RUST_LOG`-style verbosity with `--quiet` (errors only) or without it
+//! (one line per failure and refused request, at `debug`).
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Extension, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Json};
+use axum::routing::{get, post};
+use sioscgi_tower::{CgiEnvironment, Config};
+
+const USAGE: &str = "usage: axum (--listen ADDR:PORT | --unix PATH) [--max-connections N] \
+                     [--header-timeout SECONDS] [--quiet]";
+
+/// The application.
+fn app() -> Router {
+    Router::new()
+        .route("/hello", get(hello))
+        .route("/echo", post(echo))
+        .route("/json", get(json))
+        .fallback(not_found)
+}
+
+async fn hello() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain")], "hello\n")
+}
+
+/// The body goes back as it comes: nothing is buffered beyond a read.
+async fn echo(request: Request) -> impl IntoResponse {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(header::HeaderValue::from_static("application/octet-stream"));
+    let body = Body::new(request.into_body());
+    ([(header::CONTENT_TYPE, content_type)], body)
+}
+
+async fn json(Extension(cgi): Extension<CgiEnvironment>, request: Request) -> impl IntoResponse {
+    Json(serde_json::json!({
+        "method": request.method().as_str(),
+        "uri": request.uri().to_string(),
+        "remote_addr": cgi.remote_addr().map(|a| a.to_string()),
+        "headers": request.headers().len(),
+    }))
+}
+
+async fn not_found() -> impl IntoResponse {
+    (StatusCode::NOT_FOUND, "not found\n")
+}
+
+enum Address {
+    Tcp(String),
+    #[cfg(unix)]
+    Unix(std::path::PathBuf),
+}
+
+struct Options {
+    address: Address,
+    config: Config,
+    quiet: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut address = None;
+    let mut config = Config::new();
+    let mut quiet = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs a value"));
+        match arg.as_str() {
+            "--listen" => address = Some(Address::Tcp(value("--listen")?)),
+            #[cfg(unix)]
+            "--unix" => address = Some(Address::Unix(value("--unix")?.into())),
+            "--max-connections" => {
+                let n = value("--max-connections")?;
+                config = config.max_connections(n.parse().map_err(|_| "not a number")?);
+            }
+            "--header-timeout" => {
+                let secs: u64 = value("--header-timeout")?
+                    .parse()
+                    .map_err(|_| "--header-timeout takes seconds")?;
+                config = config.header_timeout(Duration::from_secs(secs));
+            }
+            "--quiet" => quiet = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    let address = address.ok_or("--listen or --unix is needed")?;
+    Ok(Options {
+        address,
+        config,
+        quiet,
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("axum: {message}");
+            }
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let level = if options.quiet {
+        tracing::Level::ERROR
+    } else {
+        tracing::Level::DEBUG
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .init();
+    match options.address {
+        Address::Tcp(address) => {
+            let listener = tokio::net::TcpListener::bind(&address).await?;
+            eprintln!("axum over SCGI on {}", listener.local_addr()?);
+            sioscgi_tower::serve(listener, app())
+                .config(options.config)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+        #[cfg(unix)]
+        Address::Unix(path) => {
+            // A socket file left by an earlier run would make bind fail.
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| {
+                use std::os::unix::fs::FileTypeExt;
+                m.file_type().is_socket()
+            }) {
+                std::fs::remove_file(&path)?;
+            }
+            let listener = tokio::net::UnixListener::bind(&path)?;
+            eprintln!("axum over SCGI on unix:{}", path.display());
+            let served = sioscgi_tower::serve(listener, app())
+                .config(options.config)
+                .with_graceful_shutdown(shutdown_signal())
+                .await;
+            let _ = std::fs::remove_file(&path);
+            served
+        }
+    }
+}

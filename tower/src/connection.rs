@@ -1,0 +1,342 @@
+//! One connection: the header block, the service, the response, the drain.
+
+use std::future::poll_fn;
+use std::io;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::{Method, Request, Response};
+use sioscgi::{Error as ProtocolError, Event, Reader, ResponseHead, Status};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tower_service::Service;
+use tracing::{debug, error};
+
+use crate::body::{Body, Incoming};
+use crate::response::may_have_body;
+use crate::storage::HeaderStorage;
+use crate::{BoxError, Config, encode_head, request};
+
+/// Header-block storage reserved up front: what a browser's request through nginx needs.
+const INITIAL_STORAGE: usize = 4096;
+
+/// What a response that broke a rule, or a failed service, becomes.
+const INTERNAL_ERROR: &[u8] =
+    b"Content-Type: text/plain\r\nStatus: 500 Internal Server Error\r\n\r\ninternal server error\n";
+
+/// Serves the connection's one request with `service`, then closes it.
+pub(crate) async fn serve<R, W, S, B>(mut read: R, mut write: W, mut service: S, config: &Config)
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin,
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body,
+    B::Error: Into<BoxError>,
+{
+    let storage = HeaderStorage::new(INITIAL_STORAGE, config.storage_len());
+    let mut reader = Reader::with_config(storage, *config.get_protocol());
+    let mut buffer = BytesMut::new();
+    let head = read_head(&mut read, &mut reader, &mut buffer, config.get_read_buffer_len());
+    let consumed = match tokio::time::timeout(config.get_header_timeout(), head).await {
+        Ok(Ok(consumed)) => consumed,
+        Ok(Err(HeadError::Empty)) => return,
+        Ok(Err(HeadError::Io(e))) => return log_io("reading the header block", &e),
+        Ok(Err(HeadError::Protocol(e))) => {
+            debug!(error = e.name(), "refused a broken request");
+            if let Some(code) = e.status_hint() {
+                refuse(&mut write, code, e.name(), config).await;
+            }
+            return;
+        }
+        Err(_) => return debug!("the header block did not come within the header timeout"),
+    };
+    let Some(environment) = reader.environment() else {
+        return;
+    };
+    let content_length = environment.content_length();
+    let block = Bytes::copy_from_slice(environment.as_bytes());
+    let parts = request::request_parts(&environment, &block);
+    drop(reader); // the request has its own copy of the block
+    let parts = match parts {
+        Ok(parts) => parts,
+        Err(e) => {
+            debug!(error = %e, "refused a request http cannot represent");
+            return refuse(&mut write, 400, &e.to_string(), config).await;
+        }
+    };
+    buffer.advance(consumed);
+    let early = buffer.split().freeze();
+    let incoming = Arc::new(Incoming::new(
+        read,
+        early,
+        buffer,
+        content_length,
+        config.get_read_buffer_len(),
+        config.get_idle_timeout(),
+    ));
+    let body = if content_length == 0 {
+        Body::empty()
+    } else {
+        Body::new(incoming.clone())
+    };
+    let head_only = parts.method == Method::HEAD;
+    let request = Request::from_parts(parts, body);
+
+    let written = match call(&mut service, request).await {
+        Ok(response) => write_response(&mut write, response, head_only, config).await,
+        Err(e) => {
+            error!(error = %e, "the service failed: answered 500");
+            write_idle(&mut write, INTERNAL_ERROR, config.get_idle_timeout()).await
+        }
+    };
+    if let Err(e) = written {
+        return log_io("writing the response", &e);
+    }
+    // The answer is complete: end it (the web server may answer its client now), then
+    // read what the service left of the body, so that closing does not reset the
+    // connection under a web server still sending it.
+    let idle = config.get_idle_timeout();
+    if let Err(e) = with_idle(idle, write.shutdown()).await {
+        return log_io("ending the response", &e);
+    }
+    let drain = incoming.drain(config.get_drain_limit());
+    let _ = tokio::time::timeout(config.get_drain_timeout(), drain).await;
+}
+
+/// Why no request came.
+enum HeadError {
+    /// The peer closed before a byte (Apache does, when it answers 411 itself).
+    Empty,
+    Io(io::Error),
+    Protocol(ProtocolError),
+}
+
+/// Reads until the header block is complete; returns how many bytes of `buffer` it took
+/// (the rest is body).
+async fn read_head<R: AsyncRead + Unpin>(
+    read: &mut R,
+    reader: &mut Reader<HeaderStorage>,
+    buffer: &mut BytesMut,
+    read_len: usize,
+) -> Result<usize, HeadError> {
+    let mut consumed = 0;
+    loop {
+        buffer.reserve(read_len);
+        if read.read_buf(buffer).await.map_err(HeadError::Io)? == 0 {
+            if buffer.is_empty() {
+                return Err(HeadError::Empty);
+            }
+            let error = reader.read_eof().err();
+            return Err(HeadError::Protocol(
+                error.unwrap_or(ProtocolError::RemotePrematureEof),
+            ));
+        }
+        loop {
+            let input = buffer.get(consumed..).unwrap_or(&[]);
+            let (used, event) = reader.read(input).map_err(HeadError::Protocol)?;
+            consumed += used;
+            match event {
+                Some(Event::Headers(_)) => return Ok(consumed),
+                Some(_) => {}
+                None => break,
+            }
+        }
+    }
+}
+
+/// Waits until the service is ready, then calls it.
+async fn call<S, B>(service: &mut S, request: Request<Body>) -> Result<Response<B>, BoxError>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+{
+    poll_fn(|cx| service.poll_ready(cx))
+        .await
+        .map_err(Into::into)?;
+    service.call(request).await.map_err(Into::into)
+}
+
+/// Writes the CGI head and streams the body. A response that breaks a CGI rule, or
+/// whose body fails before its first byte, becomes a `500`; a body that fails later, or
+/// is longer or shorter than it said, ends the connection abruptly (the web server then
+/// knows the answer is broken).
+async fn write_response<W, B>(
+    write: &mut W,
+    response: Response<B>,
+    head_only: bool,
+    config: &Config,
+) -> io::Result<()>
+where
+    W: AsyncWrite + Unpin,
+    B: http_body::Body,
+    B::Error: Into<BoxError>,
+{
+    let idle = config.get_idle_timeout();
+    let (parts, body) = response.into_parts();
+    let declared = declared_length(&parts, &body);
+    let mut head = Vec::with_capacity(256);
+    if let Err(e) = encode_head(&parts, body.size_hint().exact(), &mut head) {
+        error!(error = %e, status = parts.status.as_u16(), "answered 500");
+        return write_idle(write, INTERNAL_ERROR, idle).await;
+    }
+    let head = Bytes::from(head);
+    if head_only || !may_have_body(parts.status) {
+        return write_idle(write, head, idle).await;
+    }
+    let mut body = pin!(body);
+    // Errors become `BoxError` at once: the body's own error type need not be `Send`.
+    let mut next = move |cx: &mut std::task::Context<'_>| {
+        body.as_mut()
+            .poll_frame(cx)
+            .map(|frame| frame.map(|result| result.map_err(Into::<BoxError>::into)))
+    };
+    // The first frame, if the body has it already, leaves with the head: one write.
+    let first = poll_fn(|cx| match next(cx) {
+        Poll::Ready(frame) => Poll::Ready(Some(frame)),
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await;
+    let mut sent = 0u64;
+    match first {
+        Some(Some(Err(e))) => {
+            error!(error = %e, "the response body failed before its first byte: answered 500");
+            return write_idle(write, INTERNAL_ERROR, idle).await;
+        }
+        Some(Some(Ok(frame))) => {
+            let data = frame.into_data().ok();
+            sent = data.as_ref().map_or(0, |d| d.remaining() as u64);
+            check_length(sent, declared)?;
+            match data {
+                Some(data) => write_idle(write, head.chain(data), idle).await?,
+                None => write_idle(write, head, idle).await?,
+            }
+        }
+        Some(None) => return write_idle(write, head, idle).await,
+        None => write_idle(write, head, idle).await?,
+    }
+    while let Some(frame) = poll_fn(&mut next).await {
+        let frame = frame.map_err(|e| {
+            error!(error = %e, "the response body failed: connection closed");
+            io::Error::other(e)
+        })?;
+        // Trailers have no place in a CGI response: they are dropped.
+        if let Ok(data) = frame.into_data() {
+            sent += data.remaining() as u64;
+            check_length(sent, declared)?;
+            write_idle(write, data, idle).await?;
+        }
+    }
+    if let Some(declared) = declared
+        && sent < declared
+    {
+        error!(declared, sent, "the response body is shorter than its length");
+        return Err(io::Error::other("short response body"));
+    }
+    Ok(())
+}
+
+/// The body length the head announces, if it does.
+fn declared_length<B: http_body::Body>(parts: &http::response::Parts, body: &B) -> Option<u64> {
+    match parts.headers.get(http::header::CONTENT_LENGTH) {
+        Some(value) => value.to_str().ok()?.parse().ok(),
+        None => body.size_hint().exact(),
+    }
+}
+
+fn check_length(sent: u64, declared: Option<u64>) -> io::Result<()> {
+    match declared {
+        Some(declared) if sent > declared => {
+            error!(declared, "the response body is longer than its length");
+            Err(io::Error::other("long response body"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Answers a request that cannot be served: `code`, with `reason` as a line of text.
+async fn refuse<W: AsyncWrite + Unpin>(write: &mut W, code: u16, reason: &str, config: &Config) {
+    let Ok(head) = ResponseHead::new(
+        Some(Status::Code(code)),
+        &[("Content-Type", "text/plain")],
+    ) else {
+        return;
+    };
+    let mut answer = head.to_vec();
+    answer.extend_from_slice(reason.as_bytes());
+    answer.push(b'\n');
+    let idle = config.get_idle_timeout();
+    let written = async {
+        write_idle(write, &answer[..], idle).await?;
+        with_idle(idle, write.shutdown()).await
+    };
+    if let Err(e) = written.await {
+        log_io("refusing a request", &e);
+    }
+}
+
+/// Writes all of `buf` (vectored when it is in pieces), giving up after `idle` without
+/// progress.
+async fn write_idle<W: AsyncWrite + Unpin>(
+    write: &mut W,
+    mut buf: impl Buf,
+    idle: Duration,
+) -> io::Result<()> {
+    while buf.has_remaining() {
+        let before = buf.remaining();
+        // One write call at a time, so that the timeout is per progress, not per answer.
+        with_idle(idle, async {
+            let n = write_some(write, &mut buf).await?;
+            if n == 0 && before > 0 {
+                return Err(io::Error::from(io::ErrorKind::WriteZero));
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_some<W: AsyncWrite + Unpin>(write: &mut W, buf: &mut impl Buf) -> io::Result<usize> {
+    let mut slices = [io::IoSlice::new(&[]); 4];
+    let count = buf.chunks_vectored(&mut slices);
+    let n = if count > 1 && write.is_write_vectored() {
+        write.write_vectored(slices.get(..count).unwrap_or(&[])).await?
+    } else {
+        write.write(buf.chunk()).await?
+    };
+    buf.advance(n);
+    Ok(n)
+}
+
+async fn with_idle<T>(
+    idle: Duration,
+    future: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    tokio::time::timeout(idle, future)
+        .await
+        .unwrap_or_else(|_| Err(io::Error::from(io::ErrorKind::TimedOut)))
+}
+
+/// Logs an I/O failure, quietly when the peer just went away (`EPIPE`, `ECONNRESET`: a
+/// web server does that whenever its own client gives up).
+fn log_io(doing: &str, e: &io::Error) {
+    if is_peer_gone(e) {
+        debug!(error = %e, "the peer went away while {doing}");
+    } else {
+        tracing::warn!(error = %e, "{doing} failed");
+    }
+}
+
+pub(crate) fn is_peer_gone(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::NotConnected
+            | io::ErrorKind::UnexpectedEof
+    )
+}

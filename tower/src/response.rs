@@ -1,0 +1,145 @@
+//! `http::Response` → a CGI response head (RFC 3875 §6), through the core's rules.
+
+use std::fmt;
+
+use http::header::{CONNECTION, CONTENT_LENGTH, HeaderName};
+use http::{StatusCode, response::Parts};
+use sioscgi::{ResponseHead, Status};
+
+/// Why an `http::Response` does not make a CGI head (the server then answers `500` and
+/// logs this).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// A header the CGI head cannot carry: a `Status` header (the status is the
+    /// response's own).
+    StatusHeader,
+    /// The core's writer refused the head (a header injection, a bad `Location`, a status
+    /// outside `100..=999`, a repeated `Content-Type`, ...).
+    Rules(sioscgi::Error),
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseError::StatusHeader => f.write_str("a `status` header in an http::Response"),
+            ResponseError::Rules(e) => write!(f, "the response breaks a CGI rule: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ResponseError {}
+
+/// Encodes the CGI head of a response into `out` (appended):
+///
+/// - `Status: NNN Reason` from the status;
+/// - every header but the hop-by-hop ones (`Connection`, `Keep-Alive`,
+///   `Transfer-Encoding`, `Upgrade`, `TE`, `Trailer`, `Proxy-*`, and those the
+///   `Connection` header names): a gateway does not pass them on, and the web server
+///   frames the answer to its client itself;
+/// - `Content-Length: N` when `body_len` is known and the response has none (and may
+///   have a body: not for 1xx, 204, 304), so that the web server need not chunk.
+///
+/// Header values that are not ASCII are taken as ISO-8859-1, as HTTP has them.
+///
+/// # Errors
+/// [`ResponseError`]: what the core's [`ResponseHead::new`] refuses (a header injection,
+/// a bad `Location`, a repeated `Content-Type`, ...), or a `Status` header.
+///
+/// ```
+/// let response = http::Response::builder()
+///     .status(404)
+///     .header("content-type", "text/plain")
+///     .header("connection", "close")
+///     .body(())?;
+/// let (parts, ()) = response.into_parts();
+/// let mut head = Vec::new();
+/// sioscgi_tower::encode_head(&parts, Some(10), &mut head)?;
+/// assert_eq!(
+///     head,
+///     b"Content-Type: text/plain\r\nStatus: 404 Not Found\r\ncontent-length: 10\r\n\r\n"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn encode_head(
+    parts: &Parts,
+    body_len: Option<u64>,
+    out: &mut Vec<u8>,
+) -> Result<(), ResponseError> {
+    let named_by_connection = |name: &HeaderName| {
+        parts.headers.get_all(CONNECTION).iter().any(|value| {
+            value
+                .to_str()
+                .unwrap_or("")
+                .split(',')
+                .any(|token| token.trim().eq_ignore_ascii_case(name.as_str()))
+        })
+    };
+    let has_connection = parts.headers.contains_key(CONNECTION);
+    // Values that are not ASCII, decoded from ISO-8859-1 (rare: most responses have none).
+    let latin1: Vec<String> = parts
+        .headers
+        .values()
+        .filter(|v| v.to_str().is_err())
+        .map(|v| v.as_bytes().iter().map(|&b| char::from(b)).collect())
+        .collect();
+    let mut latin1 = latin1.iter();
+    let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len() + 1);
+    for (name, value) in &parts.headers {
+        let value = match value.to_str() {
+            Ok(ascii) => ascii,
+            Err(_) => latin1.next().map_or("", String::as_str),
+        };
+        if ResponseHead::is_hop_by_hop(name.as_str())
+            || (has_connection && named_by_connection(name))
+        {
+            continue;
+        }
+        if name.as_str() == "status" {
+            return Err(ResponseError::StatusHeader);
+        }
+        pairs.push((name.as_str(), value));
+    }
+    let mut length = [0u8; 20];
+    if let Some(len) = body_len
+        && may_have_body(parts.status)
+        && !parts.headers.contains_key(CONTENT_LENGTH)
+    {
+        pairs.push(("content-length", decimal(len, &mut length)));
+    }
+    let head = ResponseHead::new(Some(Status::Code(parts.status.as_u16())), &pairs)
+        .map_err(ResponseError::Rules)?;
+    let start = out.len();
+    out.resize(start + head.encoded_len(), 0);
+    let written = head
+        .encode(out.get_mut(start..).unwrap_or(&mut []))
+        .map_err(ResponseError::Rules)?;
+    out.truncate(start + written);
+    Ok(())
+}
+
+/// Whether a response with this status may have a body (RFC 9110 §6.4.1).
+pub(crate) fn may_have_body(status: StatusCode) -> bool {
+    !(status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED)
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        if let Some(digit) = buf.get_mut(at) {
+            *digit = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(buf.get(at..).unwrap_or(b"0")).unwrap_or("0")
+}
+
+#[cfg(test)]
+mod tests;

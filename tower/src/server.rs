@@ -1,0 +1,180 @@
+//! `serve`: the accept loop, the connection bound, graceful shutdown.
+
+use std::fmt;
+use std::future::{Future, IntoFuture, Pending, pending};
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Request, Response};
+use tokio::sync::Semaphore;
+use tower_service::Service;
+use tracing::{debug, error, warn};
+
+use crate::connection;
+use crate::{Body, BoxError, Config, Listener};
+
+/// Serves `service` over SCGI on every connection `listener` accepts: one tokio task per
+/// connection, each with its own clone of the service.
+///
+/// Await it (it runs until the listener fails for good, or until the graceful-shutdown
+/// signal), after choosing a [`Config`] with [`Serve::config`] and a signal with
+/// [`Serve::with_graceful_shutdown`]. It must run inside a tokio runtime with the timer
+/// enabled.
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+///
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// let app = Router::new().route("/hello", get(|| async { "hello\n" }));
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:4000").await?;
+/// sioscgi_tower::serve(listener, app)
+///     .config(sioscgi_tower::Config::new().max_connections(256))
+///     .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap() })
+///     .await
+/// # }
+/// ```
+pub fn serve<L, S, B>(listener: L, service: S) -> Serve<L, S, Pending<()>>
+where
+    L: Listener,
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    Serve {
+        listener,
+        service,
+        config: Config::new(),
+        signal: pending(),
+    }
+}
+
+/// The server [`serve`] returns: set it up, then `.await` it.
+#[must_use = "a server does nothing until awaited"]
+pub struct Serve<L, S, F> {
+    listener: L,
+    service: S,
+    config: Config,
+    signal: F,
+}
+
+impl<L: Listener, S, F> fmt::Debug for Serve<L, S, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Serve")
+            .field("local_addr", &self.listener.local_addr().ok())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L: Listener, S, F> Serve<L, S, F> {
+    /// Uses `config` (limits, timeouts, the protocol rules of the core).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Stops when `signal` completes: the server stops accepting, lets every connection
+    /// in flight finish (for at most [`Config::shutdown_timeout`]), then returns.
+    pub fn with_graceful_shutdown<G>(self, signal: G) -> Serve<L, S, G>
+    where
+        G: Future<Output = ()> + Send + 'static,
+    {
+        Serve {
+            listener: self.listener,
+            service: self.service,
+            config: self.config,
+            signal,
+        }
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    /// The listener's.
+    pub fn local_addr(&self) -> io::Result<L::Addr> {
+        self.listener.local_addr()
+    }
+}
+
+impl<L, S, B, F> IntoFuture for Serve<L, S, F>
+where
+    L: Listener,
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+    F: Future<Output = ()> + Send + 'static,
+{
+    type Output = io::Result<()>;
+    type IntoFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(run(self.listener, self.service, self.config, self.signal))
+    }
+}
+
+async fn run<L, S, B, F>(mut listener: L, service: S, config: Config, signal: F) -> io::Result<()>
+where
+    L: Listener,
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let max = config.get_max_connections();
+    let slots = Arc::new(Semaphore::new(max));
+    let config = Arc::new(config);
+    let mut signal = std::pin::pin!(signal);
+    loop {
+        // A free slot first: at the bound, connections wait in the kernel's backlog.
+        let permit = tokio::select! {
+            permit = Arc::clone(&slots).acquire_owned() => permit,
+            () = &mut signal => break,
+        };
+        let Ok(permit) = permit else { break };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut signal => break,
+        };
+        match accepted {
+            Ok((read, write, peer)) => {
+                let service = service.clone();
+                let config = Arc::clone(&config);
+                tokio::spawn(async move {
+                    connection::serve(read, write, service, &config).await;
+                    drop(permit);
+                    let _ = peer;
+                });
+            }
+            Err(e) if connection::is_peer_gone(&e) => debug!(error = %e, "accept: peer gone"),
+            Err(e) => {
+                // Out of file descriptors, most likely: give the connections in flight
+                // a moment to end instead of spinning.
+                error!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    drop(listener);
+    let everyone = u32::try_from(max).unwrap_or(u32::MAX);
+    let finished = slots.acquire_many(everyone);
+    match config.get_shutdown_timeout() {
+        Some(limit) => {
+            if tokio::time::timeout(limit, finished).await.is_err() {
+                warn!("graceful shutdown: connections still in flight after the timeout");
+            }
+        }
+        None => drop(finished.await),
+    }
+    Ok(())
+}
