@@ -392,7 +392,10 @@ fn a_small_response_leaves_in_one_write() {
     let (mut rx, mut tx) = ([0u8; 64], [0u8; 128]);
     blocking::serve(&mut pipe, &mut reader, &mut rx, &mut tx, |_| Ok(())).unwrap();
     assert_eq!(pipe.writes, [pipe.output.len()]);
-    assert!(pipe.output.starts_with(b"Status: 500 Internal Server Error"));
+    assert!(
+        pipe.output
+            .starts_with(b"Status: 500 Internal Server Error")
+    );
 }
 
 #[test]

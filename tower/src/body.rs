@@ -47,7 +47,10 @@ impl Default for Body {
 impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Body")
-            .field("remaining", &self.source.as_ref().map_or(0, |s| s.remaining()))
+            .field(
+                "remaining",
+                &self.source.as_ref().map_or(0, |s| s.remaining()),
+            )
             .finish()
     }
 }

@@ -63,9 +63,12 @@ impl Config {
         self
     }
 
-    /// The most pairs a header block may have (more: `431`). With the block limit, this
-    /// bounds the memory a connection's header block takes:
-    /// [`sioscgi::storage::len_for`]`(block limit, max_pairs)` bytes, 112 KiB by default.
+    /// Room for this many pairs in a header block of the full length limit: a
+    /// connection's header block and its index take at most
+    /// [`sioscgi::storage::len_for`]`(block limit, max_pairs)` bytes (112 KiB by default;
+    /// a typical request takes 2 KiB). A shorter block leaves room for more pairs
+    /// ([`sioscgi::storage::pairs_fitting`]); a block whose index does not fit is
+    /// answered `431`.
     pub const fn max_pairs(mut self, pairs: usize) -> Self {
         self.max_pairs = pairs;
         self

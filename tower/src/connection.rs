@@ -39,7 +39,12 @@ where
     let storage = HeaderStorage::new(INITIAL_STORAGE, config.storage_len());
     let mut reader = Reader::with_config(storage, *config.get_protocol());
     let mut buffer = BytesMut::new();
-    let head = read_head(&mut read, &mut reader, &mut buffer, config.get_read_buffer_len());
+    let head = read_head(
+        &mut read,
+        &mut reader,
+        &mut buffer,
+        config.get_read_buffer_len(),
+    );
     let consumed = match tokio::time::timeout(config.get_header_timeout(), head).await {
         Ok(Ok(consumed)) => consumed,
         Ok(Err(HeadError::Empty)) => return,
@@ -232,7 +237,10 @@ where
     if let Some(declared) = declared
         && sent < declared
     {
-        error!(declared, sent, "the response body is shorter than its length");
+        error!(
+            declared,
+            sent, "the response body is shorter than its length"
+        );
         return Err(io::Error::other("short response body"));
     }
     Ok(())
@@ -258,10 +266,8 @@ fn check_length(sent: u64, declared: Option<u64>) -> io::Result<()> {
 
 /// Answers a request that cannot be served: `code`, with `reason` as a line of text.
 async fn refuse<W: AsyncWrite + Unpin>(write: &mut W, code: u16, reason: &str, config: &Config) {
-    let Ok(head) = ResponseHead::new(
-        Some(Status::Code(code)),
-        &[("Content-Type", "text/plain")],
-    ) else {
+    let Ok(head) = ResponseHead::new(Some(Status::Code(code)), &[("Content-Type", "text/plain")])
+    else {
         return;
     };
     let mut answer = head.to_vec();
@@ -303,7 +309,9 @@ async fn write_some<W: AsyncWrite + Unpin>(write: &mut W, buf: &mut impl Buf) ->
     let mut slices = [io::IoSlice::new(&[]); 4];
     let count = buf.chunks_vectored(&mut slices);
     let n = if count > 1 && write.is_write_vectored() {
-        write.write_vectored(slices.get(..count).unwrap_or(&[])).await?
+        write
+            .write_vectored(slices.get(..count).unwrap_or(&[]))
+            .await?
     } else {
         write.write(buf.chunk()).await?
     };

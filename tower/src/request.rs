@@ -71,7 +71,7 @@ impl std::error::Error for RequestError {}
 /// use sioscgi::{Event, Reader};
 ///
 /// let mut reader = Reader::new(vec![]);
-/// let request = b"94:CONTENT_LENGTH\x000\x00SCGI\x001\x00REQUEST_METHOD\x00GET\x00\
+/// let request = b"105:CONTENT_LENGTH\x000\x00SCGI\x001\x00REQUEST_METHOD\x00GET\x00\
 ///                 REQUEST_URI\x00/a?b=1\x00HTTP_X_TRACE_ID\x007\x00SERVER_PROTOCOL\x00HTTP/1.1\x00,";
 /// let (_, event) = reader.read(request)?;
 /// let Some(Event::Headers(environment)) = event else { unreachable!() };

@@ -55,10 +55,25 @@ mod tests {
             out.push(b',');
             out
         };
-        let mut reader = Reader::with_config(HeaderStorage::new(64, max), config);
-        assert!(reader.read(&request(8)).is_ok());
-        let mut reader = Reader::with_config(HeaderStorage::new(64, max), config);
-        assert_eq!(reader.read(&request(9)).unwrap_err(), Error::TooManyHeaders);
+        // Accepted exactly while the block's index fits beside it, and refused as
+        // `TooManyHeaders` past that: both happen in this range.
+        let mut outcomes = [false; 2];
+        for pairs in 30..50 {
+            let bytes = request(pairs);
+            let colon = bytes.iter().position(|&b| b == b':').unwrap();
+            let block_len = bytes.len() - colon - 2; // the prefix and the comma
+            let fits = pairs <= storage::pairs_fitting(max, block_len);
+            let mut reader = Reader::with_config(HeaderStorage::new(64, max), config);
+            match reader.read(&bytes) {
+                Ok(_) => assert!(fits, "{pairs} pairs"),
+                Err(e) => {
+                    assert!(!fits, "{pairs} pairs");
+                    assert_eq!(e, Error::TooManyHeaders);
+                }
+            }
+            outcomes[usize::from(fits)] = true;
+        }
+        assert_eq!(outcomes, [true, true]);
         let mut storage = HeaderStorage::new(64, max);
         assert!(!storage.prepare(max + 1));
         assert!(storage.prepare(max));

@@ -31,7 +31,10 @@ async fn early_bytes_then_the_connection_up_to_content_length() {
     let mut chunks = Vec::new();
     while let Some(frame) = body.frame().await {
         let chunk = frame.unwrap().into_data().unwrap();
-        assert!(chunk.len() <= 4 || chunks.is_empty(), "reads of at most 4 bytes");
+        assert!(
+            chunk.len() <= 4 || chunks.is_empty(),
+            "reads of at most 4 bytes"
+        );
         chunks.push(chunk);
         assert_eq!(
             body.size_hint().exact(),
@@ -60,8 +63,14 @@ async fn a_connection_closed_inside_the_body_is_an_error_that_stays() {
     drop(write);
     let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
     assert_eq!(first, "abc");
-    assert_eq!(body.frame().await.unwrap().unwrap_err(), BodyError::PrematureEof);
-    assert_eq!(body.frame().await.unwrap().unwrap_err(), BodyError::PrematureEof);
+    assert_eq!(
+        body.frame().await.unwrap().unwrap_err(),
+        BodyError::PrematureEof
+    );
+    assert_eq!(
+        body.frame().await.unwrap().unwrap_err(),
+        BodyError::PrematureEof
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -78,9 +87,18 @@ async fn a_silent_peer_times_out_and_progress_resets_the_clock() {
         drop(write);
     });
     let started = tokio::time::Instant::now();
-    assert_eq!(body.frame().await.unwrap().unwrap().into_data().unwrap(), "a");
-    assert_eq!(body.frame().await.unwrap().unwrap().into_data().unwrap(), "b");
-    assert_eq!(body.frame().await.unwrap().unwrap_err(), BodyError::TimedOut);
+    assert_eq!(
+        body.frame().await.unwrap().unwrap().into_data().unwrap(),
+        "a"
+    );
+    assert_eq!(
+        body.frame().await.unwrap().unwrap().into_data().unwrap(),
+        "b"
+    );
+    assert_eq!(
+        body.frame().await.unwrap().unwrap_err(),
+        BodyError::TimedOut
+    );
     assert_eq!(started.elapsed(), Duration::from_secs(13));
     writer.abort();
 }

@@ -21,6 +21,8 @@ fn netstring(content_length: u64, pairs: &[(&[u8], &[u8])]) -> Vec<u8> {
     out
 }
 
+type Pair<'a> = (&'a [u8], &'a [u8]);
+
 fn convert_with(
     config: Config,
     content_length: u64,
@@ -68,7 +70,11 @@ const NGINX: &[(&[u8], &[u8])] = &[
 #[test]
 fn every_cgi_variable_lands_where_http_keeps_it() {
     // The helper puts CONTENT_LENGTH and SCGI first; NGINX lists SCGI where nginx does.
-    let pairs: Vec<_> = NGINX.iter().copied().filter(|(n, _)| *n != b"SCGI").collect();
+    let pairs: Vec<_> = NGINX
+        .iter()
+        .copied()
+        .filter(|(n, _)| *n != b"SCGI")
+        .collect();
     let request = convert_with(Config::new(), 20, &pairs).unwrap();
     assert_eq!(request.method(), Method::POST);
     assert_eq!(request.uri(), "/form?x=1");
@@ -173,7 +179,9 @@ fn versions() {
 
 #[test]
 fn methods_including_extension_methods() {
-    for method in ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "PROPFIND"] {
+    for method in [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "PROPFIND",
+    ] {
         let request = convert(&[(b"REQUEST_METHOD", method.as_bytes())]).unwrap();
         assert_eq!(request.method().as_str(), method);
     }
@@ -212,7 +220,7 @@ fn absolute_and_asterisk_request_uris() {
 #[test]
 fn bad_values_are_refused() {
     let get = (&b"REQUEST_METHOD"[..], &b"GET"[..]);
-    let cases: Vec<(Vec<(&[u8], &[u8])>, RequestError)> = vec![
+    let cases: Vec<(Vec<Pair>, RequestError)> = vec![
         (vec![(b"REQUEST_URI", b"/")], RequestError::MissingMethod),
         (vec![(b"REQUEST_METHOD", b"GE T")], RequestError::BadMethod),
         (vec![(b"REQUEST_METHOD", b"")], RequestError::BadMethod),
@@ -220,13 +228,22 @@ fn bad_values_are_refused() {
         (vec![get, (b"REQUEST_URI", b"/\x7f")], RequestError::BadUri),
         (vec![get, (b"QUERY_STRING", b"a b")], RequestError::BadUri),
         (vec![get, (b"QUERY_STRING", b"\xff")], RequestError::BadUri),
-        (vec![get, (b"SERVER_PROTOCOL", b"SPDY/3")], RequestError::BadVersion),
-        (vec![get, (b"SERVER_PROTOCOL", b"HTTP/1.1 ")], RequestError::BadVersion),
+        (
+            vec![get, (b"SERVER_PROTOCOL", b"SPDY/3")],
+            RequestError::BadVersion,
+        ),
+        (
+            vec![get, (b"SERVER_PROTOCOL", b"HTTP/1.1 ")],
+            RequestError::BadVersion,
+        ),
         (
             vec![get, (b"HTTP_X(Y", b"1")],
             RequestError::BadHeaderName("HTTP_X(Y".into()),
         ),
-        (vec![get, (b"HTTP_", b"1")], RequestError::BadHeaderName("HTTP_".into())),
+        (
+            vec![get, (b"HTTP_", b"1")],
+            RequestError::BadHeaderName("HTTP_".into()),
+        ),
         (
             vec![get, (b"HTTP_X_A", b"a\r\nb: c")],
             RequestError::BadHeaderValue("x-a".into()),

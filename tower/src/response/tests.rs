@@ -128,6 +128,9 @@ fn what_the_core_refuses_is_an_error() {
         .body(())
         .unwrap();
     let error = head(response, None).unwrap_err();
-    assert!(matches!(error, ResponseError::Rules(sioscgi::Error::DuplicateHeader)));
+    assert!(matches!(
+        error,
+        ResponseError::Rules(sioscgi::Error::DuplicateHeader)
+    ));
     assert!(error.to_string().contains("CGI rule"));
 }

@@ -1,0 +1,447 @@
+//! The server with a real axum `Router`, over TCP and a Unix socket: what a web server
+//! sees on the SCGI side, hostile and idle peers, the connection bound, graceful shutdown,
+//! quiet peers that go away.
+
+use std::future::{Future, IntoFuture};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body as AxumBody;
+use axum::extract::{Extension, Request};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use sioscgi_tower::{CgiEnvironment, Config};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+fn app() -> Router {
+    Router::new()
+        .route(
+            "/hello",
+            get(|| async { ([(header::CONTENT_TYPE, "text/plain")], "hello\n") }),
+        )
+        .route(
+            "/echo",
+            post(|request: Request| async move { AxumBody::new(request.into_body()) }),
+        )
+        .route(
+            "/client",
+            get(|Extension(cgi): Extension<CgiEnvironment>| async move {
+                format!("{:?} {}", cgi.remote_addr(), cgi.https())
+            }),
+        )
+        .route(
+            "/headers",
+            get(|request: Request| async move { request.headers().len().to_string() }),
+        )
+        .route("/ignore-body", post(|| async { "ignored\n" }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                "slow\n"
+            }),
+        )
+        .route(
+            "/two-content-types",
+            get(|| async {
+                Response::builder()
+                    .header("content-type", "text/plain")
+                    .header("content-type", "text/html")
+                    .body(AxumBody::from("x"))
+                    .unwrap()
+            }),
+        )
+        .route("/big", get(|| async { vec![b'z'; 4 << 20] }))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+}
+
+/// A request as nginx sends it: `CONTENT_LENGTH`, `SCGI`, then `pairs`, then `body`.
+fn scgi(method: &str, uri: &str, pairs: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let length = body.len().to_string();
+    let mut block = Vec::new();
+    let fixed = [
+        ("CONTENT_LENGTH", length.as_str()),
+        ("SCGI", "1"),
+        ("REQUEST_METHOD", method),
+        ("REQUEST_URI", uri),
+        ("SERVER_PROTOCOL", "HTTP/1.1"),
+        ("REMOTE_ADDR", "192.0.2.9"),
+        ("REMOTE_PORT", "40000"),
+    ];
+    for (n, v) in fixed.iter().chain(pairs) {
+        block.extend_from_slice(n.as_bytes());
+        block.push(0);
+        block.extend_from_slice(v.as_bytes());
+        block.push(0);
+    }
+    let mut out = format!("{}:", block.len()).into_bytes();
+    out.extend_from_slice(&block);
+    out.push(b',');
+    out.extend_from_slice(body);
+    out
+}
+
+/// Sends `request`, reads the answer to the end.
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &[u8]) -> Vec<u8> {
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    answer
+}
+
+fn split(answer: &[u8]) -> (String, Vec<u8>) {
+    let end = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete head")
+        + 4;
+    (
+        String::from_utf8_lossy(&answer[..end]).into_owned(),
+        answer[end..].to_vec(),
+    )
+}
+
+/// A TCP server on a free port, stopped when the returned sender is used or dropped.
+async fn tcp_server(config: Config) -> (std::net::SocketAddr, oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(
+        sioscgi_tower::serve(listener, app())
+            .config(config)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    (address, stop)
+}
+
+async fn request_get(address: std::net::SocketAddr, uri: &str, pairs: &[(&str, &str)]) -> Vec<u8> {
+    let stream = TcpStream::connect(address).await.unwrap();
+    exchange(stream, &scgi("GET", uri, pairs, b"")).await
+}
+
+#[tokio::test]
+async fn hello_json_like_routes_and_404_over_tcp() {
+    let (address, _stop) = tcp_server(Config::new()).await;
+    let answer = request_get(address, "/hello", &[]).await;
+    assert_eq!(
+        answer,
+        b"Content-Type: text/plain\r\nStatus: 200 OK\r\ncontent-length: 6\r\n\r\nhello\n"
+    );
+    let (head, body) = split(&request_get(address, "/client", &[("HTTPS", "on")]).await);
+    assert!(head.contains("Status: 200 OK"), "{head}");
+    assert_eq!(body, b"Some(192.0.2.9:40000) true");
+    let (_, body) =
+        split(&request_get(address, "/headers", &[("HTTP_A", "1"), ("HTTP_B", "2")]).await);
+    assert_eq!(body, b"2");
+    let (head, body) = split(&request_get(address, "/nowhere", &[]).await);
+    assert!(head.contains("Status: 404 Not Found"), "{head}");
+    assert_eq!(body, b"not found\n");
+}
+
+#[tokio::test]
+async fn head_requests_get_the_head_only() {
+    let (address, _stop) = tcp_server(Config::new()).await;
+    let stream = TcpStream::connect(address).await.unwrap();
+    let answer = exchange(stream, &scgi("HEAD", "/hello", &[], b"")).await;
+    assert_eq!(
+        answer,
+        b"Content-Type: text/plain\r\nStatus: 200 OK\r\ncontent-length: 6\r\n\r\n"
+    );
+}
+
+#[tokio::test]
+async fn a_big_upload_is_streamed_back() {
+    let (address, _stop) = tcp_server(Config::new()).await;
+    let upload: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let request = scgi("POST", "/echo", &[], &upload);
+    let (mut read, mut write) = stream.split();
+    let (_, answer) = tokio::join!(write.write_all(&request), async {
+        let mut answer = Vec::new();
+        read.read_to_end(&mut answer).await.unwrap();
+        answer
+    });
+    let (head, body) = split(&answer);
+    assert!(head.contains("content-length: 3000000"), "{head}");
+    assert!(body == upload, "the echo differs");
+}
+
+#[tokio::test]
+async fn an_ignored_body_is_drained_and_the_answer_arrives_whole() {
+    let (address, _stop) = tcp_server(Config::new()).await;
+    let body = vec![b'x'; 200_000];
+    let stream = TcpStream::connect(address).await.unwrap();
+    let answer = exchange(stream, &scgi("POST", "/ignore-body", &[], &body)).await;
+    let (head, body) = split(&answer);
+    assert!(head.contains("Status: 200 OK"));
+    assert_eq!(body, b"ignored\n");
+}
+
+#[tokio::test]
+async fn bad_requests_get_their_status_without_the_service() {
+    let (address, _stop) = tcp_server(Config::new()).await;
+    // http cannot represent it: 400, with the reason.
+    let stream = TcpStream::connect(address).await.unwrap();
+    let answer = exchange(stream, &scgi("GE T", "/hello", &[], b"")).await;
+    let (head, body) = split(&answer);
+    assert!(head.contains("Status: 400 Bad Request"), "{head}");
+    assert_eq!(body, b"REQUEST_METHOD is not a method\n");
+    // A broken netstring: the core's error and status hint.
+    let stream = TcpStream::connect(address).await.unwrap();
+    let answer = exchange(stream, b"05:abcde,").await;
+    assert!(answer.starts_with(b"Content-Type: text/plain\r\nStatus: 400 Bad Request"));
+    // Repeated names are refused by default, allowed by the configuration.
+    let repeated = [("HTTP_ACCEPT", "a"), ("HTTP_ACCEPT", "b")];
+    let (head, _) = split(&request_get(address, "/headers", &repeated).await);
+    assert!(head.contains("400"), "{head}");
+    let config = Config::new().protocol(sioscgi::Config::new().allow_repeated_names(true));
+    let (address, _stop) = tcp_server(config).await;
+    let (_, body) = split(&request_get(address, "/headers", &repeated).await);
+    assert_eq!(body, b"2");
+}
+
+#[tokio::test]
+async fn too_many_pairs_for_the_configured_storage_is_431() {
+    // 3,000 pairs of ~14 bytes: a 42 KB block whose index (72 KB) fits the default
+    // storage (64 KiB + 2,048 x 24 bytes), not storage for 16 pairs at the full limit.
+    let names: Vec<String> = (0..3000).map(|i| format!("HTTP_X_{i}")).collect();
+    let pairs: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+    let (address, _stop) = tcp_server(Config::new().max_pairs(16)).await;
+    let (head, _) = split(&request_get(address, "/headers", &pairs).await);
+    assert!(head.contains("Status: 431"), "{head}");
+    let (address, _stop) = tcp_server(Config::new()).await;
+    let (_, body) = split(&request_get(address, "/headers", &pairs).await);
+    assert_eq!(body, b"3000");
+}
+
+#[tokio::test]
+async fn a_response_that_breaks_a_cgi_rule_is_a_500() {
+    let (address, _stop) = tcp_server(Config::new()).await;
+    let (head, body) = split(&request_get(address, "/two-content-types", &[]).await);
+    assert!(head.contains("Status: 500 Internal Server Error"), "{head}");
+    assert_eq!(body, b"internal server error\n");
+}
+
+#[tokio::test]
+async fn a_failing_service_is_a_500() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let service = tower_fn(|_| async { Err::<Response, _>(std::io::Error::other("boom")) });
+    tokio::spawn(sioscgi_tower::serve(listener, service).into_future());
+    let (head, _) = split(&request_get(address, "/", &[]).await);
+    assert!(head.contains("Status: 500"), "{head}");
+}
+
+/// A service from a closure (tower's `service_fn`, without the dependency).
+#[derive(Clone)]
+struct TowerFn<F>(F);
+fn tower_fn<F>(f: F) -> TowerFn<F> {
+    TowerFn(f)
+}
+impl<F, Fut> tower_service::Service<http::Request<sioscgi_tower::Body>> for TowerFn<F>
+where
+    F: FnMut(http::Request<sioscgi_tower::Body>) -> Fut,
+    Fut: Future<Output = Result<Response, std::io::Error>>,
+{
+    type Response = Response;
+    type Error = std::io::Error;
+    type Future = Fut;
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), std::io::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, request: http::Request<sioscgi_tower::Body>) -> Fut {
+        (self.0)(request)
+    }
+}
+
+#[tokio::test]
+async fn a_small_answer_leaves_in_one_write() {
+    // The head and the body of /hello arrive together: the first read after the
+    // request (which waits for the first segment) returns the whole answer.
+    let (address, _stop) = tcp_server(Config::new()).await;
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(&scgi("GET", "/hello", &[], b""))
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).await.unwrap();
+    let whole: &[u8] =
+        b"Content-Type: text/plain\r\nStatus: 200 OK\r\ncontent-length: 6\r\n\r\nhello\n";
+    assert_eq!(&buf[..n], whole);
+}
+
+#[tokio::test]
+async fn idle_and_trickling_peers_do_not_hold_up_a_valid_request() {
+    let config = Config::new().header_timeout(Duration::from_secs(30));
+    let (address, _stop) = tcp_server(config).await;
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        idle.push(TcpStream::connect(address).await.unwrap());
+    }
+    let mut trickling = Vec::new();
+    for _ in 0..200 {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream.write_all(b"100:CONTENT_LEN").await.unwrap();
+        trickling.push(stream);
+    }
+    // Well under the header timeout, with 500 peers holding connections open.
+    let answer = tokio::time::timeout(Duration::from_secs(10), request_get(address, "/hello", &[]))
+        .await
+        .expect("served while the others wait");
+    assert!(answer.ends_with(b"hello\n"));
+    drop(idle);
+    drop(trickling);
+}
+
+#[tokio::test]
+async fn a_silent_peer_is_closed_at_the_header_timeout() {
+    let config = Config::new().header_timeout(Duration::from_millis(200));
+    let (address, _stop) = tcp_server(config).await;
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(b"100:CONTENT_LEN").await.unwrap();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+        .await
+        .expect("closed by the server")
+        .unwrap_or(0);
+    assert_eq!(n, 0, "closed without an answer");
+}
+
+#[tokio::test]
+async fn the_connection_bound_holds_new_connections_back() {
+    let (address, _stop) = tcp_server(Config::new().max_connections(1)).await;
+    let holder = TcpStream::connect(address).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let waiting = tokio::spawn(request_get(address, "/hello", &[]));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "served beyond the bound");
+    drop(holder); // the server sees an empty connection and frees its slot
+    let answer = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("served once the slot is free")
+        .unwrap();
+    assert!(answer.ends_with(b"hello\n"));
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_what_is_in_flight() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(
+        sioscgi_tower::serve(listener, app())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let in_flight = tokio::spawn(request_get(address, "/slow", &[]));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // No longer accepting: a new connection is refused or closed unanswered.
+    if let Ok(mut late) = TcpStream::connect(address).await {
+        let _ = late.write_all(&scgi("GET", "/hello", &[], b"")).await;
+        let mut answer = Vec::new();
+        let _ = late.read_to_end(&mut answer).await;
+        assert!(answer.is_empty());
+    }
+    assert!(!server.is_finished(), "waits for the request in flight");
+    let answer = in_flight.await.unwrap();
+    assert!(answer.ends_with(b"slow\n"));
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("returns once the request is done")
+        .unwrap()
+        .unwrap();
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn over_a_unix_socket() {
+    let dir = std::env::temp_dir().join(format!("sioscgi-tower-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("app.sock");
+    let _ = std::fs::remove_file(&path);
+    let listener = tokio::net::UnixListener::bind(&path).unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(
+        sioscgi_tower::serve(listener, app())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+    let answer = exchange(stream, &scgi("GET", "/hello", &[], b"")).await;
+    assert!(answer.ends_with(b"\r\n\r\nhello\n"));
+    let upload = vec![b'u'; 100_000];
+    let mut stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+    let request = scgi("POST", "/echo", &[], &upload);
+    let (mut read, mut write) = stream.split();
+    let (_, answer) = tokio::join!(write.write_all(&request), async {
+        let mut answer = Vec::new();
+        read.read_to_end(&mut answer).await.unwrap();
+        answer
+    });
+    assert_eq!(split(&answer).1, upload);
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Collects what the server logs at `warn` and above.
+#[derive(Clone, Default)]
+struct Logged(Arc<Mutex<Vec<u8>>>);
+impl std::io::Write for Logged {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test] // one thread: the subscriber below sees the server's tasks
+async fn a_peer_that_leaves_early_is_not_logged_as_a_failure() {
+    let logged = Logged::default();
+    let writer = logged.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (address, _stop) = tcp_server(Config::new()).await;
+    for _ in 0..5 {
+        // Ask for 4 MiB, read a little, close: the server's writes fail with EPIPE or
+        // ECONNRESET.
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(&scgi("GET", "/big", &[], b""))
+            .await
+            .unwrap();
+        let mut some = [0u8; 1024];
+        stream.read_exact(&mut some).await.unwrap();
+        drop(stream);
+        // And one that sends nothing at all (Apache's 411).
+        drop(TcpStream::connect(address).await.unwrap());
+    }
+    // A real failure is logged: a response that breaks a rule.
+    let _ = request_get(address, "/two-content-types", &[]).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = String::from_utf8(logged.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.contains("answered 500"), "{log}");
+}
