@@ -6,6 +6,7 @@
 //! the same thing on every input, so no benchmark measures a parser that gave up early.
 
 pub mod crafted;
+pub mod gateway;
 pub mod http;
 pub mod inputs;
 pub mod limits;

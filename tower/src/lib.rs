@@ -55,7 +55,7 @@ pub use config::Config;
 pub use listener::Listener;
 pub use request::{RequestError, into_request};
 pub use response::{ResponseError, encode_head};
-pub use server::{Serve, serve};
+pub use server::{Serve, serve, serve_connection};
 
 /// The error type services and bodies convert theirs into.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -53,6 +53,46 @@ where
     }
 }
 
+/// Serves one connection's request with `service` and ends the connection: for your own
+/// accept loop, or a transport that is not a [`Listener`]. [`serve`] runs this in a task
+/// per connection. Never fails: every failure is answered (`400`, `431`, `500`, ...) or
+/// logged, as in [`serve`]; the header timeout and idle timeouts of `config` apply.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// let app = axum::Router::new().route("/", axum::routing::get(|| async { "hi" }));
+/// let (server_side, mut client) = tokio::io::duplex(4096);
+/// let (read, write) = tokio::io::split(server_side);
+/// let config = sioscgi_tower::Config::new();
+/// let served = sioscgi_tower::serve_connection(read, write, app, &config);
+/// let ask = async {
+///     let block = b"CONTENT_LENGTH\x000\x00SCGI\x001\x00REQUEST_METHOD\x00GET\x00REQUEST_URI\x00/\x00";
+///     client.write_all(format!("{}:", block.len()).as_bytes()).await.unwrap();
+///     client.write_all(block).await.unwrap();
+///     client.write_all(b",").await.unwrap();
+///     let mut answer = String::new();
+///     client.read_to_string(&mut answer).await.unwrap();
+///     answer
+/// };
+/// let ((), answer) = tokio::join!(served, ask);
+/// assert!(answer.starts_with("Content-Type: text/plain; charset=utf-8\r\nStatus: 200 OK\r\n"));
+/// assert!(answer.ends_with("\r\n\r\nhi"));
+/// # }
+/// ```
+pub async fn serve_connection<R, W, S, B>(read: R, write: W, service: S, config: &Config)
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+    W: tokio::io::AsyncWrite + Unpin,
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body,
+    B::Error: Into<BoxError>,
+{
+    connection::serve(read, write, service, config).await;
+}
+
 /// The server [`serve`] returns: set it up, then `.await` it.
 #[must_use = "a server does nothing until awaited"]
 pub struct Serve<L, S, F> {

@@ -1,12 +1,17 @@
 //! Heap allocations per request for every implementation and input: a counting global
 //! allocator around one run (after a first, uncounted one). Prints one JSON object per
 //! line: `{"input", "implementation", "allocations", "bytes"}`.
+//!
+//! Then the `http` gateways, per request over an in-memory connection (input
+//! `gateway/NAME`): `tower-gateway` (`sioscgi_tower::serve_connection`), `cegla-gateway`
+//! (`cegla_scgi::server::server_handle_scgi`) and `gateway-harness` (the connection and
+//! the client alone, which both include).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use sioscgi_benches::{http, inputs, ours, peers};
+use sioscgi_benches::{gateway, http, inputs, ours, peers};
 
 struct Counting;
 
@@ -93,6 +98,33 @@ fn main() {
         for (implementation, (allocations, bytes)) in runs {
             println!(
                 r#"{{"input": "{}", "implementation": "{implementation}", "allocations": {allocations}, "bytes": {bytes}}}"#,
+                input.name
+            );
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    let config = sioscgi_tower::Config::new();
+    for input in all.iter().filter(|i| i.pairs <= 2048) {
+        let scgi = input.scgi.as_slice();
+        for (implementation, (allocations, bytes)) in [
+            (
+                "tower-gateway",
+                count(|| runtime.block_on(gateway::sioscgi_tower(scgi, &config))),
+            ),
+            (
+                "cegla-gateway",
+                count(|| runtime.block_on(gateway::cegla_scgi(scgi))),
+            ),
+            (
+                "gateway-harness",
+                count(|| runtime.block_on(gateway::harness(scgi))),
+            ),
+        ] {
+            println!(
+                r#"{{"input": "gateway/{}", "implementation": "{implementation}", "allocations": {allocations}, "bytes": {bytes}}}"#,
                 input.name
             );
         }
