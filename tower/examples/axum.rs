@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run -p sioscgi-tower --example axum -- --listen 127.0.0.1:4000
 //! cargo run -p sioscgi-tower --example axum -- --unix /tmp/app.sock
-//!     [--max-connections N] [--header-timeout SECONDS] [--quiet]
+//!     [--max-connections N] [--header-timeout SECONDS] [--quiet | --verbose]
 //! ```
 //!
 //! - `GET /hello`: `hello\n` (`text/plain`);
@@ -12,8 +12,13 @@
 //! - anything else: 404.
 //!
 //! Ctrl-C (or SIGTERM) stops it gracefully: it stops accepting and finishes the requests
-//! in flight. Set `RUST_LOG`-style verbosity with `--quiet` (errors only) or without it
-//! (one line per failure and refused request, at `debug`).
+//! in flight. It logs warnings and errors (a failed service, a response that breaks a CGI
+//! rule, an I/O failure that is not a peer going away); `--verbose` adds refused requests,
+//! timeouts and peers that went away, `--quiet` leaves errors only.
+//!
+//! With `--unix`, the socket is made writable by every local user (mode 0666), so that
+//! the web server's workers (`www-data`, `nobody`) can connect; in production, give the
+//! socket to a group the web server is in instead.
 
 use std::time::Duration;
 
@@ -26,7 +31,7 @@ use axum::routing::{get, post};
 use sioscgi_tower::{CgiEnvironment, Config};
 
 const USAGE: &str = "usage: axum (--listen ADDR:PORT | --unix PATH) [--max-connections N] \
-                     [--header-timeout SECONDS] [--quiet]";
+                     [--header-timeout SECONDS] [--quiet | --verbose]";
 
 /// The application.
 fn app() -> Router {
@@ -74,13 +79,13 @@ enum Address {
 struct Options {
     address: Address,
     config: Config,
-    quiet: bool,
+    level: tracing::Level,
 }
 
 fn parse_args() -> Result<Options, String> {
     let mut address = None;
     let mut config = Config::new();
-    let mut quiet = false;
+    let mut level = tracing::Level::WARN;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs a value"));
@@ -98,7 +103,8 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|_| "--header-timeout takes seconds")?;
                 config = config.header_timeout(Duration::from_secs(secs));
             }
-            "--quiet" => quiet = true,
+            "--quiet" => level = tracing::Level::ERROR,
+            "--verbose" => level = tracing::Level::DEBUG,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -107,7 +113,7 @@ fn parse_args() -> Result<Options, String> {
     Ok(Options {
         address,
         config,
-        quiet,
+        level,
     })
 }
 
@@ -140,13 +146,8 @@ async fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
-    let level = if options.quiet {
-        tracing::Level::ERROR
-    } else {
-        tracing::Level::DEBUG
-    };
     tracing_subscriber::fmt()
-        .with_max_level(level)
+        .with_max_level(options.level)
         .with_writer(std::io::stderr)
         .init();
     match options.address {
@@ -168,6 +169,10 @@ async fn main() -> std::io::Result<()> {
                 std::fs::remove_file(&path)?;
             }
             let listener = tokio::net::UnixListener::bind(&path)?;
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666))?;
+            }
             eprintln!("axum over SCGI on unix:{}", path.display());
             let served = sioscgi_tower::serve(listener, app())
                 .config(options.config)

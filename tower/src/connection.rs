@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tower_service::Service;
 use tracing::{debug, error};
 
-use crate::body::{Body, Incoming};
+use crate::body::{Body, BodyError, Incoming};
 use crate::response::may_have_body;
 use crate::storage::HeaderStorage;
 use crate::{BoxError, Config, encode_head, request};
@@ -224,8 +224,14 @@ where
     }
     while let Some(frame) = poll_fn(&mut next).await {
         let frame = frame.map_err(|e| {
-            error!(error = %e, "the response body failed: connection closed");
-            io::Error::other(e)
+            if from_request_body(&*e) {
+                // An echo of the request body, say, when the web server went away.
+                debug!(error = %e, "the request body failed under the response body");
+                io::Error::new(io::ErrorKind::ConnectionAborted, e)
+            } else {
+                error!(error = %e, "the response body failed: connection closed");
+                io::Error::other(e)
+            }
         })?;
         // Trailers have no place in a CGI response: they are dropped.
         if let Ok(data) = frame.into_data() {
@@ -244,6 +250,18 @@ where
         return Err(io::Error::other("short response body"));
     }
     Ok(())
+}
+
+/// Whether `error` (or one of its sources) is the request body's: the peer's doing.
+fn from_request_body(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<BodyError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// The body length the head announces, if it does.

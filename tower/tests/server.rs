@@ -437,6 +437,14 @@ async fn a_peer_that_leaves_early_is_not_logged_as_a_failure() {
         drop(stream);
         // And one that sends nothing at all (Apache's 411).
         drop(TcpStream::connect(address).await.unwrap());
+        // And one that leaves in the middle of an upload being echoed: the response body
+        // (the request body) fails.
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let upload = scgi("POST", "/echo", &[], &vec![b'e'; 100_000]);
+        stream.write_all(&upload[..50_000]).await.unwrap();
+        let mut some = [0u8; 100];
+        stream.read_exact(&mut some).await.unwrap();
+        drop(stream);
     }
     // A real failure is logged: a response that breaks a rule.
     let _ = request_get(address, "/two-content-types", &[]).await;
