@@ -2,7 +2,15 @@
 """End to end: examples/server.rs behind nginx, lighttpd and Apache, on loopback.
 
 Usage: run.py SERVER_BINARY [--only nginx,lighttpd,apache] [--load-seconds 20]
-              [--results docs/e2e.md]
+              [--results docs/e2e.md] [--axum AXUM_BINARY]
+              [--backends null=BIN,tokio-scgi=BIN,async-demo=BIN,axum=BIN] [--cpu-seconds 10]
+
+With --axum, the axum example of sioscgi-tower runs the same kind of suite behind each web
+server, over TCP and (nginx, lighttpd) a Unix socket, then faults at its SCGI port (hundreds
+of idle and trickling connections). With --backends, each backend serves a small answer
+behind nginx under wrk while its CPU time (user + system, from /proc) is measured: CPU time
+per request and requests per second, the null backend (no protocol work) as the reference,
+and the system calls per request under strace.
 
 Each web server is started with its own config file, pid and log files in a temp dir
 (never the system service), built from a small base plus the snippet in snippets/ that
@@ -17,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import pathlib
 import random
@@ -34,6 +43,7 @@ ROOT = HERE.parent.parent
 APP_PORT = 4000
 PORTS = {"nginx": 47181, "lighttpd": 47182, "apache": 47183}
 TIMEOUT = 3  # the app's per-connection deadline, seconds
+SOCKET = "/tmp/sioscgi.sock"  # the Unix-socket snippets' path
 
 NGINX_BASE = """daemon off;
 pid {tmp}/nginx.pid;
@@ -173,9 +183,9 @@ def app_count() -> int:
 # ------------------------------------------------------------------------ web servers
 
 
-def start_web_server(name: str, tmp: pathlib.Path) -> subprocess.Popen:
+def start_web_server(name: str, tmp: pathlib.Path, snippet_name: str | None = None) -> subprocess.Popen:
     port = PORTS[name]
-    snippet = (HERE / "snippets" / f"{name}.conf").read_text()
+    snippet = (HERE / "snippets" / f"{snippet_name or name}.conf").read_text()
     conf = tmp / f"{name}.conf"
     if name == "nginx":
         for sub in ("body", "scgi"):
@@ -415,18 +425,358 @@ def direct_faults(app: App, r: Results) -> None:
             app.alive() and b"200 OK" in scgi("/"), ", ".join(sorted(answers)))
 
 
+# --------------------------------------------------------------------- the axum example
+
+
+class Backend:
+    """A backend process on 127.0.0.1:4000 (or a Unix socket), its log in a file."""
+
+    def __init__(self, argv: list[str], tmp: pathlib.Path, unix: bool = False) -> None:
+        self.unix = unix
+        if unix and os.path.exists(SOCKET):
+            os.unlink(SOCKET)
+        self.log_path = tmp / f"backend-{time.monotonic_ns()}.log"
+        self.log_file = open(self.log_path, "w")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log_file)
+        if unix:
+            deadline = time.monotonic() + 15
+            while not os.path.exists(SOCKET):
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"no socket at {SOCKET}")
+                time.sleep(0.05)
+        else:
+            wait_port(APP_PORT)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def warnings(self) -> list[str]:
+        """The log's warning and error lines (the start-up line is neither)."""
+        return [l for l in self.log_text().splitlines() if re.search(r"\b(WARN|ERROR)\b", l)]
+
+    def rss_kib(self) -> int:
+        status = pathlib.Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+
+    def cpu_seconds(self) -> float:
+        """User + system time of every thread so far."""
+        fields = pathlib.Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> bool:
+        """SIGTERM; true if it exited by itself (a graceful shutdown) within 10 s."""
+        graceful = True
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                graceful = False
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+        return graceful
+
+
+def axum_app(binary: str, tmp: pathlib.Path, unix: bool) -> Backend:
+    address = ["--unix", SOCKET] if unix else ["--listen", f"127.0.0.1:{APP_PORT}"]
+    return Backend([binary, *address, "--header-timeout", str(TIMEOUT)], tmp, unix)
+
+
+def sha256_line(data: bytes) -> str:
+    return f"{len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()[:16]}"
+
+
+def axum_functional(who: str, name: str, port: int, app: Backend, tmp: pathlib.Path, r: Results) -> None:
+    status, headers, body = curl(port, "/hello")
+    r.check(who, "GET /hello: exactly hello\\n, text/plain",
+            status == 200 and body == b"hello\n" and headers.get("content-type") == "text/plain",
+            f"{status} {headers.get('content-type')} {body!r}")
+    status, _, body = curl(port, "/hello", "-I")
+    r.check(who, "HEAD /hello", status == 200 and b"hello" not in body, f"{status}")
+    status, _, body = curl(port, "/json?x=1")
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        doc = {}
+    ok = (status == 200 and doc.get("method") == "GET" and doc.get("uri") == "/json?x=1"
+          and str(doc.get("remote_addr", "")).startswith("127.0.0.1:") and doc.get("headers", 0) >= 2)
+    r.check(who, "GET /json: method, uri, the client's address, headers", ok, f"{status} {body[:120]!r}")
+    status, headers, body = curl(port, "/echo", "-d", "name=value&lang=rust")
+    r.check(who, "POST /echo (form)", status == 200 and body == b"name=value&lang=rust"
+            and headers.get("content-type") == "application/x-www-form-urlencoded", f"{status} {body[:60]!r}")
+
+    big = random.Random(11).randbytes(10 << 20)
+    upload = tmp / "axum-upload.bin"
+    upload.write_bytes(big)
+    status, _, body = curl(port, "/echo", "--data-binary", f"@{upload}", "-H", "Content-Type: application/octet-stream")
+    r.check(who, "10 MiB upload echoed, SHA-256", status == 200 and body == big, f"{status} {sha256_line(body)}")
+
+    small = tmp / "axum-chunked.bin"
+    small.write_bytes(big[: 1 << 20])
+    before = app.warnings()
+    status, _, body = curl(port, "/echo", "--data-binary", f"@{small}", "-H", "Transfer-Encoding: chunked")
+    if name == "apache":
+        quiet = app.warnings() == before
+        r.check(who, "chunked upload: 411 from Apache, empty connection quiet", status == 411 and quiet and app.alive(),
+                f"{status}, log quiet: {quiet}")
+    else:
+        r.check(who, "chunked upload (de-chunked) echoed, SHA-256", status == 200 and body == big[: 1 << 20],
+                f"{status} {sha256_line(body)}")
+
+    extra = [a for i in range(60) for a in ("-H", f"X-Custom-{i:02}: value-{i}")]
+    status, _, body = curl(port, "/json", *extra)
+    count = json.loads(body).get("headers", 0) if status == 200 else 0
+    r.check(who, "60 extra headers reach the handler", status == 200 and count >= 62, f"{status}, {count} headers")
+    status, _, _ = curl(port, "/json", "-H", "X-Big: " + "b" * 6000)
+    r.check(who, "6,000-byte header value", status == 200, f"{status}")
+    status, _, _ = curl(port, "/json", "-H", b"X-Odd: caf\xe9 \xff")
+    r.check(who, "latin-1 bytes in a header value", status == 200, f"{status}")
+    status, _, _ = curl(port, "/nope")
+    r.check(who, "404", status == 404, f"{status}")
+
+    # An HTTP client that announces 10 MB, sends 1 MB and vanishes.
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n" + b"x" * (1 << 20))
+    time.sleep(1.0)
+    status, _, _ = curl(port, "/hello")
+    r.check(who, "client aborts mid-upload, keeps serving", status == 200 and app.alive(), f"next request {status}")
+
+
+def axum_load(who: str, port: int, app: Backend, seconds: int, r: Results) -> dict[str, str]:
+    rss_before = app.rss_kib()
+    totals = {"requests": 0, "non2xx": 0, "socket_errors": 0}
+    rates = []
+    for connections, duration in ((4, seconds), (64, max(5, seconds // 2))):
+        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", f"http://127.0.0.1:{port}/hello"],
+                             capture_output=True, text=True, check=False).stdout
+        totals["requests"] += int(re.search(r"(\d+) requests in", out).group(1))
+        totals["non2xx"] += sum(int(x) for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+        totals["socket_errors"] += sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+        rate = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+        rates.append(f"{rate}/s @{connections}")
+    time.sleep(0.5)
+    rss_after = app.rss_kib()
+    r.check(who, "load: zero non-2xx", totals["non2xx"] == 0, str(totals["non2xx"]))
+    r.check(who, "load: zero socket errors", totals["socket_errors"] == 0, str(totals["socket_errors"]))
+    r.check(who, "load: memory flat", rss_after <= rss_before * 1.5 + 4096, f"RSS {rss_before} -> {rss_after} KiB")
+    log_lines = app.warnings()
+    r.check(who, "log quiet: no warning or error in the whole run (peers that left included)",
+            not log_lines, f"{len(log_lines)} lines {log_lines[:2]}")
+    return {"requests": str(totals["requests"]), "throughput": ", ".join(rates),
+            "errors": str(totals["non2xx"] + totals["socket_errors"]), "rss": f"{rss_before} -> {rss_after} KiB"}
+
+
+def axum_faults(app: Backend, r: Results) -> None:
+    who = "axum: scgi port"
+
+    def hello() -> bool:
+        return scgi("/hello").endswith(b"\r\n\r\nhello\n")
+
+    # Hundreds of idle and trickling connections, then a valid request.
+    idle = [socket.create_connection(("127.0.0.1", APP_PORT)) for _ in range(300)]
+    trickling = []
+    for _ in range(200):
+        s = socket.create_connection(("127.0.0.1", APP_PORT))
+        s.sendall(b"200:CONTENT_LEN")
+        trickling.append(s)
+    t0 = time.monotonic()
+    ok = hello()
+    took = time.monotonic() - t0
+    r.check(who, "300 idle + 200 trickling connections: a valid request still answered within 1 s",
+            ok and took < 1.0, f"answered: {ok}, in {took * 1000:.0f} ms")
+    # They are closed at the header timeout.
+    time.sleep(TIMEOUT + 1)
+    closed = 0
+    for s in idle + trickling:
+        s.settimeout(2)
+        try:
+            closed += s.recv(1) == b""
+        except OSError:
+            closed += 1
+        s.close()
+    r.check(who, f"idle and trickling connections closed by the {TIMEOUT} s header timeout",
+            closed == 500 and hello(), f"{closed} of 500 closed")
+
+    # A client that aborts mid-body, and garbage: clean answers or closes, quiet log.
+    block = b"CONTENT_LENGTH\x0010000000\x00SCGI\x001\x00REQUEST_METHOD\x00POST\x00REQUEST_URI\x00/echo\x00"
+    with socket.create_connection(("127.0.0.1", APP_PORT)) as s:
+        s.sendall(str(len(block)).encode() + b":" + block + b"," + b"y" * (1 << 20))
+    rng = random.Random(3)
+    answers = set()
+    for size in (1, 10, 100, 10_000):
+        answer = scgi("", raw=rng.randbytes(size))
+        answers.add(answer.split(b"\r\n")[0].decode("latin-1") if answer else "closed")
+    time.sleep(0.5)
+    r.check(who, "an aborted upload and garbage: clean answers or closes, served after, log quiet",
+            app.alive() and hello() and not app.warnings(), ", ".join(sorted(answers)))
+
+
+def axum_suites(binary: str, only: list[str], tmp: pathlib.Path, seconds: int, r: Results,
+                loads: dict[str, dict[str, str]], versions: dict[str, str], ci: bool) -> None:
+    for name in only:
+        exe = {"nginx": "nginx", "lighttpd": "lighttpd", "apache": "/usr/sbin/apache2"}[name]
+        if shutil.which(exe) is None:
+            if ci:
+                r.check(name, "installed", False, "missing under CI")
+            continue
+        versions.setdefault(name, version(name))
+        for unix in ((False, True) if name != "apache" else (False,)):
+            who = f"axum: {name}" + (" (unix)" if unix else "")
+            log(f"== {who}")
+            t0 = time.monotonic()
+            webdir = tmp / f"axum-{name}-{'unix' if unix else 'tcp'}"
+            webdir.mkdir()
+            app = web = None
+            try:
+                app = axum_app(binary, tmp, unix)
+                web = start_web_server(name, webdir, f"{name}-unix" if unix else name)
+                axum_functional(who, name, PORTS[name], app, tmp, r)
+                # The functional checks leave expected lines (Apache's 411 is quiet, the
+                # abort is the peer's): the load's log check starts from a fresh log.
+                app.stop()
+                app = axum_app(binary, tmp, unix)
+                loads[who] = axum_load(who, PORTS[name], app, seconds, r)
+                r.check(who, "graceful stop on SIGTERM", app.stop(), "")
+            except Exception as e:
+                error_log = webdir / "error.log"
+                detail = error_log.read_text(errors="replace")[-500:] if error_log.exists() else ""
+                r.check(who, "suite ran to the end", False, f"{e!r} {detail}")
+            finally:
+                if app is not None:
+                    app.stop()
+                if web is not None:
+                    stop_web_server(web)
+            log(f"   {who}: {round(time.monotonic() - t0)} s")
+    log("== axum: faults at the SCGI port")
+    app = axum_app(binary, tmp, False)
+    try:
+        axum_faults(app, r)
+    finally:
+        app.stop()
+
+
+# ------------------------------------------------------------------ CPU per request
+
+
+LOAD_PATHS = {"null": "/", "tokio-scgi": "/", "async-demo": "/bytes?n=6", "axum": "/hello"}
+
+
+def backend_argv(label: str, binary: str) -> list[str]:
+    extra = {"async-demo": ["--quiet"], "axum": ["--quiet"]}.get(label, [])
+    return [binary, "--listen", f"127.0.0.1:{APP_PORT}", *extra]
+
+
+def syscalls_per_request(backend: Backend, port: int, path: str, tmp: pathlib.Path) -> dict[str, float] | None:
+    """strace -c on every thread during a short wrk run: calls per request."""
+    if shutil.which("strace") is None:
+        return None
+    tids = [t.name for t in pathlib.Path(f"/proc/{backend.proc.pid}/task").iterdir()]
+    out = tmp / f"strace-{time.monotonic_ns()}.txt"
+    args = ["strace", "-f", "-c", "-o", str(out)] + [a for t in tids for a in ("-p", t)]
+    tracer = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    run = subprocess.run(["wrk", "-t1", "-c4", "-d3s", f"http://127.0.0.1:{port}{path}"],
+                         capture_output=True, text=True, check=False).stdout
+    tracer.send_signal(signal.SIGINT)
+    try:
+        tracer.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        tracer.kill()
+        return None
+    match = re.search(r"(\d+) requests in", run)
+    if not out.exists() or not match or int(match.group(1)) == 0:
+        return None
+    requests = int(match.group(1))
+    calls: dict[str, int] = {}
+    for line in out.read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and parts[-1].isidentifier() and parts[3].isdigit():
+            calls[parts[-1]] = int(parts[3])
+    reads = sum(calls.get(c, 0) for c in ("read", "recvfrom", "readv", "recvmsg"))
+    writes = sum(calls.get(c, 0) for c in ("write", "writev", "sendto", "sendmsg"))
+    total = sum(calls.values())
+    return {"total": total / requests, "reads": reads / requests, "writes": writes / requests}
+
+
+def cpu_per_request(backends: list[tuple[str, str]], tmp: pathlib.Path, seconds: int,
+                    r: Results) -> list[dict[str, str]]:
+    name = "nginx"
+    if shutil.which("nginx") is None:
+        return []
+    port = PORTS[name]
+    webdir = tmp / "cpu-nginx"
+    webdir.mkdir()
+    web = start_web_server(name, webdir)
+    best: dict[str, dict[str, float]] = {}
+    failures: dict[str, list[str]] = {label: [] for label, _ in backends}
+    try:
+        # Two rounds, the backends in turn: each backend's round with the least CPU per
+        # request is reported (noise on a shared machine only ever adds).
+        for _ in range(2):
+            for label, binary in backends:
+                backend = Backend(backend_argv(label, binary), tmp)
+                try:
+                    path = LOAD_PATHS[label]
+                    subprocess.run(["wrk", "-t2", "-c16", "-d1s", f"http://127.0.0.1:{port}{path}"],
+                                   capture_output=True, check=False)
+                    cpu0 = backend.cpu_seconds()
+                    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"],
+                                         capture_output=True, text=True, check=False).stdout
+                    cpu = backend.cpu_seconds() - cpu0
+                    requests = int(re.search(r"(\d+) requests in", out).group(1))
+                    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+                    non2xx = sum(int(x) for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+                    errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+                    us = cpu / max(requests, 1) * 1e6
+                    log(f"   {label}: {rate:.0f} req/s, {us:.1f} us CPU per request")
+                    if non2xx or errors:
+                        failures[label].append(f"{non2xx} non-2xx, {errors} socket errors")
+                    if label not in best or us < best[label]["us"]:
+                        best[label] = {"us": us, "rate": rate, "requests": requests}
+                    if "syscalls" not in best[label]:
+                        calls = syscalls_per_request(backend, port, path, tmp)
+                        if calls:
+                            best[label]["syscalls"] = calls
+                finally:
+                    backend.stop()
+    finally:
+        stop_web_server(web)
+    for label, _ in backends:
+        r.check(f"cpu: {label}", "load behind nginx, both rounds: zero errors", not failures[label] and label in best,
+                "; ".join(failures[label]) or "0 non-2xx, 0 socket errors")
+    null = best.get("null", {}).get("us")
+    rows = []
+    for label, _ in backends:
+        b = best.get(label)
+        if not b:
+            continue
+        calls = b.get("syscalls")
+        rows.append({
+            "backend": label, "path": LOAD_PATHS[label],
+            "rate": f"{b['rate']:.0f}/s", "us": f"{b['us']:.1f} µs",
+            "vs_null": f"{b['us'] / null:.2f}×" if null else "–",
+            "syscalls": f"{calls['total']:.1f} ({calls['reads']:.1f} reads, {calls['writes']:.1f} writes)" if calls else "–",
+            "raw_us": b["us"], "raw_rate": b["rate"],
+        })
+    return rows
+
+
 # ----------------------------------------------------------------------------- main
 
 
 def snippets_in_readme(r: Results) -> None:
     readme = (ROOT / "README.md").read_text()
-    for name in PORTS:
-        snippet = (HERE / "snippets" / f"{name}.conf").read_text()
-        r.check(name, "README shows the snippet the suite runs", snippet in readme)
+    for path in sorted((HERE / "snippets").glob("*.conf")):
+        r.check(path.stem, "README shows the snippet the suite runs", path.read_text() in readme)
 
 
 def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str]], skipped: list[str],
-                  versions: dict[str, str], seconds: int) -> None:
+                  versions: dict[str, str], seconds: int, axum_loads: dict[str, dict[str, str]],
+                  cpu: list[dict[str, str]], cpu_seconds: int) -> None:
     lines = [
         "# End-to-end results",
         "",
@@ -442,6 +792,43 @@ def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str
         lines.append(f"| {name} | {versions.get(name, '?')} | {row['requests']} | {row['errors']} | {row['throughput']} | {row['rss']} |")
     for name in skipped:
         lines.append(f"| {name} | not installed: skipped | | | | |")
+    if axum_loads:
+        lines += ["", "## The axum example (sioscgi-tower)", "",
+                  f"`tower/examples/axum.rs` (`--header-timeout {TIMEOUT}`) behind each web server, over TCP and "
+                  "(nginx, lighttpd) the Unix socket of `tests/e2e/snippets/*-unix.conf`.",
+                  f"Load: `wrk -t2 -c4` for {seconds} s, then `-c64` for {max(5, seconds // 2)} s, on `/hello`.", "",
+                  "| behind | requests | errors (non-2xx + socket) | throughput | app RSS before -> after |",
+                  "|---|---|---|---|---|"]
+        for who, row in axum_loads.items():
+            lines.append(f"| {who.removeprefix('axum: ')} | {row['requests']} | {row['errors']} | {row['throughput']} | {row['rss']} |")
+    if cpu:
+        by = {row["backend"]: row for row in cpu}
+        lines += ["", "## CPU time per request behind nginx", "",
+                  f"Each backend behind nginx (TCP snippet) under `wrk -t2 -c16` for {cpu_seconds} s, two rounds in turn; "
+                  "its user + system CPU time (all threads, from `/proc/PID/stat`) divided by the requests, the round "
+                  "with the least per request. `null`: tokio, one task per connection, no protocol checks, one write "
+                  "(`benches/src/bin/null_backend.rs`); `tokio-scgi`: that crate's codec as its example serves it "
+                  "(`benches/src/bin/tokio_scgi_backend.rs`); `async-demo`: `examples/server_tokio.rs` (the async "
+                  "driver); `axum`: `tower/examples/axum.rs`. System calls: `strace -f -c` on every thread during "
+                  "a 3 s `wrk -t1 -c4` run, per request.", "",
+                  "| backend | path | requests/s | CPU per request | ÷ null | system calls per request |",
+                  "|---|---|---|---|---|---|"]
+        for row in cpu:
+            lines.append(f"| {row['backend']} | `{row['path']}` | {row['rate']} | {row['us']} | {row['vs_null']} | {row['syscalls']} |")
+        targets = []
+        null, peer = by.get("null"), by.get("tokio-scgi")
+        for label, limit in (("async-demo", 1.1), ("axum", 1.25)):
+            row = by.get(label)
+            if row and null:
+                ratio = row["raw_us"] / null["raw_us"]
+                targets.append(f"| {label}: CPU per request at most {limit}× the null backend's | {ratio:.2f}× | "
+                               f"{'met' if ratio <= limit else 'not met'} |")
+            if row and peer:
+                ratio = row["raw_rate"] / peer["raw_rate"]
+                targets.append(f"| {label}: requests/s at least tokio-scgi's | {ratio:.2f}× | "
+                               f"{'met' if ratio >= 1 else 'not met'} |")
+        if targets:
+            lines += ["", "| target (issue 13) | measured | |", "|---|---|---|", *targets]
     lines += ["", "| where | check | result | detail |", "|---|---|---|---|"]
     for server, check, outcome, detail in r.rows:
         lines.append(f"| {server} | {check} | {outcome} | {detail.replace('|', '/')} |")
@@ -462,7 +849,11 @@ def main() -> int:
     p.add_argument("--only", default="nginx,lighttpd,apache")
     p.add_argument("--load-seconds", type=int, default=20)
     p.add_argument("--results", default=str(ROOT / "docs" / "e2e.md"))
+    p.add_argument("--axum")
+    p.add_argument("--backends", default="")
+    p.add_argument("--cpu-seconds", type=int, default=10)
     a = p.parse_args()
+    backends = [tuple(item.split("=", 1)) for item in a.backends.split(",") if item]
     ci = os.environ.get("CI") == "true"
     r = Results()
     loads: dict[str, dict[str, str]] = {}
@@ -518,7 +909,15 @@ def main() -> int:
             log(f"   faults: {round(time.monotonic() - t0)} s")
         finally:
             app.stop()
-    write_results(pathlib.Path(a.results), r, loads, skipped, versions, a.load_seconds)
+        axum_loads: dict[str, dict[str, str]] = {}
+        if a.axum:
+            axum_suites(a.axum, a.only.split(","), tmp, a.load_seconds, r, axum_loads, versions, ci)
+        cpu = []
+        if backends:
+            log("== CPU per request behind nginx")
+            cpu = cpu_per_request(backends, tmp, a.cpu_seconds, r)
+    write_results(pathlib.Path(a.results), r, loads, skipped, versions, a.load_seconds, axum_loads, cpu,
+                  a.cpu_seconds)
     log(f"results written to {a.results}")
     log(f"{r.passed} passed, {r.failed} failed")
     return 1 if r.failed else 0

@@ -7,9 +7,16 @@
 //! ```
 //!
 //! - `GET /hello`: `hello\n` (`text/plain`);
-//! - `POST /echo`: the request body, streamed back as it comes;
+//! - `POST /echo`: the request body, sent back (up to 100 MiB, else 413);
 //! - `GET /json`: `{"method", "uri", "remote_addr", "headers"}` (the number of headers);
 //! - anything else: 404.
+//!
+//! The echo reads the whole body before it answers, as every SCGI application must for a
+//! body larger than the socket buffers: nginx stops sending the request body once the
+//! response head arrives, and Apache reads nothing of the response until it has sent the
+//! whole body, so an answer that streams the body back while it comes stalls behind them
+//! (lighttpd copes). The server itself never buffers the upload: the handler reads it as
+//! it comes.
 //!
 //! Ctrl-C (or SIGTERM) stops it gracefully: it stops accepting and finishes the requests
 //! in flight. It logs warnings and errors (a failed service, a response that breaks a CGI
@@ -23,9 +30,9 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{Extension, Request};
-use axum::http::{StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Extension, Request};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json};
 use axum::routing::{get, post};
 use sioscgi_tower::{CgiEnvironment, Config};
@@ -37,7 +44,7 @@ const USAGE: &str = "usage: axum (--listen ADDR:PORT | --unix PATH) [--max-conne
 fn app() -> Router {
     Router::new()
         .route("/hello", get(hello))
-        .route("/echo", post(echo))
+        .route("/echo", post(echo).layer(DefaultBodyLimit::max(ECHO_LIMIT)))
         .route("/json", get(json))
         .fallback(not_found)
 }
@@ -46,14 +53,15 @@ async fn hello() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain")], "hello\n")
 }
 
-/// The body goes back as it comes: nothing is buffered beyond a read.
-async fn echo(request: Request) -> impl IntoResponse {
-    let content_type = request
-        .headers()
+/// The largest body `/echo` sends back.
+const ECHO_LIMIT: usize = 100 << 20;
+
+/// The whole body, read as it comes, then sent back with its content type.
+async fn echo(headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .cloned()
         .unwrap_or(header::HeaderValue::from_static("application/octet-stream"));
-    let body = Body::new(request.into_body());
     ([(header::CONTENT_TYPE, content_type)], body)
 }
 
@@ -148,6 +156,7 @@ async fn main() -> std::io::Result<()> {
     };
     tracing_subscriber::fmt()
         .with_max_level(options.level)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     match options.address {

@@ -24,6 +24,12 @@
 //!   [`CgiEnvironment`] extension. A value `http` cannot represent gets a `400` without
 //!   calling the service. The body is a [`Body`]: read from the socket as the service
 //!   polls it, bounded by `CONTENT_LENGTH`.
+//!
+//!   Read the whole body before you answer if it can be larger than the socket buffers
+//!   (a few MiB): nginx stops sending the request body once the response head arrives,
+//!   and Apache reads nothing of the response until it has sent the whole body, so an
+//!   answer that streams while the upload still comes (an echo) stalls behind them until
+//!   the idle timeout. lighttpd copes.
 //! - **Responses**: [`encode_head`] writes the status and headers as a CGI head through
 //!   the core's writer rules, without the hop-by-hop headers; a response that breaks a
 //!   rule becomes a logged `500`. The body is streamed; a small response leaves in one
@@ -56,6 +62,11 @@ pub use listener::Listener;
 pub use request::{RequestError, into_request};
 pub use response::{ResponseError, encode_head};
 pub use server::{Serve, serve, serve_connection};
+
+/// The crate README's example, compiled as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// The error type services and bodies convert theirs into.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
