@@ -2,6 +2,10 @@
 
 use std::time::Duration;
 
+/// The bound on [`Config::max_connections`]: what tokio's semaphore counts on every
+/// target (and a graceful shutdown waits for in one call).
+const MAX_CONNECTIONS: usize = 1 << 29;
+
 /// How [`serve`](crate::serve) treats its connections: the protocol rules of the core
 /// (block limit, repeated names), how many connections it serves at once, and how long a
 /// peer may take.
@@ -74,10 +78,17 @@ impl Config {
         self
     }
 
-    /// The most connections served at once (at least 1). When all are taken, the server
-    /// stops accepting until one ends; the kernel's backlog holds the rest.
+    /// The most connections served at once (at least 1, at most 2^29). When all are
+    /// taken, the server stops accepting until one ends; the kernel's backlog holds the
+    /// rest.
     pub const fn max_connections(mut self, connections: usize) -> Self {
-        self.max_connections = if connections == 0 { 1 } else { connections };
+        self.max_connections = if connections == 0 {
+            1
+        } else if connections > MAX_CONNECTIONS {
+            MAX_CONNECTIONS
+        } else {
+            connections
+        };
         self
     }
 
@@ -170,5 +181,39 @@ impl Config {
     /// The storage length of a connection's header block and its index.
     pub(crate) const fn storage_len(&self) -> usize {
         sioscgi::storage::len_for(self.protocol.block_limit(), self.max_pairs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_kept() {
+        let config = Config::new();
+        assert_eq!(config.get_max_connections(), 1024);
+        assert_eq!(config.storage_len(), 65_536 + 2048 * 24);
+        assert_eq!(Config::new().max_connections(0).get_max_connections(), 1);
+        let most = Config::new()
+            .max_connections(usize::MAX)
+            .get_max_connections();
+        assert_eq!(most, MAX_CONNECTIONS);
+        assert!(most <= tokio::sync::Semaphore::MAX_PERMITS);
+        assert!(u32::try_from(most).is_ok());
+        assert_eq!(
+            Config::new().read_buffer_len(10).get_read_buffer_len(),
+            1024
+        );
+        let config = Config::new()
+            .idle_timeout(Duration::from_secs(5))
+            .drain_limit(7)
+            .drain_timeout(Duration::from_millis(3))
+            .shutdown_timeout(Some(Duration::from_secs(2)))
+            .max_pairs(16);
+        assert_eq!(config.get_idle_timeout(), Duration::from_secs(5));
+        assert_eq!(config.get_drain_limit(), 7);
+        assert_eq!(config.get_drain_timeout(), Duration::from_millis(3));
+        assert_eq!(config.get_shutdown_timeout(), Some(Duration::from_secs(2)));
+        assert_eq!(config.storage_len(), 65_536 + 16 * 24);
     }
 }

@@ -62,30 +62,33 @@ where
         return;
     };
     let content_length = environment.content_length();
-    let block = Bytes::copy_from_slice(environment.as_bytes());
+    // The request keeps the block as it came off the wire (the reader's storage holds a
+    // copy it indexes): the headers, the URI and the CGI environment point into it.
+    let wire = buffer.split_to(consumed).freeze();
+    let block = wire_block(&wire, environment.as_bytes());
     let parts = request::request_parts(&environment, &block);
-    drop(reader); // the request has its own copy of the block
+    drop(reader);
     let parts = match parts {
         Ok(parts) => parts,
         Err(e) => {
             debug!(error = %e, "refused a request http cannot represent");
-            return refuse(&mut write, 400, &e.to_string(), config).await;
+            return refuse(&mut write, 400, e.summary(), config).await;
         }
     };
-    buffer.advance(consumed);
-    let early = buffer.split().freeze();
-    let incoming = Arc::new(Incoming::new(
-        read,
-        early,
-        buffer,
-        content_length,
-        config.get_read_buffer_len(),
-        config.get_idle_timeout(),
-    ));
-    let body = if content_length == 0 {
-        Body::empty()
-    } else {
-        Body::new(incoming.clone())
+    // A request without a body needs nothing more from the connection.
+    let incoming = (content_length > 0).then(|| {
+        Arc::new(Incoming::new(
+            read,
+            buffer.split().freeze(),
+            buffer,
+            content_length,
+            config.get_read_buffer_len(),
+            config.get_idle_timeout(),
+        ))
+    });
+    let body = match &incoming {
+        Some(incoming) => Body::new(incoming.clone()),
+        None => Body::empty(),
     };
     let head_only = parts.method == Method::HEAD;
     let request = Request::from_parts(parts, body);
@@ -107,8 +110,10 @@ where
     if let Err(e) = with_idle(idle, write.shutdown()).await {
         return log_io("ending the response", &e);
     }
-    let drain = incoming.drain(config.get_drain_limit());
-    let _ = tokio::time::timeout(config.get_drain_timeout(), drain).await;
+    if let Some(incoming) = incoming {
+        let drain = incoming.drain(config.get_drain_limit());
+        let _ = tokio::time::timeout(config.get_drain_timeout(), drain).await;
+    }
 }
 
 /// Why no request came.
@@ -129,7 +134,9 @@ async fn read_head<R: AsyncRead + Unpin>(
 ) -> Result<usize, HeadError> {
     let mut consumed = 0;
     loop {
-        buffer.reserve(read_len);
+        if buffer.capacity() - buffer.len() < read_len / 4 {
+            buffer.reserve(read_len);
+        }
         if read.read_buf(buffer).await.map_err(HeadError::Io)? == 0 {
             if buffer.is_empty() {
                 return Err(HeadError::Empty);
@@ -149,6 +156,20 @@ async fn read_head<R: AsyncRead + Unpin>(
                 None => break,
             }
         }
+    }
+}
+
+/// The header block inside the received netstring `LEN:BLOCK,` (no copy), or a copy of
+/// `checked` if the two differ (they never do: the reader copies the block as it comes).
+fn wire_block(wire: &Bytes, checked: &[u8]) -> Bytes {
+    let start = wire
+        .iter()
+        .position(|&b| b == b':')
+        .map_or(0, |colon| colon + 1);
+    let end = start + checked.len();
+    match wire.get(start..end) {
+        Some(block) if block == checked && wire.get(end) == Some(&b',') => wire.slice(start..end),
+        _ => Bytes::copy_from_slice(checked),
     }
 }
 
@@ -259,7 +280,11 @@ fn from_request_body(error: &(dyn std::error::Error + 'static)) -> bool {
         if e.is::<BodyError>() {
             return true;
         }
-        cause = e.source();
+        // `io::Error` keeps a wrapped error out of `source()`.
+        cause = match e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            Some(inner) => Some(inner),
+            None => e.source(),
+        };
     }
     false
 }
@@ -365,4 +390,39 @@ pub(crate) fn is_peer_gone(e: &io::Error) -> bool {
             | io::ErrorKind::NotConnected
             | io::ErrorKind::UnexpectedEof
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_block_is_shared_with_the_received_bytes() {
+        let wire = Bytes::from_static(b"8:A\x00b\x00C\x00d\x00,body");
+        let wire = wire.slice(..wire.len() - 4);
+        let block = wire_block(&wire, b"A\x00b\x00C\x00d\x00");
+        assert_eq!(block, &b"A\x00b\x00C\x00d\x00"[..]);
+        assert_eq!(block.as_ptr(), wire[2..].as_ptr());
+        // Different bytes (cannot happen): a copy of what the reader checked.
+        let copy = wire_block(&wire, b"X\x00b\x00C\x00d\x00");
+        assert_eq!(copy, &b"X\x00b\x00C\x00d\x00"[..]);
+        assert_ne!(copy.as_ptr(), wire[2..].as_ptr());
+    }
+
+    #[test]
+    fn request_body_failures_are_found_under_other_errors() {
+        let wrapped: BoxError = Box::new(io::Error::other(BodyError::PrematureEof));
+        assert!(from_request_body(&*wrapped));
+        let wrapped: BoxError = Box::new(axum::Error::new(BodyError::TimedOut));
+        assert!(from_request_body(&*wrapped));
+        let other: BoxError = Box::new(io::Error::other("the database is down"));
+        assert!(!from_request_body(&*other));
+    }
+
+    #[test]
+    fn lengths() {
+        assert!(check_length(5, Some(5)).is_ok());
+        assert!(check_length(6, Some(5)).is_err());
+        assert!(check_length(6, None).is_ok());
+    }
 }

@@ -46,6 +46,21 @@ impl fmt::Display for RequestError {
     }
 }
 
+impl RequestError {
+    /// What the `400` answer says: the kind of problem, without the peer's bytes.
+    pub(crate) fn summary(&self) -> &'static str {
+        match self {
+            RequestError::MissingMethod => "no REQUEST_METHOD",
+            RequestError::BadMethod => "REQUEST_METHOD is not a method",
+            RequestError::BadUri => "the request URI is not a URI",
+            RequestError::BadVersion => "SERVER_PROTOCOL is not an HTTP version",
+            RequestError::BadHeaderName(_) => "a header name is not valid",
+            RequestError::BadHeaderValue(_) => "a header value is not valid",
+            RequestError::Conflicting(_) => "a variable of the request line appears twice",
+        }
+    }
+}
+
 impl std::error::Error for RequestError {}
 
 /// Builds the `http::Request` an environment describes, with `body` as its body.

@@ -84,7 +84,7 @@ pub fn encode_head(
         .map(|v| v.as_bytes().iter().map(|&b| char::from(b)).collect())
         .collect();
     let mut latin1 = latin1.iter();
-    let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len() + 1);
+    let mut pairs = PairList::new();
     for (name, value) in &parts.headers {
         let value = match value.to_str() {
             Ok(ascii) => ascii,
@@ -107,7 +107,7 @@ pub fn encode_head(
     {
         pairs.push(("content-length", decimal(len, &mut length)));
     }
-    let head = ResponseHead::new(Some(Status::Code(parts.status.as_u16())), &pairs)
+    let head = ResponseHead::new(Some(Status::Code(parts.status.as_u16())), pairs.as_slice())
         .map_err(ResponseError::Rules)?;
     let start = out.len();
     out.resize(start + head.encoded_len(), 0);
@@ -116,6 +116,44 @@ pub fn encode_head(
         .map_err(ResponseError::Rules)?;
     out.truncate(start + written);
     Ok(())
+}
+
+/// The headers of a head: on the stack up to 32 (a response rarely has more), then on
+/// the heap.
+struct PairList<'a> {
+    stack: [(&'a str, &'a str); 32],
+    len: usize,
+    heap: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> PairList<'a> {
+    fn new() -> Self {
+        PairList {
+            stack: [("", ""); 32],
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, pair: (&'a str, &'a str)) {
+        if !self.heap.is_empty() {
+            self.heap.push(pair);
+        } else if let Some(slot) = self.stack.get_mut(self.len) {
+            *slot = pair;
+            self.len += 1;
+        } else {
+            self.heap.extend_from_slice(&self.stack);
+            self.heap.push(pair);
+        }
+    }
+
+    fn as_slice(&self) -> &[(&'a str, &'a str)] {
+        if self.heap.is_empty() {
+            self.stack.get(..self.len).unwrap_or(&[])
+        } else {
+            &self.heap
+        }
+    }
 }
 
 /// Whether a response with this status may have a body (RFC 9110 §6.4.1).

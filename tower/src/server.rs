@@ -187,13 +187,12 @@ where
             () = &mut signal => break,
         };
         match accepted {
-            Ok((read, write, peer)) => {
+            Ok((read, write, _peer)) => {
                 let service = service.clone();
                 let config = Arc::clone(&config);
                 tokio::spawn(async move {
                     connection::serve(read, write, service, &config).await;
                     drop(permit);
-                    let _ = peer;
                 });
             }
             Err(e) if connection::is_peer_gone(&e) => debug!(error = %e, "accept: peer gone"),

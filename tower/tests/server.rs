@@ -193,6 +193,12 @@ async fn bad_requests_get_their_status_without_the_service() {
     let (head, body) = split(&answer);
     assert!(head.contains("Status: 400 Bad Request"), "{head}");
     assert_eq!(body, b"REQUEST_METHOD is not a method\n");
+    // The answer names the problem, never the peer's bytes.
+    let stream = TcpStream::connect(address).await.unwrap();
+    let answer = exchange(stream, &scgi("GET", "/", &[("HTTP_<B>", "1")], b"")).await;
+    let (head, body) = split(&answer);
+    assert!(head.contains("Status: 400 Bad Request"), "{head}");
+    assert_eq!(body, b"a header name is not valid\n");
     // A broken netstring: the core's error and status hint.
     let stream = TcpStream::connect(address).await.unwrap();
     let answer = exchange(stream, b"05:abcde,").await;

@@ -134,3 +134,14 @@ fn what_the_core_refuses_is_an_error() {
     ));
     assert!(error.to_string().contains("CGI rule"));
 }
+
+#[test]
+fn many_headers_spill_to_the_heap_in_order() {
+    let mut builder = Response::builder();
+    for i in 0..40 {
+        builder = builder.header(format!("x-h{i}"), i.to_string());
+    }
+    let out = head(builder.body(()).unwrap(), None).unwrap();
+    let expected: String = (0..40).map(|i| format!("x-h{i}: {i}\r\n")).collect();
+    assert_eq!(out, format!("Status: 200 OK\r\n{expected}\r\n"));
+}
