@@ -1,0 +1,485 @@
+//! The 2.x API: one `SCGIConnection` with both halves, its events, `RXState`/`TXState`
+//! and `ProtocolError`s, at the top of the `sioscgi` package.
+//!
+//! Its semantics, where they differ from 5.x: environment values are `str` (ISO-8859-1);
+//! body bytes past `CONTENT_LENGTH` are an error (nothing of that chunk is delivered);
+//! each body chunk received is one event; errors are `RemoteProtocolError` or
+//! `LocalProtocolError` with a message, and any error puts both halves in `ERROR`.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyType};
+use sioscgi::{Error, Event, RxState};
+
+use crate::head::{self, Head, Refusal};
+use crate::names;
+use crate::parse::{Detail, Failure, Flow, Parser, Problem};
+use crate::python::{Members, exception};
+
+const MODULE: &str = "sioscgi";
+
+static RX_STATES: Members = Members::new(
+    MODULE,
+    "RXState",
+    &["HEADER_LENGTH", "HEADERS", "BODY", "DONE", "ERROR"],
+);
+static TX_STATES: Members = Members::new(
+    MODULE,
+    "TXState",
+    &["HEADERS", "BODY", "NO_BODY", "DONE", "ERROR"],
+);
+
+/// The base class of every 2.x event.
+#[pyclass(subclass, module = "sioscgi", name = "Event")]
+pub struct LegacyEvent;
+
+#[pymethods]
+impl LegacyEvent {
+    #[new]
+    fn new() -> Self {
+        LegacyEvent
+    }
+}
+
+/// A request started: its environment, a dict of `str` to `str`.
+#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "RequestHeaders")]
+pub struct LegacyRequestHeaders {
+    /// The environment variables (names and values as ISO-8859-1 strings).
+    #[pyo3(get, set)]
+    environment: Py<PyAny>,
+}
+
+#[pymethods]
+impl LegacyRequestHeaders {
+    #[new]
+    fn new(environment: Py<PyAny>) -> PyClassInitializer<Self> {
+        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestHeaders { environment })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("RequestHeaders({})", self.environment.bind(py).str()?))
+    }
+}
+
+/// A chunk of the request body, as received.
+#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "RequestBody")]
+pub struct LegacyRequestBody {
+    /// The chunk.
+    #[pyo3(get, set)]
+    data: Py<PyAny>,
+}
+
+#[pymethods]
+impl LegacyRequestBody {
+    #[new]
+    fn new(data: Py<PyAny>) -> PyClassInitializer<Self> {
+        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestBody { data })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("RequestBody({})", self.data.bind(py).repr()?))
+    }
+}
+
+/// The request is complete.
+#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "RequestEnd")]
+pub struct LegacyRequestEnd;
+
+#[pymethods]
+impl LegacyRequestEnd {
+    #[new]
+    fn new() -> PyClassInitializer<Self> {
+        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestEnd)
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "RequestEnd()"
+    }
+}
+
+/// The response head, checked when made (`LocalProtocolError` if it breaks a rule).
+#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "ResponseHeaders")]
+pub struct LegacyResponseHeaders {
+    head: Head,
+    encoded: Py<PyBytes>,
+    other_headers: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl LegacyResponseHeaders {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        status: Option<String>,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let pairs = head::pairs(headers)?;
+        let head = head::build(status, pairs).map_err(|r| refusal(py, &r))?;
+        let encoded = PyBytes::new(py, &head.encoded).unbind();
+        Ok(PyClassInitializer::from(LegacyEvent).add_subclass(LegacyResponseHeaders {
+                head,
+                encoded,
+                other_headers: None,
+            }))
+    }
+
+    /// The status line, or `None`.
+    #[getter]
+    fn status(&self) -> Option<&str> {
+        self.head.status.as_deref()
+    }
+
+    /// The `Content-Type` value, or `None`.
+    #[getter]
+    fn content_type(&self) -> Option<&str> {
+        self.head.content_type.as_deref()
+    }
+
+    /// The `Location` value, or `None`.
+    #[getter]
+    fn location(&self) -> Option<&str> {
+        self.head.location.as_deref()
+    }
+
+    /// The other headers, as a `wsgiref.headers.Headers`.
+    #[getter]
+    fn other_headers(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Some(h) = &self.other_headers {
+            return Ok(h.clone_ref(py));
+        }
+        let pairs: Vec<(&str, &str)> = self
+            .head
+            .others
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let made = py
+            .import("wsgiref.headers")?
+            .getattr("Headers")?
+            .call1((pairs,))?
+            .unbind();
+        self.other_headers = Some(made.clone_ref(py));
+        Ok(made)
+    }
+
+    /// The state the transmit half is in after sending this head.
+    #[getter]
+    fn succeeding_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        TX_STATES.get(py, if self.head.status.is_some() { 1 } else { 2 })
+    }
+
+    /// The head as bytes.
+    fn encode(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.encoded.clone_ref(py)
+    }
+
+    fn __repr__(&mut self, py: Python<'_>) -> PyResult<String> {
+        let others = self.other_headers(py)?;
+        let show = |v: Option<&str>| v.unwrap_or("None").to_owned();
+        Ok(format!(
+            "ResponseHeaders(status={}, content_type={}, location={}, other_headers={})",
+            show(self.head.status.as_deref()),
+            show(self.head.content_type.as_deref()),
+            show(self.head.location.as_deref()),
+            others.bind(py).repr()?
+        ))
+    }
+}
+
+/// A chunk of the response body.
+#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "ResponseBody")]
+pub struct LegacyResponseBody {
+    /// The chunk.
+    #[pyo3(get, set)]
+    data: Py<PyAny>,
+}
+
+#[pymethods]
+impl LegacyResponseBody {
+    #[new]
+    fn new(data: Py<PyAny>) -> PyClassInitializer<Self> {
+        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyResponseBody { data })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("ResponseBody({})", self.data.bind(py).repr()?))
+    }
+}
+
+/// The end of the response.
+#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "ResponseEnd")]
+pub struct LegacyResponseEnd;
+
+#[pymethods]
+impl LegacyResponseEnd {
+    #[new]
+    fn new() -> PyClassInitializer<Self> {
+        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyResponseEnd)
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "ResponseEnd()"
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TxState {
+    Headers = 0,
+    Body = 1,
+    NoBody = 2,
+    Done = 3,
+}
+
+/// An SCGI connection (2.x): bytes in, request events out; response events in, bytes
+/// out.
+#[pyclass(module = "sioscgi", name = "SCGIConnection")]
+pub struct SCGIConnection {
+    parser: Parser,
+    queue: VecDeque<Py<PyAny>>,
+    tx: TxState,
+    /// A local error (`LocalProtocolError`), which fails both halves as a remote one does.
+    local: Option<String>,
+}
+
+#[pymethods]
+impl SCGIConnection {
+    #[new]
+    #[pyo3(signature = (rx_buffer_limit = 65536))]
+    fn new(rx_buffer_limit: i64) -> Self {
+        SCGIConnection {
+            parser: Parser::new(usize::try_from(rx_buffer_limit).unwrap_or(0)),
+            queue: VecDeque::new(),
+            tx: TxState::Headers,
+            local: None,
+        }
+    }
+
+    /// The receive half's state (after every byte received so far).
+    #[getter]
+    fn rx_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.failed() {
+            return RX_STATES.get(py, 4);
+        }
+        let index = match self.parser.state() {
+            RxState::HeaderLength => 0,
+            RxState::Headers => 1,
+            RxState::Body => 2,
+            RxState::Done => 3,
+            RxState::Error => 4,
+        };
+        RX_STATES.get(py, index)
+    }
+
+    /// The transmit half's state.
+    #[getter]
+    fn tx_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.failed() {
+            return TX_STATES.get(py, 4);
+        }
+        TX_STATES.get(py, self.tx as usize)
+    }
+
+    /// Gives the connection received bytes (`b""`: the peer closed its end). Raises
+    /// `LocalProtocolError` at once for bytes after the end; a remote error is raised by
+    /// the next `next_event`.
+    fn receive_data(&mut self, py: Python<'_>, data: Cow<'_, [u8]>) -> PyResult<()> {
+        if !data.is_empty() && self.parser.eof() && !self.failed() {
+            return Err(self.local_error(py, "Data received after EOF".to_owned()));
+        }
+        if self.failed() {
+            return Ok(());
+        }
+        // Body bytes past CONTENT_LENGTH: the whole chunk is refused.
+        let extra = match self.parser.state() {
+            RxState::Body => self
+                .parser
+                .body_remaining()
+                .is_some_and(|left| data.len() as u64 > left),
+            RxState::Done => !data.is_empty(),
+            _ => false,
+        };
+        if extra {
+            self.parser.fail(Problem::BodyTooLong, Detail::None);
+            return Ok(());
+        }
+        let queue = &mut self.queue;
+        self.parser.feed(&data, |event, after| {
+            let content_length = match &event {
+                Event::Headers(environment) => Some(environment.content_length()),
+                _ => None,
+            };
+            queue.push_back(event_object(py, event)?);
+            Ok(match content_length {
+                Some(length) if after as u64 > length => Flow::Fail(Problem::BodyTooLong),
+                _ => Flow::Continue,
+            })
+        })
+    }
+
+    /// The next request event, or `None` when more bytes are needed. Raises the
+    /// connection's error, if any.
+    fn next_event(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        if self.failed() {
+            return Err(self.error(py));
+        }
+        Ok(self.queue.pop_front())
+    }
+
+    /// The bytes that send `event`, or `None` to close the connection.
+    fn send(&mut self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        if self.failed() {
+            return Err(self.error(py));
+        }
+        match self.tx {
+            TxState::Headers => {
+                if let Ok(headers) = event.cast::<LegacyResponseHeaders>() {
+                    let headers = headers.borrow();
+                    self.tx = if headers.head.status.is_some() {
+                        TxState::Body
+                    } else {
+                        TxState::NoBody
+                    };
+                    return Ok(Some(headers.encoded.clone_ref(py).into_any()));
+                }
+            }
+            TxState::Body => {
+                if let Ok(body) = event.cast::<LegacyResponseBody>() {
+                    return Ok(Some(body.borrow().data.clone_ref(py)));
+                }
+                if event.is_instance_of::<LegacyResponseEnd>() {
+                    self.tx = TxState::Done;
+                    return Ok(None);
+                }
+            }
+            TxState::NoBody => {
+                if event.is_instance_of::<LegacyResponseEnd>() {
+                    self.tx = TxState::Done;
+                    return Ok(None);
+                }
+            }
+            TxState::Done => {}
+        }
+        let kind: Bound<'_, PyType> = event.get_type();
+        let state = self.tx_state(py)?;
+        let message = format!(
+            "Event {} prohibited in state {}",
+            kind.get_type().str()?,
+            state.str()?
+        );
+        Err(self.local_error(py, message))
+    }
+}
+
+impl SCGIConnection {
+    fn failed(&self) -> bool {
+        self.local.is_some() || self.parser.failure().is_some()
+    }
+
+    /// Records a local error (both halves fail) and returns it to raise.
+    fn local_error(&mut self, py: Python<'_>, message: String) -> PyErr {
+        if !self.failed() {
+            self.local = Some(message);
+            self.parser.fail(Problem::BadEvent, Detail::None);
+        }
+        self.error(py)
+    }
+
+    /// The connection's error, as 2.x raises it.
+    fn error(&self, py: Python<'_>) -> PyErr {
+        if let Some(message) = &self.local {
+            return exception(py, MODULE, "LocalProtocolError", (message.clone(),));
+        }
+        let message = self
+            .parser
+            .failure()
+            .map_or_else(String::new, |f| remote_message(f, self.parser.limit()));
+        match self.parser.failure().map(|f| f.problem) {
+            Some(Problem::Core(Error::ReceiveAfterEof)) => {
+                exception(py, MODULE, "LocalProtocolError", (message,))
+            }
+            _ => exception(py, MODULE, "RemoteProtocolError", (message,)),
+        }
+    }
+}
+
+/// 2.x's message for a failure of the request.
+fn remote_message(failure: &Failure, limit: usize) -> String {
+    let detail = match &failure.detail {
+        Detail::Bytes(b) => b.iter().map(|&c| char::from(c)).collect(),
+        Detail::Length(n) => n.to_string(),
+        Detail::None => String::new(),
+    };
+    match failure.problem {
+        Problem::BodyTooLong => "Request body longer than CONTENT_LENGTH".to_owned(),
+        Problem::BadEvent => "The connection failed".to_owned(),
+        Problem::Core(error) => match error {
+            Error::BadNetstringLength => "Invalid length-of-environment".to_owned(),
+            Error::HeadersTooLarge if detail.is_empty() => {
+                format!("Headers too long (limit {limit})")
+            }
+            Error::HeadersTooLarge => format!("Headers too long (got {detail}, limit {limit})"),
+            Error::BadNetstringTerminator => "Invalid end-of-environment character".to_owned(),
+            Error::HeadersNotNulTerminated => "Environment block not NUL-terminated".to_owned(),
+            Error::HeadersOddStringCount => "Environment block missing final value".to_owned(),
+            Error::HeaderEmpty => "Environment variable with empty name".to_owned(),
+            Error::DuplicateHeader => format!("Duplicate environment variable {detail}"),
+            Error::TooManyHeaders => "Too many environment variables".to_owned(),
+            Error::NoScgiVariable | Error::BadScgiVersion => {
+                "Mandatory variable SCGI not set to 1".to_owned()
+            }
+            Error::NoContentLength | Error::BadContentLength => {
+                "CONTENT_LENGTH missing or not a whole number".to_owned()
+            }
+            Error::RemotePrematureEof => "Premature EOF".to_owned(),
+            Error::ReceiveAfterEof => "Data received after EOF".to_owned(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// The 2.x event for a core event: values as ISO-8859-1 strings.
+fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
+    Ok(match event {
+        Event::Headers(environment) => {
+            let dict = PyDict::new(py);
+            for (name, value) in environment.iter() {
+                dict.set_item(names::name(py, name), names::latin1(py, value))?;
+            }
+            let init = PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestHeaders {
+                environment: dict.into_any().unbind(),
+            });
+            Py::new(py, init)?.into_any()
+        }
+        Event::Body(data) => {
+            let init = PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestBody {
+                data: PyBytes::new(py, data).into_any().unbind(),
+            });
+            Py::new(py, init)?.into_any()
+        }
+        Event::End => {
+            Py::new(py, PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestEnd))?
+                .into_any()
+        }
+    })
+}
+
+/// The `LocalProtocolError` for a refused head, worded as 2.x words it.
+fn refusal(py: Python<'_>, refusal: &Refusal) -> PyErr {
+    let message = match refusal.error {
+        Error::HeaderHopByHop => format!(
+            "Header {} is hop-by-hop and therefore illegal",
+            refusal.name.clone().unwrap_or_default()
+        ),
+        Error::HeaderNotIso88591 => "A header is not ISO-8859-1-encodable".to_owned(),
+        Error::NonDocumentHeaders if !refusal.has_location => {
+            "Header Location is mandatory for non-document response".to_owned()
+        }
+        Error::NonDocumentHeaders => {
+            "Headers other than Location are prohibited for non-document response".to_owned()
+        }
+        other => other.to_string(),
+    };
+    exception(py, MODULE, "LocalProtocolError", (message,))
+}

@@ -1,0 +1,202 @@
+//! The eager parse shared by both APIs: every byte given is read at once by the core
+//! `Reader`, its events handed to the API's sink (which makes the Python objects), its
+//! error kept for the next `next_event`.
+
+use pyo3::PyResult;
+use sioscgi::{Config, Error, Event, Reader, RxState};
+
+/// What went wrong, with what the Python exception says about it.
+#[derive(Clone, Debug)]
+pub(crate) struct Failure {
+    pub(crate) problem: Problem,
+    /// The variable name (`DuplicateHeader`) or value (`BadScgiVersion`,
+    /// `BadContentLength`) involved, or the announced block length (`HeadersTooLarge`).
+    pub(crate) detail: Detail,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Problem {
+    /// The core reader refused the request (or `ReceiveAfterEof`).
+    Core(Error),
+    /// 2.x: body bytes past `CONTENT_LENGTH`.
+    BodyTooLong,
+    /// 2.x: an event sent in the wrong state (both halves fail).
+    BadEvent,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Detail {
+    #[default]
+    None,
+    Bytes(Vec<u8>),
+    Length(u64),
+}
+
+/// What the sink tells the parser after an event.
+pub(crate) enum Flow {
+    Continue,
+    Fail(Problem),
+}
+
+pub(crate) struct Parser {
+    reader: Reader<Vec<u8>>,
+    limit: usize,
+    eof: bool,
+    failure: Option<Failure>,
+    /// The bytes given while the environment was incomplete (for an error's details).
+    head: Vec<u8>,
+}
+
+impl Parser {
+    /// A parser for environments of at most `limit` bytes (repeated names refused).
+    pub(crate) fn new(limit: usize) -> Self {
+        Parser {
+            reader: Reader::with_config(Vec::new(), Config::new().max_block_len(limit)),
+            limit,
+            eof: false,
+            failure: None,
+            head: Vec::new(),
+        }
+    }
+
+    pub(crate) fn failure(&self) -> Option<&Failure> {
+        self.failure.as_ref()
+    }
+
+    /// The reader's state (`Error` once anything failed).
+    pub(crate) fn state(&self) -> RxState {
+        if self.failure.is_some() {
+            RxState::Error
+        } else {
+            self.reader.state()
+        }
+    }
+
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    pub(crate) fn eof(&self) -> bool {
+        self.eof
+    }
+
+    /// Body bytes still to come.
+    pub(crate) fn body_remaining(&self) -> Option<u64> {
+        self.reader.body_remaining()
+    }
+
+    /// Records a failure (the first one stays).
+    pub(crate) fn fail(&mut self, problem: Problem, detail: Detail) {
+        if self.failure.is_none() {
+            self.failure = Some(Failure { problem, detail });
+        }
+    }
+
+    /// Reads `data` (`b""`: the end of the stream), handing each event to `sink` with the
+    /// number of bytes of `data` after it. A protocol error is recorded, not returned;
+    /// `Err` is the sink's own (a Python exception while making an object).
+    ///
+    /// Data after the end of the stream is the caller's to refuse first (its error is
+    /// raised at once).
+    pub(crate) fn feed(
+        &mut self,
+        data: &[u8],
+        mut sink: impl FnMut(Event<'_, '_>, usize) -> PyResult<Flow>,
+    ) -> PyResult<()> {
+        if self.failure.is_some() {
+            self.eof |= data.is_empty();
+            return Ok(());
+        }
+        if data.is_empty() {
+            self.eof = true;
+            match self.reader.read_eof() {
+                Ok(Some(event)) => {
+                    if let Flow::Fail(problem) = sink(event, 0)? {
+                        self.fail(problem, Detail::None);
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => self.fail(Problem::Core(error), Detail::None),
+            }
+            return Ok(());
+        }
+        let in_head = matches!(
+            self.reader.state(),
+            RxState::HeaderLength | RxState::Headers
+        );
+        let mut input = data;
+        let mut failed = None;
+        loop {
+            match self.reader.read(input) {
+                Err(error) => {
+                    failed = Some(error);
+                    break;
+                }
+                Ok((used, event)) => {
+                    input = input.get(used..).unwrap_or(&[]);
+                    let Some(event) = event else { break };
+                    if let Flow::Fail(problem) = sink(event, input.len())? {
+                        self.fail(problem, Detail::None);
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        if let Some(error) = failed {
+            let detail = if in_head {
+                let mut all = std::mem::take(&mut self.head);
+                all.extend_from_slice(data);
+                detail_of(error, &all)
+            } else {
+                Detail::None
+            };
+            self.fail(Problem::Core(error), detail);
+        } else if matches!(
+            self.reader.state(),
+            RxState::HeaderLength | RxState::Headers
+        ) {
+            self.head.extend_from_slice(data);
+        } else if in_head {
+            self.head = Vec::new();
+        }
+        Ok(())
+    }
+}
+
+/// The name or value an error is about, found in the request's first bytes (`LEN:`,
+/// then the block): the first name given twice, the `SCGI` or `CONTENT_LENGTH` value,
+/// the announced length.
+fn detail_of(error: Error, bytes: &[u8]) -> Detail {
+    let Some(colon) = bytes.iter().position(|&b| b == b':') else {
+        return Detail::None;
+    };
+    let announced: Option<u64> = std::str::from_utf8(bytes.get(..colon).unwrap_or(&[]))
+        .ok()
+        .and_then(|digits| digits.parse().ok());
+    if error == Error::HeadersTooLarge {
+        return announced.map_or(Detail::None, Detail::Length);
+    }
+    let Some(len) = announced.and_then(|n| usize::try_from(n).ok()) else {
+        return Detail::None;
+    };
+    let Some(block) = bytes.get(colon + 1..).and_then(|rest| rest.get(..len)) else {
+        return Detail::None;
+    };
+    let mut strings = block.split(|&b| b == 0);
+    // A set, not a list: a peer controls how many names there are.
+    let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+    while let (Some(name), Some(value)) = (strings.next(), strings.next()) {
+        match error {
+            Error::DuplicateHeader if seen.contains(name) => {
+                return Detail::Bytes(name.to_vec());
+            }
+            Error::BadScgiVersion if name == b"SCGI" => return Detail::Bytes(value.to_vec()),
+            Error::BadContentLength if name == b"CONTENT_LENGTH" => {
+                return Detail::Bytes(value.to_vec());
+            }
+            _ => {}
+        }
+        seen.insert(name);
+    }
+    Detail::None
+}
