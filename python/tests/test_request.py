@@ -1,0 +1,247 @@
+"""The 5.x reader: captures against their reference traces, every error class, eagerness."""
+
+from __future__ import annotations
+
+import hashlib
+import pathlib
+
+import pytest
+
+import sioscgi.request as rq
+
+from conftest import reference_trace
+
+GOOD = (
+    b"70:CONTENT_LENGTH\x0027\x00SCGI\x001\x00REQUEST_METHOD\x00POST\x00"
+    b"REQUEST_URI\x00/deepthought\x00,What is the answer to life?"
+)
+
+
+def netstring(block: bytes, body: bytes = b"") -> bytes:
+    return str(len(block)).encode() + b":" + block + b"," + body
+
+
+#: The Rust core's names of the original's error classes (the reference traces use them).
+CORE_NAMES = {
+    "NoSCGIVariableError": "NoScgiVariable",
+    "BadSCGIVersionError": "BadScgiVersion",
+    "HeadersNotNULTerminatedError": "HeadersNotNulTerminated",
+    "RemotePrematureEOFError": "RemotePrematureEof",
+    "ReceiveAfterEOFError": "ReceiveAfterEof",
+}
+
+
+def core_name(cls: type) -> str:
+    name = cls.__name__
+    return CORE_NAMES.get(name, name.removesuffix("Error"))
+
+
+def trace(data: bytes, sizes: list[int], limit: int = 65536) -> list[dict]:
+    """The reference trace format: headers, body (length and SHA-256), end or error."""
+    reader = rq.SCGIReader(limit)
+    out: list[dict] = []
+    body = hashlib.sha256()
+    length = 0
+    at = 0
+
+    def pull() -> bool:
+        nonlocal length
+        while True:
+            try:
+                event = reader.next_event()
+            except rq.Error as e:
+                if length:
+                    out.append({"event": "body", "len": length, "sha256": body.hexdigest()})
+                out.append({"event": "error", "kind": core_name(type(e))})
+                return False
+            if event is None:
+                return True
+            if isinstance(event, rq.Headers):
+                env = [[k, v.decode("latin-1")] for k, v in event.environment.items()]
+                out.append({"event": "headers", "env": env})
+            elif isinstance(event, rq.Body):
+                assert event.data, "a Body event is never empty"
+                body.update(event.data)
+                length += len(event.data)
+            else:
+                assert isinstance(event, rq.End)
+                if length:
+                    out.append({"event": "body", "len": length, "sha256": body.hexdigest()})
+                out.append({"event": "end"})
+
+    for size in sizes:
+        reader.receive_data(data[at : at + size])
+        at += size
+        if not pull():
+            return out
+    reader.receive_data(b"")
+    pull()
+    return out
+
+
+def test_captures_whole_match_the_reference(capture: pathlib.Path) -> None:
+    data = capture.read_bytes()
+    assert trace(data, [len(data)]) == reference_trace(capture)
+
+
+def test_captures_byte_by_byte_match_the_reference(capture: pathlib.Path) -> None:
+    data = capture.read_bytes()
+    if len(data) > 200_000:
+        pytest.skip("a megabyte one byte at a time is for the Rust tests")
+    assert trace(data, [1] * len(data)) == reference_trace(capture)
+
+
+def test_events_and_state_are_eager() -> None:
+    reader = rq.SCGIReader()
+    assert reader.state is rq.State.HEADER_LENGTH
+    reader.receive_data(GOOD[:3])
+    assert reader.state is rq.State.HEADERS
+    reader.receive_data(GOOD[3:-5])
+    assert reader.state is rq.State.BODY
+    reader.receive_data(GOOD[-5:])
+    # Everything is parsed already: DONE before a single event is taken.
+    assert reader.state is rq.State.DONE
+    headers = reader.next_event()
+    assert isinstance(headers, rq.Headers) and isinstance(headers, rq.Event)
+    assert headers.environment == {
+        "CONTENT_LENGTH": b"27",
+        "SCGI": b"1",
+        "REQUEST_METHOD": b"POST",
+        "REQUEST_URI": b"/deepthought",
+    }
+    bodies = []
+    while isinstance(event := reader.next_event(), rq.Body):
+        bodies.append(event.data)
+    assert b"".join(bodies) == b"What is the answer to life?"
+    assert isinstance(event, rq.End)
+    assert reader.next_event() is None
+    # Bytes after the request are ignored; EOF then is fine.
+    reader.receive_data(b"extra")
+    reader.receive_data(b"")
+    assert reader.next_event() is None
+
+
+def test_body_events_follow_the_received_chunks() -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(GOOD[:-27])
+    for piece in (b"What ", b"is the answer", b" to life?"):
+        reader.receive_data(piece)
+    events = []
+    while (event := reader.next_event()) is not None:
+        events.append(event)
+    assert [e.data for e in events[1:-1]] == [b"What ", b"is the answer", b" to life?"]
+    assert repr(events[1]) == "Body(b'What ')"
+    assert repr(events[-1]) == "End()"
+    assert repr(events[0]).startswith("Headers({'CONTENT_LENGTH': b'27'")
+
+
+def test_an_error_comes_before_queued_events_and_stays() -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(GOOD[:-1])  # Headers and most of the body are queued
+    reader.receive_data(b"")
+    assert reader.state is rq.State.ERROR
+    for _ in range(2):
+        with pytest.raises(rq.RemotePrematureEOFError):
+            reader.next_event()
+
+
+def test_receive_after_eof_is_raised_at_once() -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(GOOD)
+    reader.receive_data(b"")
+    with pytest.raises(rq.ReceiveAfterEOFError):
+        reader.receive_data(b"x")
+    assert reader.state is rq.State.ERROR
+    with pytest.raises(rq.ReceiveAfterEOFError):
+        reader.next_event()
+
+
+BASE = b"CONTENT_LENGTH\x000\x00SCGI\x001\x00"
+
+ERRORS = [
+    (b"A:", rq.BadNetstringLengthError),
+    (b" 5:", rq.BadNetstringLengthError),
+    (b"+5:", rq.BadNetstringLengthError),
+    (b"05:", rq.BadNetstringLengthError),
+    (b"70000:", rq.HeadersTooLargeError),
+    (netstring(BASE)[:-1] + b";", rq.BadNetstringTerminatorError),
+    (netstring(BASE + b"X\x00y"), rq.HeadersNotNULTerminatedError),
+    (netstring(BASE + b"X\x00"), rq.HeadersOddStringCountError),
+    (netstring(BASE + b"\x00v\x00"), rq.HeaderEmptyError),
+    (netstring(BASE + b"X\x001\x00X\x002\x00"), rq.DuplicateHeaderError),
+    (netstring(b"CONTENT_LENGTH\x000\x00"), rq.NoSCGIVariableError),
+    (netstring(b"CONTENT_LENGTH\x000\x00SCGI\x002\x00"), rq.BadSCGIVersionError),
+    (netstring(b"SCGI\x001\x00"), rq.NoContentLengthError),
+    (netstring(b"CONTENT_LENGTH\x00x1\x00SCGI\x001\x00"), rq.BadContentLengthError),
+    (netstring(b"CONTENT_LENGTH\x00+1\x00SCGI\x001\x00"), rq.BadContentLengthError),
+    (netstring(BASE)[:-2], rq.RemotePrematureEOFError),
+]
+
+
+@pytest.mark.parametrize(("data", "error"), ERRORS, ids=lambda x: getattr(x, "__name__", None))
+def test_every_error_class(data: bytes, error: type[rq.Error]) -> None:
+    for sizes in ([len(data)], [1] * len(data)):
+        reader = rq.SCGIReader()
+        at = 0
+        for size in sizes:
+            reader.receive_data(data[at : at + size])
+            at += size
+        reader.receive_data(b"")
+        assert reader.state is rq.State.ERROR
+        with pytest.raises(error) as raised:
+            reader.next_event()
+        assert type(raised.value) is error
+        assert isinstance(raised.value, rq.Error)
+
+
+def test_the_new_classes_are_caught_as_the_original_ones() -> None:
+    assert issubclass(rq.HeadersTooLargeError, rq.BadNetstringLengthError)
+    assert issubclass(rq.TooManyHeadersError, rq.HeadersStructuralError)
+    assert issubclass(rq.ContentLengthNotFirstError, rq.HeadersContentError)
+    for cls in (rq.NetstringError, rq.HeadersStructuralError, rq.HeadersContentError):
+        assert issubclass(cls, rq.HeadersError) and issubclass(cls, rq.Error)
+
+
+def test_messages_name_what_is_wrong() -> None:
+    cases = [
+        (netstring(BASE + b"X\x001\x00X\x002\x00"), "Duplicate environment variable X"),
+        (netstring(b"CONTENT_LENGTH\x000\x00SCGI\x002\x00"), "SCGI variable is b'2', expected 1"),
+        (netstring(b"CONTENT_LENGTH\x00x1\x00SCGI\x001\x00"), "Invalid CONTENT_LENGTH b'x1'"),
+    ]
+    for data, message in cases:
+        reader = rq.SCGIReader()
+        for i in range(len(data)):  # the name is found also when the block came in pieces
+            reader.receive_data(data[i : i + 1])
+        with pytest.raises(rq.Error, match=message.replace("(", r"\(").replace("[", r"\[")):
+            reader.next_event()
+
+
+def test_the_limit_bounds_the_environment() -> None:
+    block = BASE + b"X\x00" + b"v" * 100 + b"\x00"
+    reader = rq.SCGIReader(rx_buffer_limit=len(block))
+    reader.receive_data(netstring(block))
+    assert isinstance(reader.next_event(), rq.Headers)
+    reader = rq.SCGIReader(rx_buffer_limit=len(block) - 1)
+    reader.receive_data(netstring(block))
+    with pytest.raises(rq.BadNetstringLengthError):
+        reader.next_event()
+
+
+def test_latin1_names_and_bytes_values() -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(netstring(BASE + b"HTTP_X_CAF\xc9\x00caf\xe9 \xff\x00"))
+    env = reader.next_event().environment
+    assert env["HTTP_X_CAF\xc9"] == b"caf\xe9 \xff"
+
+
+def test_bytes_like_input() -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(bytearray(GOOD[:10]))
+    reader.receive_data(memoryview(GOOD)[10:])
+    assert reader.state is rq.State.DONE
+
+
+def test_events_can_be_made_by_hand() -> None:
+    assert rq.Headers({"A": b"1"}).environment == {"A": b"1"}
+    assert rq.Body(b"x").data == b"x"
+    assert isinstance(rq.End(), rq.Event)
