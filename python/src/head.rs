@@ -31,7 +31,10 @@ pub(crate) fn pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)
     let mut out = Vec::new();
     let list: Bound<'_, PyList> = match headers.cast::<PyList>() {
         Ok(list) => list.clone(),
-        Err(_) => PyList::new(headers.py(), headers.try_iter()?.collect::<PyResult<Vec<_>>>()?)?,
+        Err(_) => PyList::new(
+            headers.py(),
+            headers.try_iter()?.collect::<PyResult<Vec<_>>>()?,
+        )?,
     };
     for item in list.iter() {
         let tuple = item.cast::<PyTuple>().map_err(PyErr::from)?;
@@ -61,7 +64,10 @@ fn text(value: &Bound<'_, PyAny>) -> PyResult<String> {
 /// Checks and encodes a head: the first `Content-Type` and `Location` (ASCII
 /// case-insensitive) are taken out as the original takes them; the core applies every
 /// rule (the original's, then the stricter ones) in the original's order.
-pub(crate) fn build(status: Option<String>, headers: Vec<(String, String)>) -> Result<Head, Refusal> {
+pub(crate) fn build(
+    status: Option<String>,
+    headers: Vec<(String, String)>,
+) -> Result<Head, Refusal> {
     let refs: Vec<(&str, &str)> = headers
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))

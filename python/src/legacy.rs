@@ -59,7 +59,10 @@ impl LegacyRequestHeaders {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("RequestHeaders({})", self.environment.bind(py).str()?))
+        Ok(format!(
+            "RequestHeaders({})",
+            self.environment.bind(py).str()?
+        ))
     }
 }
 
@@ -118,11 +121,13 @@ impl LegacyResponseHeaders {
         let pairs = head::pairs(headers)?;
         let head = head::build(status, pairs).map_err(|r| refusal(py, &r))?;
         let encoded = PyBytes::new(py, &head.encoded).unbind();
-        Ok(PyClassInitializer::from(LegacyEvent).add_subclass(LegacyResponseHeaders {
+        Ok(
+            PyClassInitializer::from(LegacyEvent).add_subclass(LegacyResponseHeaders {
                 head,
                 encoded,
                 other_headers: None,
-            }))
+            }),
+        )
     }
 
     /// The status line, or `None`.
@@ -458,10 +463,11 @@ fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
             });
             Py::new(py, init)?.into_any()
         }
-        Event::End => {
-            Py::new(py, PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestEnd))?
-                .into_any()
-        }
+        Event::End => Py::new(
+            py,
+            PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestEnd),
+        )?
+        .into_any(),
     })
 }
 

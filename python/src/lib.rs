@@ -23,17 +23,38 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RequestEnd", py.get_type::<request::RequestEnd>())?;
     m.add("SCGIReader", py.get_type::<request::SCGIReader>())?;
     m.add("ResponseEvent", py.get_type::<response::ResponseEvent>())?;
-    m.add("ResponseHeaders", py.get_type::<response::ResponseHeaders>())?;
+    m.add(
+        "ResponseHeaders",
+        py.get_type::<response::ResponseHeaders>(),
+    )?;
     m.add("ResponseBody", py.get_type::<response::ResponseBody>())?;
     m.add("ResponseEnd", py.get_type::<response::ResponseEnd>())?;
     m.add("SCGIWriter", py.get_type::<response::SCGIWriter>())?;
     m.add("LegacyEvent", py.get_type::<legacy::LegacyEvent>())?;
-    m.add("LegacyRequestHeaders", py.get_type::<legacy::LegacyRequestHeaders>())?;
-    m.add("LegacyRequestBody", py.get_type::<legacy::LegacyRequestBody>())?;
-    m.add("LegacyRequestEnd", py.get_type::<legacy::LegacyRequestEnd>())?;
-    m.add("LegacyResponseHeaders", py.get_type::<legacy::LegacyResponseHeaders>())?;
-    m.add("LegacyResponseBody", py.get_type::<legacy::LegacyResponseBody>())?;
-    m.add("LegacyResponseEnd", py.get_type::<legacy::LegacyResponseEnd>())?;
+    m.add(
+        "LegacyRequestHeaders",
+        py.get_type::<legacy::LegacyRequestHeaders>(),
+    )?;
+    m.add(
+        "LegacyRequestBody",
+        py.get_type::<legacy::LegacyRequestBody>(),
+    )?;
+    m.add(
+        "LegacyRequestEnd",
+        py.get_type::<legacy::LegacyRequestEnd>(),
+    )?;
+    m.add(
+        "LegacyResponseHeaders",
+        py.get_type::<legacy::LegacyResponseHeaders>(),
+    )?;
+    m.add(
+        "LegacyResponseBody",
+        py.get_type::<legacy::LegacyResponseBody>(),
+    )?;
+    m.add(
+        "LegacyResponseEnd",
+        py.get_type::<legacy::LegacyResponseEnd>(),
+    )?;
     m.add("SCGIConnection", py.get_type::<legacy::SCGIConnection>())?;
     Ok(())
 }

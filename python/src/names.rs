@@ -85,7 +85,10 @@ fn slot(name: &[u8]) -> usize {
         (Some(&f), Some(&m), Some(&l)) => (f as usize, m as usize, l as usize),
         _ => (0, 0, 0),
     };
-    (len.wrapping_mul(97) ^ first.wrapping_mul(31) ^ middle.wrapping_mul(7) ^ last.wrapping_mul(131))
+    (len.wrapping_mul(97)
+        ^ first.wrapping_mul(31)
+        ^ middle.wrapping_mul(7)
+        ^ last.wrapping_mul(131))
         % SLOTS
 }
 
@@ -118,7 +121,9 @@ pub(crate) fn name<'py>(py: Python<'py>, bytes: &[u8]) -> Bound<'py, PyString> {
     let table = table(py);
     if let Some(list) = table.slots.get(slot(bytes)) {
         for &i in list {
-            if COMMON.get(i as usize).is_some_and(|n| n.as_bytes() == bytes)
+            if COMMON
+                .get(i as usize)
+                .is_some_and(|n| n.as_bytes() == bytes)
                 && let Some(s) = table.strings.get(i as usize)
             {
                 return s.bind(py).clone();
@@ -139,4 +144,3 @@ pub(crate) fn latin1<'py>(py: Python<'py>, bytes: &[u8]) -> Bound<'py, PyString>
         }
     }
 }
-

@@ -1,9 +1,9 @@
 //! What the native classes take from the package's Python modules: the state enums'
 //! members and the exception classes (defined in Python, where the API shape is).
 
+use pyo3::call::PyCallArgs;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::call::PyCallArgs;
 
 /// Members of an enum of a package module, in the given order, fetched once.
 pub(crate) struct Members {
@@ -29,13 +29,15 @@ impl Members {
 
     /// The member at `index` of `names`.
     pub(crate) fn get<'py>(&self, py: Python<'py>, index: usize) -> PyResult<Bound<'py, PyAny>> {
-        let members = self.cell.get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
-            let class = py.import(self.module)?.getattr(self.class)?;
-            self.names
-                .iter()
-                .map(|n| class.getattr(*n).map(Bound::unbind))
-                .collect()
-        })?;
+        let members = self
+            .cell
+            .get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
+                let class = py.import(self.module)?.getattr(self.class)?;
+                self.names
+                    .iter()
+                    .map(|n| class.getattr(*n).map(Bound::unbind))
+                    .collect()
+            })?;
         members
             .get(index)
             .map(|m| m.bind(py).clone())

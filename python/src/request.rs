@@ -167,8 +167,11 @@ fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
             });
             Py::new(py, init)?.into_any()
         }
-        Event::End => Py::new(py, PyClassInitializer::from(RequestEvent).add_subclass(RequestEnd))?
-            .into_any(),
+        Event::End => Py::new(
+            py,
+            PyClassInitializer::from(RequestEvent).add_subclass(RequestEnd),
+        )?
+        .into_any(),
     })
 }
 

@@ -47,11 +47,13 @@ impl ResponseHeaders {
         let pairs = head::pairs(headers)?;
         let head = head::build(status, pairs).map_err(|r| refusal(py, &r))?;
         let encoded = PyBytes::new(py, &head.encoded).unbind();
-        Ok(PyClassInitializer::from(ResponseEvent).add_subclass(ResponseHeaders {
+        Ok(
+            PyClassInitializer::from(ResponseEvent).add_subclass(ResponseHeaders {
                 head,
                 encoded,
                 other_headers: None,
-            }))
+            }),
+        )
     }
 
     /// The status line (`"200 OK"`), or `None`.

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Time the typical request and response through whichever `sioscgi` is importable.
+
+Prints one JSON object: the package's distribution and version, and the median
+nanoseconds per operation over several timeit repeats:
+
+- `parse`: a new `SCGIReader`, the typical request as nginx sends it (a browser's GET,
+  944 bytes, 28 variables) given whole, events pulled until `End`;
+- `parse_bytewise`: the same, the request given one byte per `receive_data`;
+- `encode`: a new `SCGIWriter`, a `Headers("200 OK", ...)` with four headers made and
+  sent, a 1 KiB `Body`, `End`.
+
+Run it with each package's interpreter (`run.py` does, and writes BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import pathlib
+import statistics
+import sys
+import timeit
+
+import sioscgi.request as rq
+import sioscgi.response as rs
+
+HERE = pathlib.Path(__file__).resolve().parent
+TYPICAL = (HERE.parents[1] / "tests" / "vectors" / "nginx" / "browser_get.scgi").read_bytes()
+BODY = b"x" * 1024
+HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Content-Length", "1024"),
+    ("Cache-Control", "no-store"),
+    ("Set-Cookie", "session=3f2a9c; Path=/; HttpOnly"),
+]
+
+
+def parse() -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(TYPICAL)
+    while not isinstance(reader.next_event(), rq.End):
+        pass
+
+
+def parse_bytewise() -> None:
+    reader = rq.SCGIReader()
+    for i in range(len(TYPICAL)):
+        reader.receive_data(TYPICAL[i : i + 1])
+    while not isinstance(reader.next_event(), rq.End):
+        pass
+
+
+def encode() -> bytes:
+    writer = rs.SCGIWriter()
+    out = writer.send(rs.Headers("200 OK", HEADERS))
+    out += writer.send(rs.Body(BODY))
+    writer.send(rs.End())
+    return out
+
+
+def per_call(fn, number: int) -> float:
+    runs = timeit.repeat(fn, number=number, repeat=7)
+    return statistics.median(runs) / number * 1e9
+
+
+def distribution() -> str:
+    for name in ("sioscgi-rs", "sioscgi"):
+        try:
+            return f"{name} {importlib.metadata.version(name)}"
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "?"
+
+
+def main() -> int:
+    assert encode().endswith(BODY)
+    result = {
+        "package": distribution(),
+        "python": sys.version.split()[0],
+        "parse_ns": per_call(parse, 2000),
+        "parse_bytewise_ns": per_call(parse_bytewise, 20),
+        "encode_ns": per_call(encode, 5000),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

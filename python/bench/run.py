@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Compare sioscgi-rs with the original sioscgi on the same interpreter; write BENCHMARKS.md.
+
+    run.py --ours PYTHON --original PYTHON [--cpu-seconds 10] [--output ../BENCHMARKS.md]
+
+PYTHON: the interpreter of a virtual environment with that package installed (both made
+from the same Python). Runs `bench.py` under each, then, if nginx and wrk are installed,
+`asyncio_backend.py` under each behind nginx (the end-to-end suite's nginx setup, port
+4000) under `wrk -t2 -c16`, measuring the backend's CPU time per request (user + system,
+from /proc), two rounds in turn, the round with the least CPU per request kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import pathlib
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+import run as e2e  # noqa: E402  (the end-to-end suite: its Backend and nginx setup)
+
+
+def micro(python: str) -> dict:
+    out = subprocess.run([python, str(HERE / "bench.py")], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def cpu_per_request(pythons: dict[str, str], seconds: int) -> dict[str, dict[str, float]]:
+    if shutil.which("nginx") is None or shutil.which("wrk") is None:
+        return {}
+    best: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = pathlib.Path(tmpdir)
+        tmp.chmod(0o755)
+        webdir = tmp / "nginx"
+        webdir.mkdir()
+        web = e2e.start_web_server("nginx", webdir)
+        url = f"http://127.0.0.1:{e2e.PORTS['nginx']}/"
+        try:
+            for _ in range(2):
+                for label, python in pythons.items():
+                    backend = e2e.Backend([python, str(HERE / "asyncio_backend.py"), "--listen",
+                                           f"127.0.0.1:{e2e.APP_PORT}"], tmp)
+                    try:
+                        subprocess.run(["wrk", "-t2", "-c16", "-d1s", url], capture_output=True, check=False)
+                        cpu0 = backend.cpu_seconds()
+                        out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", url],
+                                             capture_output=True, text=True, check=False).stdout
+                        cpu = backend.cpu_seconds() - cpu0
+                    finally:
+                        backend.stop()
+                    requests = int(re.search(r"(\d+) requests in", out).group(1))
+                    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+                    errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+                    errors += sum(int(x) for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+                    us = cpu / max(requests, 1) * 1e6
+                    print(f"{label}: {rate:.0f} req/s, {us:.1f} us CPU per request, {errors} errors", flush=True)
+                    if label not in best or us < best[label]["us"]:
+                        best[label] = {"us": us, "rate": rate, "errors": errors}
+        finally:
+            e2e.stop_web_server(web)
+    return best
+
+
+def fmt_ns(ns: float) -> str:
+    return f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.0f} ns"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--ours", required=True)
+    p.add_argument("--original", required=True)
+    p.add_argument("--cpu-seconds", type=int, default=10)
+    p.add_argument("--output", default=str(HERE.parent / "BENCHMARKS.md"))
+    a = p.parse_args()
+    ours, original = micro(a.ours), micro(a.original)
+    if ours["python"] != original["python"]:
+        print(f"not the same Python: {ours['python']} and {original['python']}", file=sys.stderr)
+        return 1
+    print(json.dumps({"ours": ours, "original": original}), flush=True)
+    cpu = cpu_per_request({"original": a.original, "sioscgi-rs": a.ours}, a.cpu_seconds)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    lines = [
+        "# sioscgi-rs against sioscgi: speed",
+        "",
+        "Written by `bench/run.py` from one run; do not edit by hand.",
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit `{commit}`, "
+        f"Python {ours['python']} ({platform.machine()}, {platform.system()}), "
+        f"{ours['package']} against {original['package']}, each in its own virtual environment "
+        "made from that interpreter.",
+        "",
+        "## Through the Python API (`bench/bench.py`)",
+        "",
+        "Median time per operation over 7 timeit repeats. `parse`: a new `SCGIReader`, the "
+        "typical request as nginx sends it (a browser's GET, 944 bytes, 28 variables) given "
+        "whole, events pulled until `End`; `parse_bytewise`: the same, one byte per "
+        "`receive_data`; `encode`: a new `SCGIWriter`, a `Headers(\"200 OK\", ...)` of four "
+        "headers made and sent, a 1 KiB `Body`, `End`.",
+        "",
+        "| operation | sioscgi | sioscgi-rs | speed-up | target |",
+        "|---|---|---|---|---|",
+    ]
+    targets = {"parse": 20.0, "encode": 10.0}
+    results = []
+    for key in ("parse", "parse_bytewise", "encode"):
+        theirs_ns, ours_ns = original[f"{key}_ns"], ours[f"{key}_ns"]
+        speedup = theirs_ns / ours_ns
+        target = targets.get(key)
+        verdict = f"≥ {target:.0f}×: {'met' if speedup >= target else 'not met'}" if target else ""
+        if target:
+            results.append(speedup >= target)
+        lines.append(f"| `{key}` | {fmt_ns(theirs_ns)} | {fmt_ns(ours_ns)} | {speedup:.1f}× | {verdict} |")
+    lines.append("")
+    if cpu:
+        lines += [
+            "## Behind nginx (`bench/asyncio_backend.py`)",
+            "",
+            "The same asyncio backend (a task per connection; the request read with `SCGIReader` "
+            "to `End`, `hello\\n` answered through `SCGIWriter` in one write) under each package, "
+            "behind nginx with the end-to-end suite's configuration, under `wrk -t2 -c16` for "
+            f"{a.cpu_seconds} s after a 1 s warm-up, two rounds in turn; the backend's user + system "
+            "CPU time divided by the requests, the round with the least per request.",
+            "",
+            "| package | requests/s | CPU per request | errors |",
+            "|---|---|---|---|",
+        ]
+        for label in ("original", "sioscgi-rs"):
+            b = cpu[label]
+            name = original["package"] if label == "original" else ours["package"]
+            lines.append(f"| {name} | {b['rate']:.0f} | {b['us']:.1f} µs | {b['errors']:.0f} |")
+        cut = 1 - cpu["sioscgi-rs"]["us"] / cpu["original"]["us"]
+        met = cut >= 0.15
+        results.append(met)
+        lines += ["", f"CPU per request {cut * 100:.0f} % lower with sioscgi-rs (target: at least 15 %: "
+                  f"{'met' if met else 'not met'}). The rest is asyncio's and the kernel's.", ""]
+    else:
+        lines += ["(nginx or wrk missing: no run behind nginx.)", ""]
+    pathlib.Path(a.output).write_text("\n".join(lines))
+    print(f"written to {a.output}; targets met: {sum(results)} of {len(results)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
