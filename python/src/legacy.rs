@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyType};
+use pyo3::types::{PyBytes, PyType};
 use sioscgi::{Error, Event, RxState};
 
 use crate::head::{self, Head, Refusal};
@@ -448,10 +448,12 @@ fn remote_message(failure: &Failure, limit: usize) -> String {
 fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
     Ok(match event {
         Event::Headers(environment) => {
-            let dict = PyDict::new(py);
-            for (name, value) in environment.iter() {
-                dict.set_item(names::name(py, name), names::latin1(py, value))?;
-            }
+            let dict = crate::environ::dict(
+                py,
+                &environment,
+                crate::environ::Flavor::Text,
+                |py, value| names::latin1(py, value).into_any(),
+            )?;
             let init = PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestHeaders {
                 environment: dict.into_any().unbind(),
             });

@@ -4,6 +4,7 @@
 //! hold the state enums and the exception classes.
 #![forbid(unsafe_code)]
 
+mod environ;
 mod head;
 mod legacy;
 mod names;

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::types::{PyBytes, PyTuple};
 use sioscgi::{Error, Event, RxState};
 
 use crate::names;
@@ -152,10 +152,12 @@ impl SCGIReader {
 fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
     Ok(match event {
         Event::Headers(environment) => {
-            let dict = PyDict::new(py);
-            for (name, value) in environment.iter() {
-                dict.set_item(names::name(py, name), PyBytes::new(py, value))?;
-            }
+            let dict = crate::environ::dict(
+                py,
+                &environment,
+                crate::environ::Flavor::Bytes,
+                |py, value| PyBytes::new(py, value).into_any(),
+            )?;
             let init = PyClassInitializer::from(RequestEvent).add_subclass(RequestHeaders {
                 environment: dict.into_any().unbind(),
             });
