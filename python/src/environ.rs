@@ -23,35 +23,64 @@ pub(crate) enum Flavor {
     Text = 1,
 }
 
+/// Where a pair is in its block: `name\0value\0` is `block[start..end]`, the value
+/// `block[value..end - 1]`.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    value: usize,
+    end: usize,
+}
+
 struct Template {
-    /// The names, one after the other, and where each ends.
-    names: Vec<u8>,
-    name_ends: Vec<usize>,
-    /// The values of the last request, the same way.
-    values: Vec<u8>,
-    value_ends: Vec<usize>,
+    /// The last request's block and its pairs.
+    block: Vec<u8>,
+    spans: Vec<Span>,
     keys: Vec<Py<PyString>>,
     /// The last request's dict (kept apart from the one handed out).
     dict: Py<PyDict>,
 }
 
-impl Template {
-    fn matches(&self, environment: &Environment<'_>) -> bool {
-        if environment.len() != self.name_ends.len() {
-            return false;
-        }
-        let mut start = 0;
-        for ((name, _), &end) in environment.iter().zip(&self.name_ends) {
-            if self.names.get(start..end) != Some(name) {
-                return false;
+static TEMPLATES: [PyOnceLock<Mutex<Option<Template>>>; 2] = [PyOnceLock::new(), PyOnceLock::new()];
+
+/// The pairs of an environment as spans of its block (they are slices of it).
+fn spans(environment: &Environment<'_>) -> Vec<Span> {
+    let base = environment.as_bytes().as_ptr() as usize;
+    environment
+        .iter()
+        .map(|(name, value)| {
+            let start = (name.as_ptr() as usize).wrapping_sub(base);
+            let value_start = (value.as_ptr() as usize).wrapping_sub(base);
+            Span {
+                start,
+                value: value_start,
+                end: value_start + value.len() + 1,
             }
-            start = end;
-        }
-        true
-    }
+        })
+        .collect()
 }
 
-static TEMPLATES: [PyOnceLock<Mutex<Option<Template>>>; 2] = [PyOnceLock::new(), PyOnceLock::new()];
+/// Which values differ from the template's (a bit per pair), if the names are the
+/// template's, in the same order; `None` otherwise.
+fn changes(template: &Template, block: &[u8], now: &[Span]) -> Option<Vec<bool>> {
+    if now.len() != template.spans.len() {
+        return None;
+    }
+    let mut changed = Vec::with_capacity(now.len());
+    for (new, old) in now.iter().zip(&template.spans) {
+        let same_pair = block.get(new.start..new.end) == template.block.get(old.start..old.end);
+        if same_pair {
+            changed.push(false);
+            continue;
+        }
+        let same_name = block.get(new.start..new.value) == template.block.get(old.start..old.value);
+        if !same_name {
+            return None;
+        }
+        changed.push(true);
+    }
+    Some(changed)
+}
 
 /// The environment as a dict from name (`str`, ISO-8859-1) to `value(bytes)`.
 pub(crate) fn dict<'py>(
@@ -69,49 +98,40 @@ pub(crate) fn dict<'py>(
     let mut slot = cell
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(template) = slot.as_mut().filter(|t| t.matches(environment)) {
+    let block = environment.as_bytes();
+    let now = spans(environment);
+    if let Some(template) = slot.as_mut()
+        && let Some(changed) = changes(template, block, &now)
+    {
         let previous = template.dict.bind(py).clone();
         let dict = previous.copy()?;
-        let mut values = Vec::with_capacity(template.values.len());
-        let mut value_ends = Vec::with_capacity(template.value_ends.len());
-        let mut start = 0;
-        for (((_, v), key), &end) in environment
+        for (((_, v), key), _) in environment
             .iter()
             .zip(&template.keys)
-            .zip(&template.value_ends)
+            .zip(&changed)
+            .filter(|(_, c)| **c)
         {
-            if template.values.get(start..end) != Some(v) {
-                let object = value(py, v);
-                dict.set_item(key.bind(py), &object)?;
-                previous.set_item(key.bind(py), object)?;
-            }
-            start = end;
-            values.extend_from_slice(v);
-            value_ends.push(values.len());
+            let object = value(py, v);
+            dict.set_item(key.bind(py), &object)?;
+            previous.set_item(key.bind(py), object)?;
         }
-        template.values = values;
-        template.value_ends = value_ends;
+        template.block.clear();
+        template.block.extend_from_slice(block);
+        template.spans = now;
         return Ok(dict);
     }
     let dict = PyDict::new(py);
-    let mut made = Template {
-        names: Vec::new(),
-        name_ends: Vec::with_capacity(environment.len()),
-        values: Vec::new(),
-        value_ends: Vec::with_capacity(environment.len()),
-        keys: Vec::with_capacity(environment.len()),
-        dict: dict.clone().unbind(),
-    };
+    let mut keys = Vec::with_capacity(now.len());
     for (name, v) in environment.iter() {
         let key = names::name(py, name);
         dict.set_item(&key, value(py, v))?;
-        made.names.extend_from_slice(name);
-        made.name_ends.push(made.names.len());
-        made.values.extend_from_slice(v);
-        made.value_ends.push(made.values.len());
-        made.keys.push(key.unbind());
+        keys.push(key.unbind());
     }
-    made.dict = dict.copy()?.unbind();
-    *slot = Some(made);
+    *slot = Some(Template {
+        block: block.to_vec(),
+        spans: now,
+        keys,
+        dict: dict.copy()?.unbind(),
+    });
     Ok(dict)
 }

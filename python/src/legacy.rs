@@ -10,10 +10,10 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyType};
+use pyo3::types::{PyBytes, PyString, PyType};
 use sioscgi::{Error, Event, RxState};
 
-use crate::head::{self, Head, Refusal};
+use crate::head::{Head, Refusal};
 use crate::names;
 use crate::parse::{Detail, Failure, Flow, Parser, Problem};
 use crate::python::{Members, exception};
@@ -106,7 +106,6 @@ impl LegacyRequestEnd {
 #[pyclass(extends = LegacyEvent, module = "sioscgi", name = "ResponseHeaders")]
 pub struct LegacyResponseHeaders {
     head: Head,
-    encoded: Py<PyBytes>,
     other_headers: Option<Py<PyAny>>,
 }
 
@@ -115,16 +114,13 @@ impl LegacyResponseHeaders {
     #[new]
     fn new(
         py: Python<'_>,
-        status: Option<String>,
+        status: Option<Bound<'_, PyString>>,
         headers: &Bound<'_, PyAny>,
     ) -> PyResult<PyClassInitializer<Self>> {
-        let pairs = head::pairs(headers)?;
-        let head = head::build(status, pairs).map_err(|r| refusal(py, &r))?;
-        let encoded = PyBytes::new(py, &head.encoded).unbind();
+        let head = Head::new(status, headers)?.map_err(|r| refusal(py, &r))?;
         Ok(
             PyClassInitializer::from(LegacyEvent).add_subclass(LegacyResponseHeaders {
                 head,
-                encoded,
                 other_headers: None,
             }),
         )
@@ -132,20 +128,20 @@ impl LegacyResponseHeaders {
 
     /// The status line, or `None`.
     #[getter]
-    fn status(&self) -> Option<&str> {
-        self.head.status.as_deref()
+    fn status(&self, py: Python<'_>) -> Option<Py<PyString>> {
+        self.head.status.as_ref().map(|s| s.clone_ref(py))
     }
 
     /// The `Content-Type` value, or `None`.
     #[getter]
-    fn content_type(&self) -> Option<&str> {
-        self.head.content_type.as_deref()
+    fn content_type(&self, py: Python<'_>) -> Option<Py<PyString>> {
+        self.head.content_type(py)
     }
 
     /// The `Location` value, or `None`.
     #[getter]
-    fn location(&self) -> Option<&str> {
-        self.head.location.as_deref()
+    fn location(&self, py: Python<'_>) -> Option<Py<PyString>> {
+        self.head.location(py)
     }
 
     /// The other headers, as a `wsgiref.headers.Headers`.
@@ -154,17 +150,7 @@ impl LegacyResponseHeaders {
         if let Some(h) = &self.other_headers {
             return Ok(h.clone_ref(py));
         }
-        let pairs: Vec<(&str, &str)> = self
-            .head
-            .others
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let made = py
-            .import("wsgiref.headers")?
-            .getattr("Headers")?
-            .call1((pairs,))?
-            .unbind();
+        let made = self.head.other_headers(py)?;
         self.other_headers = Some(made.clone_ref(py));
         Ok(made)
     }
@@ -172,24 +158,17 @@ impl LegacyResponseHeaders {
     /// The state the transmit half is in after sending this head.
     #[getter]
     fn succeeding_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        TX_STATES.get(py, if self.head.status.is_some() { 1 } else { 2 })
+        TX_STATES.get(py, if self.head.has_status() { 1 } else { 2 })
     }
 
     /// The head as bytes.
     fn encode(&self, py: Python<'_>) -> Py<PyBytes> {
-        self.encoded.clone_ref(py)
+        self.head.encoded.clone_ref(py)
     }
 
     fn __repr__(&mut self, py: Python<'_>) -> PyResult<String> {
         let others = self.other_headers(py)?;
-        let show = |v: Option<&str>| v.unwrap_or("None").to_owned();
-        Ok(format!(
-            "ResponseHeaders(status={}, content_type={}, location={}, other_headers={})",
-            show(self.head.status.as_deref()),
-            show(self.head.content_type.as_deref()),
-            show(self.head.location.as_deref()),
-            others.bind(py).repr()?
-        ))
+        self.head.repr(py, "ResponseHeaders", others.bind(py))
     }
 }
 
@@ -341,12 +320,12 @@ impl SCGIConnection {
             TxState::Headers => {
                 if let Ok(headers) = event.cast::<LegacyResponseHeaders>() {
                     let headers = headers.borrow();
-                    self.tx = if headers.head.status.is_some() {
+                    self.tx = if headers.head.has_status() {
                         TxState::Body
                     } else {
                         TxState::NoBody
                     };
-                    return Ok(Some(headers.encoded.clone_ref(py).into_any()));
+                    return Ok(Some(headers.head.encoded.clone_ref(py).into_any()));
                 }
             }
             TxState::Body => {

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyTuple};
 use sioscgi::{Error, Event, RxState};
 
@@ -148,6 +149,9 @@ impl SCGIReader {
     }
 }
 
+/// `End` carries nothing: one object serves every request.
+static END: PyOnceLock<Py<RequestEnd>> = PyOnceLock::new();
+
 /// The Python event for a core event.
 fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
     Ok(match event {
@@ -169,11 +173,15 @@ fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
             });
             Py::new(py, init)?.into_any()
         }
-        Event::End => Py::new(
-            py,
-            PyClassInitializer::from(RequestEvent).add_subclass(RequestEnd),
-        )?
-        .into_any(),
+        Event::End => END
+            .get_or_try_init(py, || {
+                Py::new(
+                    py,
+                    PyClassInitializer::from(RequestEvent).add_subclass(RequestEnd),
+                )
+            })?
+            .clone_ref(py)
+            .into_any(),
     })
 }
 

@@ -1,7 +1,7 @@
 //! `sioscgi.response`: `Headers` (checked when made), `Body`, `End`, `SCGIWriter` (5.x).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyString, PyTuple, PyType};
 use sioscgi::Error;
 
 use crate::head::{self, Head, Refusal};
@@ -28,8 +28,6 @@ impl ResponseEvent {
 #[pyclass(extends = ResponseEvent, module = "sioscgi.response", name = "Headers")]
 pub struct ResponseHeaders {
     head: Head,
-    /// The encoding of `head`, made once.
-    encoded: Py<PyBytes>,
     /// `other_headers` as a `wsgiref.headers.Headers`, once asked for (it may then be
     /// changed: the head is encoded from it again).
     other_headers: Option<Py<PyAny>>,
@@ -41,16 +39,13 @@ impl ResponseHeaders {
     #[pyo3(signature = (status, headers))]
     fn new(
         py: Python<'_>,
-        status: Option<String>,
+        status: Option<Bound<'_, PyString>>,
         headers: &Bound<'_, PyAny>,
     ) -> PyResult<PyClassInitializer<Self>> {
-        let pairs = head::pairs(headers)?;
-        let head = head::build(status, pairs).map_err(|r| refusal(py, &r))?;
-        let encoded = PyBytes::new(py, &head.encoded).unbind();
+        let head = Head::new(status, headers)?.map_err(|r| refusal(py, &r))?;
         Ok(
             PyClassInitializer::from(ResponseEvent).add_subclass(ResponseHeaders {
                 head,
-                encoded,
                 other_headers: None,
             }),
         )
@@ -58,20 +53,20 @@ impl ResponseHeaders {
 
     /// The status line (`"200 OK"`), or `None`.
     #[getter]
-    fn status(&self) -> Option<&str> {
-        self.head.status.as_deref()
+    fn status(&self, py: Python<'_>) -> Option<Py<PyString>> {
+        self.head.status.as_ref().map(|s| s.clone_ref(py))
     }
 
     /// The `Content-Type` value, or `None`.
     #[getter]
-    fn content_type(&self) -> Option<&str> {
-        self.head.content_type.as_deref()
+    fn content_type(&self, py: Python<'_>) -> Option<Py<PyString>> {
+        self.head.content_type(py)
     }
 
     /// The `Location` value, or `None`.
     #[getter]
-    fn location(&self) -> Option<&str> {
-        self.head.location.as_deref()
+    fn location(&self, py: Python<'_>) -> Option<Py<PyString>> {
+        self.head.location(py)
     }
 
     /// The headers other than `Content-Type` and `Location`, as a
@@ -81,15 +76,7 @@ impl ResponseHeaders {
         if let Some(h) = &self.other_headers {
             return Ok(h.clone_ref(py));
         }
-        let list = PyList::empty(py);
-        for (n, v) in &self.head.others {
-            list.append((n.as_str(), v.as_str()))?;
-        }
-        let made = py
-            .import("wsgiref.headers")?
-            .getattr("Headers")?
-            .call1((list,))?
-            .unbind();
+        let made = self.head.other_headers(py)?;
         self.other_headers = Some(made.clone_ref(py));
         Ok(made)
     }
@@ -97,44 +84,33 @@ impl ResponseHeaders {
     /// The state the writer is in after sending this head.
     #[getter]
     fn succeeding_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        STATES.get(py, if self.head.status.is_some() { 1 } else { 2 })
+        STATES.get(py, if self.head.has_status() { 1 } else { 2 })
     }
 
     /// The head as bytes.
-    fn encode(&mut self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
+    fn encode(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
         self.current(py)
     }
 
     fn __repr__(&mut self, py: Python<'_>) -> PyResult<String> {
         let others = self.other_headers(py)?;
-        let show = |v: Option<&str>| v.unwrap_or("None").to_owned();
-        Ok(format!(
-            "Headers(status={}, content_type={}, location={}, other_headers={})",
-            show(self.head.status.as_deref()),
-            show(self.head.content_type.as_deref()),
-            show(self.head.location.as_deref()),
-            others.bind(py).repr()?
-        ))
+        self.head.repr(py, "Headers", others.bind(py))
     }
 }
 
 impl ResponseHeaders {
     /// The encoding, made again from `other_headers` if it was handed out (and may have
     /// been changed since).
-    fn current(&mut self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
+    fn current(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
         let Some(others) = &self.other_headers else {
-            return Ok(self.encoded.clone_ref(py));
+            return Ok(self.head.encoded.clone_ref(py));
         };
-        let items = others.bind(py).call_method0("items")?;
-        let mut pairs = head::pairs(&items)?;
-        if let Some(ct) = &self.head.content_type {
-            pairs.insert(0, ("Content-Type".to_owned(), ct.clone()));
-        }
-        if let Some(location) = &self.head.location {
-            pairs.insert(0, ("Location".to_owned(), location.clone()));
-        }
-        let rebuilt = head::build(self.head.status.clone(), pairs).map_err(|r| refusal(py, &r))?;
-        Ok(PyBytes::new(py, &rebuilt.encoded).unbind())
+        let pairs = head::items(others.bind(py))?;
+        let rebuilt = self
+            .head
+            .with_others(py, pairs)
+            .map_err(|r| refusal(py, &r))?;
+        Ok(rebuilt.encoded)
     }
 }
 
@@ -210,9 +186,9 @@ impl SCGIWriter {
         match self.state {
             TxState::Headers => {
                 if let Ok(headers) = event.cast::<ResponseHeaders>() {
-                    let mut headers = headers.borrow_mut();
+                    let headers = headers.borrow();
                     let bytes = headers.current(py)?;
-                    self.state = if headers.head.status.is_some() {
+                    self.state = if headers.head.has_status() {
                         TxState::Body
                     } else {
                         TxState::NoBody
