@@ -5,6 +5,7 @@
 //! Every implementation returns a [`Found`], and the tests check that all of them found
 //! the same thing on every input, so no benchmark measures a parser that gave up early.
 
+pub mod backend;
 pub mod crafted;
 pub mod gateway;
 pub mod http;

@@ -10,10 +10,11 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString, PyType};
+use pyo3::types::{PyBytes, PyType};
 use sioscgi::{Error, Event, RxState};
 
-use crate::head::{Head, Refusal};
+use crate::events::{end_event, head_event, value_event};
+use crate::head::Refusal;
 use crate::names;
 use crate::parse::{Detail, Failure, Flow, Parser, Problem};
 use crate::python::{Members, exception};
@@ -43,170 +44,41 @@ impl LegacyEvent {
     }
 }
 
-/// A request started: its environment, a dict of `str` to `str`.
-#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "RequestHeaders")]
-pub struct LegacyRequestHeaders {
+value_event!(
+    /// A request started: its environment, a dict of `str` to `str`.
+    LegacyRequestHeaders: LegacyEvent, "sioscgi", "RequestHeaders",
     /// The environment variables (names and values as ISO-8859-1 strings).
-    #[pyo3(get, set)]
-    environment: Py<PyAny>,
-}
+    environment, str
+);
 
-#[pymethods]
-impl LegacyRequestHeaders {
-    #[new]
-    fn new(environment: Py<PyAny>) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestHeaders { environment })
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "RequestHeaders({})",
-            self.environment.bind(py).str()?
-        ))
-    }
-}
-
-/// A chunk of the request body, as received.
-#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "RequestBody")]
-pub struct LegacyRequestBody {
+value_event!(
+    /// A chunk of the request body, as received.
+    LegacyRequestBody: LegacyEvent, "sioscgi", "RequestBody",
     /// The chunk.
-    #[pyo3(get, set)]
-    data: Py<PyAny>,
-}
+    data, repr
+);
 
-#[pymethods]
-impl LegacyRequestBody {
-    #[new]
-    fn new(data: Py<PyAny>) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestBody { data })
-    }
+end_event!(
+    /// The request is complete.
+    LegacyRequestEnd: LegacyEvent, "sioscgi", "RequestEnd"
+);
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("RequestBody({})", self.data.bind(py).repr()?))
-    }
-}
+head_event!(
+    /// The response head, checked when made (`LocalProtocolError` if it breaks a rule).
+    LegacyResponseHeaders: LegacyEvent, "sioscgi", "ResponseHeaders", TX_STATES, refusal
+);
 
-/// The request is complete.
-#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "RequestEnd")]
-pub struct LegacyRequestEnd;
-
-#[pymethods]
-impl LegacyRequestEnd {
-    #[new]
-    fn new() -> PyClassInitializer<Self> {
-        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestEnd)
-    }
-
-    fn __repr__(&self) -> &'static str {
-        "RequestEnd()"
-    }
-}
-
-/// The response head, checked when made (`LocalProtocolError` if it breaks a rule).
-#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "ResponseHeaders")]
-pub struct LegacyResponseHeaders {
-    head: Head,
-    other_headers: Option<Py<PyAny>>,
-}
-
-#[pymethods]
-impl LegacyResponseHeaders {
-    #[new]
-    fn new(
-        py: Python<'_>,
-        status: Option<Bound<'_, PyString>>,
-        headers: &Bound<'_, PyAny>,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let head = Head::new(status, headers)?.map_err(|r| refusal(py, &r))?;
-        Ok(
-            PyClassInitializer::from(LegacyEvent).add_subclass(LegacyResponseHeaders {
-                head,
-                other_headers: None,
-            }),
-        )
-    }
-
-    /// The status line, or `None`.
-    #[getter]
-    fn status(&self, py: Python<'_>) -> Option<Py<PyString>> {
-        self.head.status.as_ref().map(|s| s.clone_ref(py))
-    }
-
-    /// The `Content-Type` value, or `None`.
-    #[getter]
-    fn content_type(&self, py: Python<'_>) -> Option<Py<PyString>> {
-        self.head.content_type(py)
-    }
-
-    /// The `Location` value, or `None`.
-    #[getter]
-    fn location(&self, py: Python<'_>) -> Option<Py<PyString>> {
-        self.head.location(py)
-    }
-
-    /// The other headers, as a `wsgiref.headers.Headers`.
-    #[getter]
-    fn other_headers(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        if let Some(h) = &self.other_headers {
-            return Ok(h.clone_ref(py));
-        }
-        let made = self.head.other_headers(py)?;
-        self.other_headers = Some(made.clone_ref(py));
-        Ok(made)
-    }
-
-    /// The state the transmit half is in after sending this head.
-    #[getter]
-    fn succeeding_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        TX_STATES.get(py, if self.head.has_status() { 1 } else { 2 })
-    }
-
-    /// The head as bytes.
-    fn encode(&self, py: Python<'_>) -> Py<PyBytes> {
-        self.head.encoded.clone_ref(py)
-    }
-
-    fn __repr__(&mut self, py: Python<'_>) -> PyResult<String> {
-        let others = self.other_headers(py)?;
-        self.head.repr(py, "ResponseHeaders", others.bind(py))
-    }
-}
-
-/// A chunk of the response body.
-#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "ResponseBody")]
-pub struct LegacyResponseBody {
+value_event!(
+    /// A chunk of the response body.
+    LegacyResponseBody: LegacyEvent, "sioscgi", "ResponseBody",
     /// The chunk.
-    #[pyo3(get, set)]
-    data: Py<PyAny>,
-}
+    data, repr
+);
 
-#[pymethods]
-impl LegacyResponseBody {
-    #[new]
-    fn new(data: Py<PyAny>) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyResponseBody { data })
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("ResponseBody({})", self.data.bind(py).repr()?))
-    }
-}
-
-/// The end of the response.
-#[pyclass(extends = LegacyEvent, module = "sioscgi", name = "ResponseEnd")]
-pub struct LegacyResponseEnd;
-
-#[pymethods]
-impl LegacyResponseEnd {
-    #[new]
-    fn new() -> PyClassInitializer<Self> {
-        PyClassInitializer::from(LegacyEvent).add_subclass(LegacyResponseEnd)
-    }
-
-    fn __repr__(&self) -> &'static str {
-        "ResponseEnd()"
-    }
-}
+end_event!(
+    /// The end of the response.
+    LegacyResponseEnd: LegacyEvent, "sioscgi", "ResponseEnd"
+);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TxState {
@@ -320,12 +192,13 @@ impl SCGIConnection {
             TxState::Headers => {
                 if let Ok(headers) = event.cast::<LegacyResponseHeaders>() {
                     let headers = headers.borrow();
-                    self.tx = if headers.head.has_status() {
+                    let bytes = headers.current(py)?;
+                    self.tx = if headers.has_status() {
                         TxState::Body
                     } else {
                         TxState::NoBody
                     };
-                    return Ok(Some(headers.head.encoded.clone_ref(py).into_any()));
+                    return Ok(Some(bytes.into_any()));
                 }
             }
             TxState::Body => {

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod environ;
+mod events;
 mod head;
 mod legacy;
 mod names;

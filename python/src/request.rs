@@ -8,6 +8,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyTuple};
 use sioscgi::{Error, Event, RxState};
 
+use crate::events::{end_event, value_event};
 use crate::names;
 use crate::parse::{Detail, Failure, Flow, Parser, Problem};
 use crate::python::{Members, exception};
@@ -32,61 +33,24 @@ impl RequestEvent {
     }
 }
 
-/// A request started: its environment, a dict from variable name to value.
-#[pyclass(extends = RequestEvent, module = "sioscgi.request", name = "Headers")]
-pub struct RequestHeaders {
+value_event!(
+    /// A request started: its environment, a dict from variable name to value.
+    RequestHeaders: RequestEvent, "sioscgi.request", "Headers",
     /// The environment variables: name (`str`, ISO-8859-1) to value (`bytes`).
-    #[pyo3(get, set)]
-    environment: Py<PyAny>,
-}
+    environment, str
+);
 
-#[pymethods]
-impl RequestHeaders {
-    #[new]
-    fn new(environment: Py<PyAny>) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(RequestEvent).add_subclass(RequestHeaders { environment })
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("Headers({})", self.environment.bind(py).str()?))
-    }
-}
-
-/// A chunk of the request body (never empty).
-#[pyclass(extends = RequestEvent, module = "sioscgi.request", name = "Body")]
-pub struct RequestBody {
+value_event!(
+    /// A chunk of the request body (never empty).
+    RequestBody: RequestEvent, "sioscgi.request", "Body",
     /// The chunk.
-    #[pyo3(get, set)]
-    data: Py<PyAny>,
-}
+    data, repr
+);
 
-#[pymethods]
-impl RequestBody {
-    #[new]
-    fn new(data: Py<PyAny>) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(RequestEvent).add_subclass(RequestBody { data })
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("Body({})", self.data.bind(py).repr()?))
-    }
-}
-
-/// The request is complete: the response may start.
-#[pyclass(extends = RequestEvent, module = "sioscgi.request", name = "End")]
-pub struct RequestEnd;
-
-#[pymethods]
-impl RequestEnd {
-    #[new]
-    fn new() -> PyClassInitializer<Self> {
-        PyClassInitializer::from(RequestEvent).add_subclass(RequestEnd)
-    }
-
-    fn __repr__(&self) -> &'static str {
-        "End()"
-    }
-}
+end_event!(
+    /// The request is complete: the response may start.
+    RequestEnd: RequestEvent, "sioscgi.request", "End"
+);
 
 /// The read half of an SCGI connection: bytes in, events out.
 ///

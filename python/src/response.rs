@@ -1,10 +1,11 @@
 //! `sioscgi.response`: `Headers` (checked when made), `Body`, `End`, `SCGIWriter` (5.x).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString, PyTuple, PyType};
+use pyo3::types::{PyTuple, PyType};
 use sioscgi::Error;
 
-use crate::head::{self, Head, Refusal};
+use crate::events::{end_event, head_event, value_event};
+use crate::head::Refusal;
 use crate::python::{Members, exception};
 
 const MODULE: &str = "sioscgi.response";
@@ -23,132 +24,23 @@ impl ResponseEvent {
     }
 }
 
-/// The response head: a status (`"200 OK"`, or `None` for a redirect without
-/// document) and headers, checked when made.
-#[pyclass(extends = ResponseEvent, module = "sioscgi.response", name = "Headers")]
-pub struct ResponseHeaders {
-    head: Head,
-    /// `other_headers` as a `wsgiref.headers.Headers`, once asked for (it may then be
-    /// changed: the head is encoded from it again).
-    other_headers: Option<Py<PyAny>>,
-}
+head_event!(
+    /// The response head: a status (`"200 OK"`, or `None` for a redirect without
+    /// document) and headers, checked when made.
+    ResponseHeaders: ResponseEvent, "sioscgi.response", "Headers", STATES, refusal
+);
 
-#[pymethods]
-impl ResponseHeaders {
-    #[new]
-    #[pyo3(signature = (status, headers))]
-    fn new(
-        py: Python<'_>,
-        status: Option<Bound<'_, PyString>>,
-        headers: &Bound<'_, PyAny>,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let head = Head::new(status, headers)?.map_err(|r| refusal(py, &r))?;
-        Ok(
-            PyClassInitializer::from(ResponseEvent).add_subclass(ResponseHeaders {
-                head,
-                other_headers: None,
-            }),
-        )
-    }
-
-    /// The status line (`"200 OK"`), or `None`.
-    #[getter]
-    fn status(&self, py: Python<'_>) -> Option<Py<PyString>> {
-        self.head.status.as_ref().map(|s| s.clone_ref(py))
-    }
-
-    /// The `Content-Type` value, or `None`.
-    #[getter]
-    fn content_type(&self, py: Python<'_>) -> Option<Py<PyString>> {
-        self.head.content_type(py)
-    }
-
-    /// The `Location` value, or `None`.
-    #[getter]
-    fn location(&self, py: Python<'_>) -> Option<Py<PyString>> {
-        self.head.location(py)
-    }
-
-    /// The headers other than `Content-Type` and `Location`, as a
-    /// `wsgiref.headers.Headers`.
-    #[getter]
-    fn other_headers(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        if let Some(h) = &self.other_headers {
-            return Ok(h.clone_ref(py));
-        }
-        let made = self.head.other_headers(py)?;
-        self.other_headers = Some(made.clone_ref(py));
-        Ok(made)
-    }
-
-    /// The state the writer is in after sending this head.
-    #[getter]
-    fn succeeding_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        STATES.get(py, if self.head.has_status() { 1 } else { 2 })
-    }
-
-    /// The head as bytes.
-    fn encode(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
-        self.current(py)
-    }
-
-    fn __repr__(&mut self, py: Python<'_>) -> PyResult<String> {
-        let others = self.other_headers(py)?;
-        self.head.repr(py, "Headers", others.bind(py))
-    }
-}
-
-impl ResponseHeaders {
-    /// The encoding, made again from `other_headers` if it was handed out (and may have
-    /// been changed since).
-    fn current(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
-        let Some(others) = &self.other_headers else {
-            return Ok(self.head.encoded.clone_ref(py));
-        };
-        let pairs = head::items(others.bind(py))?;
-        let rebuilt = self
-            .head
-            .with_others(py, pairs)
-            .map_err(|r| refusal(py, &r))?;
-        Ok(rebuilt.encoded)
-    }
-}
-
-/// A chunk of the response body.
-#[pyclass(extends = ResponseEvent, module = "sioscgi.response", name = "Body")]
-pub struct ResponseBody {
+value_event!(
+    /// A chunk of the response body.
+    ResponseBody: ResponseEvent, "sioscgi.response", "Body",
     /// The chunk.
-    #[pyo3(get, set)]
-    data: Py<PyAny>,
-}
+    data, repr
+);
 
-#[pymethods]
-impl ResponseBody {
-    #[new]
-    fn new(data: Py<PyAny>) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(ResponseEvent).add_subclass(ResponseBody { data })
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("Body({})", self.data.bind(py).repr()?))
-    }
-}
-
-/// The end of the response.
-#[pyclass(extends = ResponseEvent, module = "sioscgi.response", name = "End")]
-pub struct ResponseEnd;
-
-#[pymethods]
-impl ResponseEnd {
-    #[new]
-    fn new() -> PyClassInitializer<Self> {
-        PyClassInitializer::from(ResponseEvent).add_subclass(ResponseEnd)
-    }
-
-    fn __repr__(&self) -> &'static str {
-        "End()"
-    }
-}
+end_event!(
+    /// The end of the response.
+    ResponseEnd: ResponseEvent, "sioscgi.response", "End"
+);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TxState {
@@ -188,7 +80,7 @@ impl SCGIWriter {
                 if let Ok(headers) = event.cast::<ResponseHeaders>() {
                     let headers = headers.borrow();
                     let bytes = headers.current(py)?;
-                    self.state = if headers.head.has_status() {
+                    self.state = if headers.has_status() {
                         TxState::Body
                     } else {
                         TxState::NoBody

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import pathlib
 
 import pytest
 
 import sioscgi.request as rq
 
+import trace_rs
 from conftest import reference_trace
 
 GOOD = (
@@ -21,62 +21,9 @@ def netstring(block: bytes, body: bytes = b"") -> bytes:
     return str(len(block)).encode() + b":" + block + b"," + body
 
 
-#: The Rust core's names of the original's error classes (the reference traces use them).
-CORE_NAMES = {
-    "NoSCGIVariableError": "NoScgiVariable",
-    "BadSCGIVersionError": "BadScgiVersion",
-    "HeadersNotNULTerminatedError": "HeadersNotNulTerminated",
-    "RemotePrematureEOFError": "RemotePrematureEof",
-    "ReceiveAfterEOFError": "ReceiveAfterEof",
-}
-
-
-def core_name(cls: type) -> str:
-    name = cls.__name__
-    return CORE_NAMES.get(name, name.removesuffix("Error"))
-
-
 def trace(data: bytes, sizes: list[int], limit: int = 65536) -> list[dict]:
-    """The reference trace format: headers, body (length and SHA-256), end or error."""
-    reader = rq.SCGIReader(limit)
-    out: list[dict] = []
-    body = hashlib.sha256()
-    length = 0
-    at = 0
-
-    def pull() -> bool:
-        nonlocal length
-        while True:
-            try:
-                event = reader.next_event()
-            except rq.Error as e:
-                if length:
-                    out.append({"event": "body", "len": length, "sha256": body.hexdigest()})
-                out.append({"event": "error", "kind": core_name(type(e))})
-                return False
-            if event is None:
-                return True
-            if isinstance(event, rq.Headers):
-                env = [[k, v.decode("latin-1")] for k, v in event.environment.items()]
-                out.append({"event": "headers", "env": env})
-            elif isinstance(event, rq.Body):
-                assert event.data, "a Body event is never empty"
-                body.update(event.data)
-                length += len(event.data)
-            else:
-                assert isinstance(event, rq.End)
-                if length:
-                    out.append({"event": "body", "len": length, "sha256": body.hexdigest()})
-                out.append({"event": "end"})
-
-    for size in sizes:
-        reader.receive_data(data[at : at + size])
-        at += size
-        if not pull():
-            return out
-    reader.receive_data(b"")
-    pull()
-    return out
+    """The reference traces' format (the differential test's tracer)."""
+    return trace_rs.trace_request(data, sizes, limit)
 
 
 def test_captures_whole_match_the_reference(capture: pathlib.Path) -> None:

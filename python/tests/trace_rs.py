@@ -47,14 +47,16 @@ def line(obj: dict) -> None:
     sys.stdout.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=True) + "\n")
 
 
-def trace_request(data: bytes, sizes: list[int], limit: int) -> None:
+def trace_request(data: bytes, sizes: list[int], limit: int) -> list[dict]:
+    """The trace of `data` given in pieces of `sizes` (the rest, if any, in one piece)."""
     reader = rq.SCGIReader(limit)
+    out: list[dict] = []
     digest = hashlib.sha256()
     length = 0
 
     def flush_body() -> None:
         if length:
-            line({"event": "body", "len": length, "sha256": digest.hexdigest()})
+            out.append({"event": "body", "len": length, "sha256": digest.hexdigest()})
 
     def pull() -> bool:
         nonlocal length
@@ -63,32 +65,32 @@ def trace_request(data: bytes, sizes: list[int], limit: int) -> None:
                 event = reader.next_event()
             except rq.Error as error:
                 flush_body()
-                line({"event": "error", "kind": core_name(error)})
+                out.append({"event": "error", "kind": core_name(error)})
                 return False
             if event is None:
                 return True
             if isinstance(event, rq.Headers):
                 env = [[k, v.decode("latin-1")] for k, v in event.environment.items()]
-                line({"event": "headers", "env": env})
+                out.append({"event": "headers", "env": env})
             elif isinstance(event, rq.Body):
+                assert event.data, "a Body event is never empty"
                 digest.update(event.data)
                 length += len(event.data)
             else:
                 flush_body()
-                line({"event": "end"})
+                out.append({"event": "end"})
 
     at = 0
-    for size in sizes:
+    for size in [*sizes, len(data)]:
+        if at >= len(data):
+            break
         reader.receive_data(data[at : at + size])
         at += size
         if not pull():
-            return
-    if at < len(data):
-        reader.receive_data(data[at:])
-        if not pull():
-            return
+            return out
     reader.receive_data(b"")
     pull()
+    return out
 
 
 def trace_response(desc: dict) -> None:
@@ -127,7 +129,8 @@ def main() -> int:
         trace_response(json.loads(raw))
         return 0
     sizes = [int(x) for x in a.chunks.split(",") if x] or ([len(raw)] if raw else [])
-    trace_request(raw, sizes, a.limit)
+    for entry in trace_request(raw, sizes, a.limit):
+        line(entry)
     return 0
 
 

@@ -10,7 +10,7 @@
 //! facing anything but a benchmark: it trusts its peer.
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const ANSWER: &[u8] =
     b"Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nhello\n";
@@ -56,19 +56,5 @@ async fn connection(mut stream: TcpStream) {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let listen = match (args.next().as_deref(), args.next()) {
-        (Some("--listen"), Some(address)) => address,
-        _ => {
-            eprintln!("usage: null_backend --listen ADDR:PORT");
-            std::process::exit(2);
-        }
-    };
-    let listener = TcpListener::bind(&listen).await?;
-    eprintln!("null backend on {}", listener.local_addr()?);
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let _ = stream.set_nodelay(true);
-        tokio::spawn(connection(stream));
-    }
+    sioscgi_benches::backend::serve("null_backend", connection).await
 }

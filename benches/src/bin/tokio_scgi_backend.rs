@@ -8,7 +8,7 @@
 
 use bytes::BytesMut;
 use futures::{SinkExt, StreamExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_scgi::server::{SCGICodec, SCGIRequest};
 use tokio_util_06::codec::Framed;
 
@@ -46,19 +46,5 @@ async fn connection(stream: TcpStream) {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let listen = match (args.next().as_deref(), args.next()) {
-        (Some("--listen"), Some(address)) => address,
-        _ => {
-            eprintln!("usage: tokio_scgi_backend --listen ADDR:PORT");
-            std::process::exit(2);
-        }
-    };
-    let listener = TcpListener::bind(&listen).await?;
-    eprintln!("tokio-scgi backend on {}", listener.local_addr()?);
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let _ = stream.set_nodelay(true);
-        tokio::spawn(connection(stream));
-    }
+    sioscgi_benches::backend::serve("tokio_scgi_backend", connection).await
 }
