@@ -28,6 +28,12 @@ macro_rules! value_event {
                 Ok(format!(concat!($name, "({})"), self.$field.bind(py).$show()?))
             }
         }
+
+        impl crate::writer::ValueEvent for $ty {
+            fn value(&self, py: pyo3::Python<'_>) -> pyo3::Py<pyo3::PyAny> {
+                self.$field.clone_ref(py)
+            }
+        }
     };
 }
 
@@ -124,7 +130,7 @@ macro_rules! head_event {
 
             /// The head as bytes.
             fn encode(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<pyo3::Py<pyo3::types::PyBytes>> {
-                self.current(py)
+                crate::writer::HeadEvent::current(self, py)
             }
 
             fn __repr__(&mut self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
@@ -133,10 +139,10 @@ macro_rules! head_event {
             }
         }
 
-        impl $ty {
+        impl crate::writer::HeadEvent for $ty {
             /// The encoding, made again from `other_headers` if it was handed out (and may
             /// have been changed since).
-            pub(crate) fn current(
+            fn current(
                 &self,
                 py: pyo3::Python<'_>,
             ) -> pyo3::PyResult<pyo3::Py<pyo3::types::PyBytes>> {
@@ -148,7 +154,7 @@ macro_rules! head_event {
                 Ok(rebuilt.encoded)
             }
 
-            pub(crate) fn has_status(&self) -> bool {
+            fn has_status(&self) -> bool {
                 self.head.has_status()
             }
         }

@@ -18,6 +18,7 @@ use crate::head::Refusal;
 use crate::names;
 use crate::parse::{Detail, Failure, Flow, Parser, Problem};
 use crate::python::{Members, exception};
+use crate::writer::{TxState, step};
 
 const MODULE: &str = "sioscgi";
 
@@ -79,14 +80,6 @@ end_event!(
     /// The end of the response.
     LegacyResponseEnd: LegacyEvent, "sioscgi", "ResponseEnd"
 );
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum TxState {
-    Headers = 0,
-    Body = 1,
-    NoBody = 2,
-    Done = 3,
-}
 
 /// An SCGI connection (2.x): bytes in, request events out; response events in, bytes
 /// out.
@@ -188,35 +181,13 @@ impl SCGIConnection {
         if self.failed() {
             return Err(self.error(py));
         }
-        match self.tx {
-            TxState::Headers => {
-                if let Ok(headers) = event.cast::<LegacyResponseHeaders>() {
-                    let headers = headers.borrow();
-                    let bytes = headers.current(py)?;
-                    self.tx = if headers.has_status() {
-                        TxState::Body
-                    } else {
-                        TxState::NoBody
-                    };
-                    return Ok(Some(bytes.into_any()));
-                }
-            }
-            TxState::Body => {
-                if let Ok(body) = event.cast::<LegacyResponseBody>() {
-                    return Ok(Some(body.borrow().data.clone_ref(py)));
-                }
-                if event.is_instance_of::<LegacyResponseEnd>() {
-                    self.tx = TxState::Done;
-                    return Ok(None);
-                }
-            }
-            TxState::NoBody => {
-                if event.is_instance_of::<LegacyResponseEnd>() {
-                    self.tx = TxState::Done;
-                    return Ok(None);
-                }
-            }
-            TxState::Done => {}
+        if let Some((out, next)) =
+            step::<LegacyResponseHeaders, LegacyResponseBody, LegacyResponseEnd>(
+                py, self.tx, event,
+            )?
+        {
+            self.tx = next;
+            return Ok(out);
         }
         let kind: Bound<'_, PyType> = event.get_type();
         let state = self.tx_state(py)?;

@@ -13,6 +13,7 @@ mod parse;
 mod python;
 mod request;
 mod response;
+mod writer;
 
 use pyo3::prelude::*;
 

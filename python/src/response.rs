@@ -7,6 +7,7 @@ use sioscgi::Error;
 use crate::events::{end_event, head_event, value_event};
 use crate::head::Refusal;
 use crate::python::{Members, exception};
+use crate::writer::{TxState, step};
 
 const MODULE: &str = "sioscgi.response";
 
@@ -42,14 +43,6 @@ end_event!(
     ResponseEnd: ResponseEvent, "sioscgi.response", "End"
 );
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum TxState {
-    Headers = 0,
-    Body = 1,
-    NoBody = 2,
-    Done = 3,
-}
-
 /// The write half of an SCGI connection: events in, bytes out.
 #[pyclass(module = "sioscgi.response", name = "SCGIWriter")]
 pub struct SCGIWriter {
@@ -75,35 +68,11 @@ impl SCGIWriter {
     ///
     /// Raises `BadEventInStateError` for an event the state does not allow.
     fn send(&mut self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
-        match self.state {
-            TxState::Headers => {
-                if let Ok(headers) = event.cast::<ResponseHeaders>() {
-                    let headers = headers.borrow();
-                    let bytes = headers.current(py)?;
-                    self.state = if headers.has_status() {
-                        TxState::Body
-                    } else {
-                        TxState::NoBody
-                    };
-                    return Ok(Some(bytes.into_any()));
-                }
-            }
-            TxState::Body => {
-                if let Ok(body) = event.cast::<ResponseBody>() {
-                    return Ok(Some(body.borrow().data.clone_ref(py)));
-                }
-                if event.is_instance_of::<ResponseEnd>() {
-                    self.state = TxState::Done;
-                    return Ok(None);
-                }
-            }
-            TxState::NoBody => {
-                if event.is_instance_of::<ResponseEnd>() {
-                    self.state = TxState::Done;
-                    return Ok(None);
-                }
-            }
-            TxState::Done => {}
+        if let Some((out, next)) =
+            step::<ResponseHeaders, ResponseBody, ResponseEnd>(py, self.state, event)?
+        {
+            self.state = next;
+            return Ok(out);
         }
         let kind: Bound<'_, PyType> = event.get_type();
         Err(exception(
