@@ -53,6 +53,7 @@ where
             debug!(error = e.name(), "refused a broken request");
             if let Some(code) = e.status_hint() {
                 refuse(&mut write, code, e.name(), config).await;
+                drain_rest(&mut read, config.get_drain_limit(), config).await;
             }
             return;
         }
@@ -72,7 +73,10 @@ where
         Ok(parts) => parts,
         Err(e) => {
             debug!(error = %e, "refused a request http cannot represent");
-            return refuse(&mut write, 400, e.summary(), config).await;
+            refuse(&mut write, 400, e.summary(), config).await;
+            // The body bytes that came with the block are read already.
+            let left = content_length.saturating_sub(buffer.len() as u64);
+            return drain_rest(&mut read, left.min(config.get_drain_limit()), config).await;
         }
     };
     // A request without a body needs nothing more from the connection.
@@ -324,6 +328,23 @@ async fn refuse<W: AsyncWrite + Unpin>(write: &mut W, code: u16, reason: &str, c
     if let Err(e) = written.await {
         log_io("refusing a request", &e);
     }
+}
+
+/// After a refusal: reads and drops up to `limit` more bytes (for at most the drain
+/// timeout) or until the peer closes, so that closing does not reset the connection
+/// under a web server still sending the request, which would lose the answer.
+async fn drain_rest<R: AsyncRead + Unpin>(read: &mut R, limit: u64, config: &Config) {
+    let drain = async {
+        let mut scratch = [0u8; 4096];
+        let mut left = limit;
+        while left > 0 {
+            match read.read(&mut scratch).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n as u64),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(config.get_drain_timeout(), drain).await;
 }
 
 /// Writes all of `buf` (vectored when it is in pieces), giving up after `idle` without

@@ -214,6 +214,47 @@ async fn bad_requests_get_their_status_without_the_service() {
 }
 
 #[tokio::test]
+async fn a_refused_request_with_a_big_body_still_gets_its_answer() {
+    // 16 MB, more than loopback's socket buffers: the server answers 400 at once, then
+    // reads the rest (up to its drain limit), so that its close does not reset the
+    // connection while the peer is still sending, which would lose the answer.
+    let config = Config::new()
+        .drain_limit(32 << 20)
+        .drain_timeout(Duration::from_secs(20));
+    let (address, _stop) = tcp_server(config).await;
+    let upload = vec![b'b'; 16 << 20];
+    let stream = TcpStream::connect(address).await.unwrap();
+    let answer = exchange(stream, &scgi("P O S T", "/echo", &[], &upload)).await;
+    let (head, body) = split(&answer);
+    assert!(head.contains("Status: 400 Bad Request"), "{head}");
+    assert_eq!(body, b"REQUEST_METHOD is not a method\n");
+    // The same for a broken netstring (the length of what follows is unknown: the rest
+    // is read until the peer stops or the limit).
+    let stream = TcpStream::connect(address).await.unwrap();
+    let mut broken = b"05:abcde,".to_vec();
+    broken.extend_from_slice(&upload);
+    let mut stream = stream;
+    let (mut read, mut write) = stream.split();
+    let (sent, answer) = tokio::join!(
+        async {
+            let sent = write.write_all(&broken).await;
+            let _ = write.shutdown().await;
+            sent
+        },
+        async {
+            let mut answer = Vec::new();
+            read.read_to_end(&mut answer).await.map(|_| answer)
+        }
+    );
+    sent.unwrap();
+    assert!(
+        answer
+            .unwrap()
+            .starts_with(b"Content-Type: text/plain\r\nStatus: 400 Bad Request")
+    );
+}
+
+#[tokio::test]
 async fn too_many_pairs_for_the_configured_storage_is_431() {
     // 3,000 pairs of ~14 bytes: a 42 KB block whose index (72 KB) fits the default
     // storage (64 KiB + 2,048 x 24 bytes), not storage for 16 pairs at the full limit.
