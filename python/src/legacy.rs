@@ -191,11 +191,7 @@ impl SCGIConnection {
         }
         let kind: Bound<'_, PyType> = event.get_type();
         let state = self.tx_state(py)?;
-        let message = format!(
-            "Event {} prohibited in state {}",
-            kind.get_type().str()?,
-            state.str()?
-        );
+        let message = format!("Event {} prohibited in state {}", kind.str()?, state.str()?);
         Err(self.local_error(py, message))
     }
 }

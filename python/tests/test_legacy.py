@@ -102,8 +102,11 @@ def test_remote_errors(data: bytes, message: str) -> None:
 
 def test_local_errors_fail_both_halves() -> None:
     conn = sioscgi.SCGIConnection()
-    with pytest.raises(sioscgi.LocalProtocolError, match="prohibited in state"):
+    with pytest.raises(sioscgi.LocalProtocolError) as raised:
         conn.send(sioscgi.ResponseBody(b"before the head"))
+    assert str(raised.value) == (
+        "Event <class 'sioscgi.ResponseBody'> prohibited in state TXState.HEADERS"
+    )
     assert conn.rx_state is sioscgi.RXState.ERROR
     with pytest.raises(sioscgi.LocalProtocolError):
         conn.next_event()
