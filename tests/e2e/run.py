@@ -33,6 +33,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -662,6 +663,8 @@ def axum_suites(binary: str, only: list[str], tmp: pathlib.Path, seconds: int, r
 # ------------------------------------------------------------------ CPU per request
 
 
+CPU_ROUNDS = 3
+
 LOAD_PATHS = {"null": "/", "tokio-scgi": "/", "async-demo": "/bytes?n=6", "axum": "/hello"}
 
 
@@ -711,12 +714,13 @@ def cpu_per_request(backends: list[tuple[str, str]], tmp: pathlib.Path, seconds:
     webdir = tmp / "cpu-nginx"
     webdir.mkdir()
     web = start_web_server(name, webdir)
-    best: dict[str, dict[str, float]] = {}
+    runs: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in backends}
+    syscalls: dict[str, dict[str, float]] = {}
     failures: dict[str, list[str]] = {label: [] for label, _ in backends}
     try:
-        # Two rounds, the backends in turn: each backend's round with the least CPU per
-        # request is reported (noise on a shared machine only ever adds).
-        for _ in range(2):
+        # Rounds of every backend in turn; each figure is the median of its rounds (a
+        # shared machine moves single rounds by a third).
+        for _ in range(CPU_ROUNDS):
             for label, binary in backends:
                 backend = Backend(backend_argv(label, binary), tmp)
                 try:
@@ -735,29 +739,39 @@ def cpu_per_request(backends: list[tuple[str, str]], tmp: pathlib.Path, seconds:
                     log(f"   {label}: {rate:.0f} req/s, {us:.1f} us CPU per request")
                     if non2xx or errors:
                         failures[label].append(f"{non2xx} non-2xx, {errors} socket errors")
-                    if label not in best or us < best[label]["us"]:
-                        best[label] = {"us": us, "rate": rate, "requests": requests}
-                    if "syscalls" not in best[label]:
+                    runs[label].append((us, rate))
+                    if label not in syscalls:
                         calls = syscalls_per_request(backend, port, path, tmp)
                         if calls:
-                            best[label]["syscalls"] = calls
+                            syscalls[label] = calls
                 finally:
                     backend.stop()
     finally:
         stop_web_server(web)
     for label, _ in backends:
-        r.check(f"cpu: {label}", "load behind nginx, both rounds: zero errors", not failures[label] and label in best,
+        r.check(f"cpu: {label}", "load behind nginx, every round: zero errors", not failures[label] and runs[label],
                 "; ".join(failures[label]) or "0 non-2xx, 0 socket errors")
+    best = {
+        label: {
+            "us": statistics.median(u for u, _ in rounds),
+            "rate": statistics.median(q for _, q in rounds),
+            "us_range": (min(u for u, _ in rounds), max(u for u, _ in rounds)),
+            "rate_range": (min(q for _, q in rounds), max(q for _, q in rounds)),
+        }
+        for label, rounds in runs.items()
+        if rounds
+    }
     null = best.get("null", {}).get("us")
     rows = []
     for label, _ in backends:
         b = best.get(label)
         if not b:
             continue
-        calls = b.get("syscalls")
+        calls = syscalls.get(label)
         rows.append({
             "backend": label, "path": LOAD_PATHS[label],
-            "rate": f"{b['rate']:.0f}/s", "us": f"{b['us']:.1f} µs",
+            "rate": f"{b['rate']:.0f}/s ({b['rate_range'][0]:.0f}–{b['rate_range'][1]:.0f})",
+            "us": f"{b['us']:.1f} µs ({b['us_range'][0]:.1f}–{b['us_range'][1]:.1f})",
             "vs_null": f"{b['us'] / null:.2f}×" if null else "–",
             "syscalls": f"{calls['total']:.1f} ({calls['reads']:.1f} reads, {calls['writes']:.1f} writes)" if calls else "–",
             "raw_us": b["us"], "raw_rate": b["rate"],
@@ -804,9 +818,9 @@ def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str
     if cpu:
         by = {row["backend"]: row for row in cpu}
         lines += ["", "## CPU time per request behind nginx", "",
-                  f"Each backend behind nginx (TCP snippet) under `wrk -t2 -c16` for {cpu_seconds} s, two rounds in turn; "
-                  "its user + system CPU time (all threads, from `/proc/PID/stat`) divided by the requests, the round "
-                  "with the least per request. `null`: tokio, one task per connection, no protocol checks, one write "
+                  f"Each backend behind nginx (TCP snippet) under `wrk -t2 -c16` for {cpu_seconds} s, {CPU_ROUNDS} rounds in turn; "
+                  "its user + system CPU time (all threads, from `/proc/PID/stat`) divided by the requests: the median "
+                  "of the rounds, their range in brackets. `null`: tokio, one task per connection, no protocol checks, one write "
                   "(`benches/src/bin/null_backend.rs`); `tokio-scgi`: that crate's codec as its example serves it "
                   "(`benches/src/bin/tokio_scgi_backend.rs`); `async-demo`: `examples/server_tokio.rs` (the async "
                   "driver); `axum`: `tower/examples/axum.rs`. System calls: `strace -f -c` on every thread during "
