@@ -250,12 +250,11 @@ where
     while let Some(frame) = poll_fn(&mut next).await {
         let frame = frame.map_err(|e| {
             if from_request_body(&*e) {
-                // An echo of the request body, say, when the web server went away.
-                debug!(error = %e, "the request body failed under the response body");
+                // An echo of the request body, say, when the web server went away: the
+                // peer's doing.
                 io::Error::new(io::ErrorKind::ConnectionAborted, e)
             } else {
-                error!(error = %e, "the response body failed: connection closed");
-                io::Error::other(e)
+                broken(format!("the response body failed: {e}"))
             }
         })?;
         // Trailers have no place in a CGI response: they are dropped.
@@ -268,13 +267,18 @@ where
     if let Some(declared) = declared
         && sent < declared
     {
-        error!(
-            declared,
-            sent, "the response body is shorter than its length"
-        );
-        return Err(io::Error::other("short response body"));
+        return Err(broken(format!(
+            "the response body is shorter than its length: {sent} of {declared} bytes"
+        )));
     }
     Ok(())
+}
+
+/// The error of a response the service broke after its head left: the connection is
+/// ended abruptly (the web server then knows the answer is broken) and it is logged as
+/// the service's fault.
+fn broken(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
 }
 
 /// Whether `error` (or one of its sources) is the request body's: the peer's doing.
@@ -303,10 +307,9 @@ fn declared_length<B: http_body::Body>(parts: &http::response::Parts, body: &B) 
 
 fn check_length(sent: u64, declared: Option<u64>) -> io::Result<()> {
     match declared {
-        Some(declared) if sent > declared => {
-            error!(declared, "the response body is longer than its length");
-            Err(io::Error::other("long response body"))
-        }
+        Some(declared) if sent > declared => Err(broken(format!(
+            "the response body is longer than its length of {declared} bytes"
+        ))),
         _ => Ok(()),
     }
 }
@@ -392,11 +395,14 @@ async fn with_idle<T>(
         .unwrap_or_else(|_| Err(io::Error::from(io::ErrorKind::TimedOut)))
 }
 
-/// Logs an I/O failure, quietly when the peer just went away (`EPIPE`, `ECONNRESET`: a
-/// web server does that whenever its own client gives up).
+/// Logs an I/O failure once: quietly when the peer just went away (`EPIPE`,
+/// `ECONNRESET`: a web server does that whenever its own client gives up), as an error
+/// when the service broke its response.
 fn log_io(doing: &str, e: &io::Error) {
     if is_peer_gone(e) {
         debug!(error = %e, "the peer went away while {doing}");
+    } else if e.kind() == io::ErrorKind::InvalidData {
+        error!(error = %e, "{doing}: the connection was ended");
     } else {
         tracing::warn!(error = %e, "{doing} failed");
     }

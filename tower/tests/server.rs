@@ -55,6 +55,15 @@ fn app() -> Router {
                     .unwrap()
             }),
         )
+        .route(
+            "/short",
+            get(|| async {
+                Response::builder()
+                    .header("content-length", "10")
+                    .body(AxumBody::from("abc"))
+                    .unwrap()
+            }),
+        )
         .route("/big", get(|| async { vec![b'z'; 4 << 20] }))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
 }
@@ -493,10 +502,21 @@ async fn a_peer_that_leaves_early_is_not_logged_as_a_failure() {
         stream.read_exact(&mut some).await.unwrap();
         drop(stream);
     }
-    // A real failure is logged: a response that breaks a rule.
+    // Real failures are logged, once each: a response that breaks a rule, and a body
+    // shorter than its length (its connection ended after what there was).
     let _ = request_get(address, "/two-content-types", &[]).await;
+    let short = request_get(address, "/short", &[]).await;
+    assert!(
+        short.ends_with(b"\r\n\r\nabc"),
+        "{:?}",
+        String::from_utf8_lossy(&short)
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     let log = String::from_utf8(logged.0.lock().unwrap().clone()).unwrap();
-    assert_eq!(log.lines().count(), 1, "{log}");
+    assert_eq!(log.lines().count(), 2, "{log}");
     assert!(log.contains("answered 500"), "{log}");
+    assert!(
+        log.contains("shorter than its length: 3 of 10 bytes"),
+        "{log}"
+    );
 }
