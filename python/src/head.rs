@@ -43,22 +43,7 @@ impl Head {
         status: Option<Bound<'_, PyString>>,
         headers: &Bound<'_, PyAny>,
     ) -> PyResult<Result<Head, Refusal>> {
-        let py = headers.py();
-        let list: Bound<'_, PyList> = match headers.cast::<PyList>() {
-            Ok(list) => list.clone(),
-            Err(_) => PyList::new(py, headers.try_iter()?.collect::<PyResult<Vec<_>>>()?)?,
-        };
-        let mut pairs = Vec::with_capacity(list.len());
-        for item in list.iter() {
-            let tuple = item.cast::<PyTuple>().map_err(PyErr::from)?;
-            if tuple.len() != 2 {
-                return Err(pyo3::exceptions::PyValueError::new_err(
-                    "a header is a (name, value) pair",
-                ));
-            }
-            pairs.push((string(&tuple.get_item(0)?)?, string(&tuple.get_item(1)?)?));
-        }
-        Ok(Self::check(py, status, pairs))
+        Ok(Self::check(headers.py(), status, pairs(headers)?))
     }
 
     /// The same, from pairs already taken apart.
@@ -226,11 +211,29 @@ pub(crate) fn string<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PySt
 pub(crate) fn items<'py>(
     headers: &Bound<'py, PyAny>,
 ) -> PyResult<Vec<(Bound<'py, PyString>, Bound<'py, PyString>)>> {
-    let mut out = Vec::new();
-    for item in headers.call_method0("items")?.try_iter()? {
-        let item = item?;
-        let tuple = item.cast::<PyTuple>().map_err(PyErr::from)?;
-        out.push((string(&tuple.get_item(0)?)?, string(&tuple.get_item(1)?)?));
-    }
-    Ok(out)
+    pairs(&headers.call_method0("items")?)
+}
+
+/// `(name, value)` string pairs from any iterable of pairs (a list without iterating).
+fn pairs<'py>(
+    headers: &Bound<'py, PyAny>,
+) -> PyResult<Vec<(Bound<'py, PyString>, Bound<'py, PyString>)>> {
+    let list: Bound<'py, PyList> = match headers.cast::<PyList>() {
+        Ok(list) => list.clone(),
+        Err(_) => PyList::new(
+            headers.py(),
+            headers.try_iter()?.collect::<PyResult<Vec<_>>>()?,
+        )?,
+    };
+    list.iter()
+        .map(|item| {
+            let tuple = item.cast::<PyTuple>().map_err(PyErr::from)?;
+            if tuple.len() != 2 {
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "a header is a (name, value) pair",
+                ));
+            }
+            Ok((string(&tuple.get_item(0)?)?, string(&tuple.get_item(1)?)?))
+        })
+        .collect()
 }

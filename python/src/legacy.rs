@@ -108,17 +108,8 @@ impl SCGIConnection {
     /// The receive half's state (after every byte received so far).
     #[getter]
     fn rx_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if self.failed() {
-            return RX_STATES.get(py, 4);
-        }
-        let index = match self.parser.state() {
-            RxState::HeaderLength => 0,
-            RxState::Headers => 1,
-            RxState::Body => 2,
-            RxState::Done => 3,
-            RxState::Error => 4,
-        };
-        RX_STATES.get(py, index)
+        // A local error fails the parser too: its state says `ERROR` then.
+        RX_STATES.get(py, self.parser.state_index())
     }
 
     /// The transmit half's state.
@@ -197,8 +188,9 @@ impl SCGIConnection {
 }
 
 impl SCGIConnection {
+    /// Whether the connection failed (a local error fails the parser too).
     fn failed(&self) -> bool {
-        self.local.is_some() || self.parser.failure().is_some()
+        self.parser.failure().is_some()
     }
 
     /// Records a local error (both halves fail) and returns it to raise.

@@ -81,6 +81,18 @@ impl Parser {
         }
     }
 
+    /// The state as the APIs' enums number it: `HEADER_LENGTH`, `HEADERS`, `BODY`,
+    /// `DONE`, `ERROR`.
+    pub(crate) fn state_index(&self) -> usize {
+        match self.state() {
+            RxState::HeaderLength => 0,
+            RxState::Headers => 1,
+            RxState::Body => 2,
+            RxState::Done => 3,
+            RxState::Error => 4,
+        }
+    }
+
     pub(crate) fn limit(&self) -> usize {
         self.limit
     }

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyTuple};
-use sioscgi::{Error, Event, RxState};
+use sioscgi::{Error, Event};
 
 use crate::events::{end_event, value_event};
 use crate::names;
@@ -77,14 +77,7 @@ impl SCGIReader {
     /// The state after every byte received so far (and after every queued event).
     #[getter]
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let index = match self.parser.state() {
-            RxState::HeaderLength => 0,
-            RxState::Headers => 1,
-            RxState::Body => 2,
-            RxState::Done => 3,
-            RxState::Error => 4,
-        };
-        STATES.get(py, index)
+        STATES.get(py, self.parser.state_index())
     }
 
     /// Gives the reader received bytes (`b""`: the peer closed its end).
