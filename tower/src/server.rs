@@ -156,64 +156,60 @@ where
     type IntoFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(run(self.listener, self.service, self.config, self.signal))
-    }
-}
-
-async fn run<L, S, B, F>(mut listener: L, service: S, config: Config, signal: F) -> io::Result<()>
-where
-    L: Listener,
-    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send,
-    S::Error: Into<BoxError>,
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-    F: Future<Output = ()> + Send + 'static,
-{
-    let max = config.get_max_connections();
-    let slots = Arc::new(Semaphore::new(max));
-    let config = Arc::new(config);
-    let mut signal = std::pin::pin!(signal);
-    loop {
-        // A free slot first: at the bound, connections wait in the kernel's backlog.
-        let permit = tokio::select! {
-            permit = Arc::clone(&slots).acquire_owned() => permit,
-            () = &mut signal => break,
-        };
-        let Ok(permit) = permit else { break };
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = &mut signal => break,
-        };
-        match accepted {
-            Ok((read, write, _peer)) => {
-                let service = service.clone();
-                let config = Arc::clone(&config);
-                tokio::spawn(async move {
-                    connection::serve(read, write, service, &config).await;
-                    drop(permit);
-                });
+        let Serve {
+            mut listener,
+            service,
+            config,
+            signal,
+        } = self;
+        Box::pin(async move {
+            let max = config.get_max_connections();
+            let slots = Arc::new(Semaphore::new(max));
+            let config = Arc::new(config);
+            let mut signal = std::pin::pin!(signal);
+            loop {
+                // A free slot first: at the bound, connections wait in the kernel's backlog.
+                let permit = tokio::select! {
+                    permit = Arc::clone(&slots).acquire_owned() => permit,
+                    () = &mut signal => break,
+                };
+                let Ok(permit) = permit else { break };
+                let accepted = tokio::select! {
+                    accepted = listener.accept() => accepted,
+                    () = &mut signal => break,
+                };
+                match accepted {
+                    Ok((read, write, _peer)) => {
+                        let service = service.clone();
+                        let config = Arc::clone(&config);
+                        tokio::spawn(async move {
+                            connection::serve(read, write, service, &config).await;
+                            drop(permit);
+                        });
+                    }
+                    Err(e) if connection::is_peer_gone(&e) => {
+                        debug!(error = %e, "accept: peer gone")
+                    }
+                    Err(e) => {
+                        // Out of file descriptors, most likely: give the connections in flight
+                        // a moment to end instead of spinning.
+                        error!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
             }
-            Err(e) if connection::is_peer_gone(&e) => debug!(error = %e, "accept: peer gone"),
-            Err(e) => {
-                // Out of file descriptors, most likely: give the connections in flight
-                // a moment to end instead of spinning.
-                error!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
+            drop(listener);
+            let everyone = u32::try_from(max).unwrap_or(u32::MAX);
+            let finished = slots.acquire_many(everyone);
+            match config.get_shutdown_timeout() {
+                Some(limit) => {
+                    if tokio::time::timeout(limit, finished).await.is_err() {
+                        warn!("graceful shutdown: connections still in flight after the timeout");
+                    }
+                }
+                None => drop(finished.await),
             }
-        }
+            Ok(())
+        })
     }
-    drop(listener);
-    let everyone = u32::try_from(max).unwrap_or(u32::MAX);
-    let finished = slots.acquire_many(everyone);
-    match config.get_shutdown_timeout() {
-        Some(limit) => {
-            if tokio::time::timeout(limit, finished).await.is_err() {
-                warn!("graceful shutdown: connections still in flight after the timeout");
-            }
-        }
-        None => drop(finished.await),
-    }
-    Ok(())
 }
