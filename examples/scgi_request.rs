@@ -210,7 +210,10 @@ fn run(args: &[String]) -> Result<Vec<u8>, Failure> {
         .map(|(n, v)| (n.as_slice(), v.as_slice()))
         .collect();
     let body = options.body.as_deref().unwrap_or_default();
-    let head = RequestHead::new(&pairs, body.len() as u64).map_err(Failure::Protocol)?;
+    // Scratch for the check of repeated names: any number of `-e` variables.
+    let mut scratch = vec![0u8; sioscgi::client::scratch_len(pairs.len())];
+    let head = RequestHead::with_scratch(&pairs, body.len() as u64, &mut scratch)
+        .map_err(Failure::Protocol)?;
     let mut writer = RequestWriter::new();
     let mut buf = vec![0u8; head.encoded_len()];
     let n = writer

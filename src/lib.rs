@@ -117,6 +117,26 @@ pub mod _benchable {
     pub fn home_slot(name: &[u8], pairs: usize) -> usize {
         crate::wire::index::table::home_of(name, pairs)
     }
+
+    /// The constants the table's hash xors into the first and the last 8 bytes of a name
+    /// of up to 16 bytes before multiplying them: a name whose words are these constants
+    /// xor `a` and `b` hashes to `a * b ^ len` folded, so a peer can give names any home.
+    pub const HASH_CONSTANTS: [u64; 2] = [
+        crate::wire::name_hash::K_FIRST,
+        crate::wire::name_hash::K_SECOND,
+    ];
+
+    /// The table's hash of `name`.
+    pub fn hash(name: &[u8]) -> u64 {
+        crate::wire::name_hash::hash(name)
+    }
+
+    /// The state the table's hash reaches after the 16-byte pieces of `prefix` (a
+    /// multiple of 16 bytes, followed by at least 16 more in a name): the last 16 bytes
+    /// then cancel it as [`HASH_CONSTANTS`] do.
+    pub fn hash_state_after(prefix: &[u8]) -> u64 {
+        crate::wire::name_hash::state_after(prefix)
+    }
 }
 
 /// The README's examples, compiled and run as doctests.

@@ -2,7 +2,8 @@
 //! kinds, bare-LF responses, a 2 MiB streamed body, chunking invariance.
 
 use sioscgi::client::{
-    Event, RequestHead, RequestState, RequestWriter, ResponseReader, ResponseState,
+    Event, RequestHead, RequestState, RequestWriter, ResponseReader, ResponseState, STACK_NAMES,
+    scratch_len,
 };
 use sioscgi::{Error, ResponseKind};
 
@@ -329,10 +330,32 @@ fn every_request_writer_error() {
 fn ten_thousand_variables_with_a_repeat() {
     let names: Vec<String> = (0..10_000).map(|i| format!("HTTP_X_{i}")).collect();
     let mut env: Vec<(&[u8], &[u8])> = names.iter().map(|n| (n.as_bytes(), &b"v"[..])).collect();
-    assert!(RequestHead::new(&env, 0).is_ok());
-    env.push((b"HTTP_X_9999", b"again"));
+    // More than the stack's 256 names: the scratch is asked for, and then enough.
     assert_eq!(
         RequestHead::new(&env, 0).err(),
+        Some(Error::BufferTooSmall {
+            needed: scratch_len(10_000)
+        })
+    );
+    let mut scratch = vec![0u8; scratch_len(env.len() + 1)];
+    assert!(RequestHead::with_scratch(&env, 0, &mut scratch).is_ok());
+    assert!(RequestHead::new(&env[..STACK_NAMES], 0).is_ok());
+    env.push((b"HTTP_X_9999", b"again"));
+    assert_eq!(
+        RequestHead::with_scratch(&env, 0, &mut scratch).err(),
         Some(Error::RequestDuplicateName)
     );
+    assert_eq!(
+        RequestHead::with_scratch(&env, 0, &mut scratch[..100]).err(),
+        Some(Error::BufferTooSmall {
+            needed: scratch_len(10_001)
+        })
+    );
+    let mut last: Vec<(&[u8], &[u8])> = env[env.len() - STACK_NAMES..].to_vec();
+    assert_eq!(
+        RequestHead::new(&last, 0).err(),
+        Some(Error::RequestDuplicateName)
+    );
+    last.pop();
+    assert!(RequestHead::new(&last, 0).is_ok());
 }

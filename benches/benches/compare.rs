@@ -71,37 +71,54 @@ fn request(c: &mut Criterion) {
 /// (each reader made once and reset between reads, as a server does).
 fn crafted(c: &mut Criterion) {
     use sioscgi::Reader;
-    use sioscgi_benches::crafted::{self, CONFIG, MAX_STORAGE};
+    use sioscgi_benches::crafted::{self, MAX_STORAGE};
     for case in crafted::cases() {
         let mut group = c.benchmark_group(format!("crafted/{}", case.name));
         for (kind, request) in [("normal", &case.normal), ("crafted", &case.crafted)] {
             let exact = sioscgi::storage::len_for(request.len(), case.pairs);
             let mut slice = vec![0u8; exact];
-            let mut reader = Reader::with_config(&mut slice[..], CONFIG);
+            let mut reader = Reader::with_config(&mut slice[..], case.config);
             group.bench_function(format!("exact-slice/{kind}"), |b| {
                 b.iter(|| crafted::read(&mut reader, black_box(request)))
             });
-            for (spare, label) in [(32 << 10, "slice-32k-spare"), (1 << 20, "slice-1m-spare")] {
+            for (spare, label) in [(1 << 20, "slice-1m-spare")] {
                 let mut slice = vec![0u8; exact + spare];
-                let mut reader = Reader::with_config(&mut slice[..], CONFIG);
+                let mut reader = Reader::with_config(&mut slice[..], case.config);
                 group.bench_function(format!("{label}/{kind}"), |b| {
                     b.iter(|| crafted::read(&mut reader, black_box(request)))
                 });
             }
-            let mut reader = Box::new(Reader::with_config([0u8; MAX_STORAGE], CONFIG));
+            let mut reader = Box::new(Reader::with_config([0u8; MAX_STORAGE], case.config));
             group.bench_function(format!("array/{kind}"), |b| {
                 b.iter(|| crafted::read(&mut reader, black_box(request)))
             });
             let mut reader = Box::new(Reader::with_config(
                 heapless::Vec::<u8, MAX_STORAGE>::new(),
-                CONFIG,
+                case.config,
             ));
             group.bench_function(format!("heapless-vec/{kind}"), |b| {
                 b.iter(|| crafted::read(&mut reader, black_box(request)))
             });
-            let mut reader = Reader::with_config(Vec::new(), CONFIG);
+            let mut reader = Reader::with_config(Vec::new(), case.config);
             group.bench_function(format!("vec/{kind}"), |b| {
                 b.iter(|| crafted::read(&mut reader, black_box(request)))
+            });
+        }
+        // Lookups: `get` of 64 of the block's names (every one present), one storage.
+        for (kind, request) in [("normal", &case.normal), ("crafted", &case.crafted)] {
+            let names = crafted::sample_names(request, 64);
+            let exact = sioscgi::storage::len_for(request.len(), case.pairs);
+            let mut slice = vec![0u8; exact];
+            let mut reader = Reader::with_config(&mut slice[..], case.config);
+            assert_eq!(crafted::read(&mut reader, request), case.pairs);
+            let env = reader.environment().expect("read");
+            group.bench_function(format!("get-64/{kind}"), |b| {
+                b.iter(|| {
+                    names
+                        .iter()
+                        .map(|name| env.get(black_box(name)).map_or(0, <[u8]>::len))
+                        .sum::<usize>()
+                })
             });
         }
         group.finish();

@@ -67,8 +67,9 @@ pub fn encode(env: &[(Vec<u8>, Vec<u8>)], body: &[u8]) -> Vec<u8> {
         .iter()
         .map(|(n, v)| (n.as_slice(), v.as_slice()))
         .collect();
-    let head =
-        sioscgi::client::RequestHead::new(&pairs, body.len() as u64).expect("a valid environment");
+    let mut scratch = vec![0u8; sioscgi::client::scratch_len(pairs.len())];
+    let head = sioscgi::client::RequestHead::with_scratch(&pairs, body.len() as u64, &mut scratch)
+        .expect("a valid environment");
     let mut out = head.to_vec();
     out.extend_from_slice(body);
     out

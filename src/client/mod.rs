@@ -39,7 +39,7 @@
 mod request;
 mod response;
 
-pub use request::{RequestHead, RequestState, RequestWriter};
+pub use request::{RequestHead, RequestState, RequestWriter, STACK_NAMES, scratch_len};
 pub use response::{
     DEFAULT_MAX_HEAD_LEN, Event, Headers, ResponseHeaders, ResponseReader, ResponseState,
 };

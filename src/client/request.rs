@@ -1,7 +1,7 @@
 //! The request writer: what a web server sends to an SCGI application.
 
 use crate::Error;
-use crate::wire::duplicates::first_repeat;
+use crate::wire::duplicates::{self, has_repeat};
 use crate::wire::environment::{CONTENT_LENGTH, SCGI, parse_content_length};
 
 /// The decimal digits of a `u64`, without allocation.
@@ -63,15 +63,64 @@ pub struct RequestHead<'a> {
     block_len: usize,
 }
 
+/// The most variables [`RequestHead::new`] checks for repeated names with the stack alone
+/// (2 KiB of it); more need [`RequestHead::with_scratch`].
+pub const STACK_NAMES: usize = duplicates::STACK_NAMES;
+
+/// The scratch [`RequestHead::with_scratch`] needs for `names` variables: 16 bytes each.
+pub const fn scratch_len(names: usize) -> usize {
+    names.saturating_mul(duplicates::SCRATCH_PER_NAME)
+}
+
 impl<'a> RequestHead<'a> {
     /// Checks `env` for a request whose body has `content_length` bytes.
+    ///
+    /// The check for repeated names takes time linear in the names' bytes whatever they
+    /// are (a gateway forwards names from the internet), in 2 KiB of stack for up to
+    /// [`STACK_NAMES`] (256) variables; for more, use [`RequestHead::with_scratch`].
     ///
     /// # Errors
     /// For the first offending pair in order: [`Error::RequestNameEmpty`],
     /// [`Error::RequestNulByte`], [`Error::RequestBadScgiVersion`] (`SCGI` not `1`),
-    /// [`Error::RequestContentLengthMismatch`]; then [`Error::RequestDuplicateName`] for
-    /// the first repeated name.
+    /// [`Error::RequestContentLengthMismatch`]; then [`Error::BufferTooSmall`] if `env`
+    /// has more than [`STACK_NAMES`] variables (`needed`: the scratch
+    /// [`RequestHead::with_scratch`] needs), then [`Error::RequestDuplicateName`] if a
+    /// name is repeated.
     pub fn new(env: &'a [(&'a [u8], &'a [u8])], content_length: u64) -> Result<Self, Error> {
+        Self::checked(env, content_length, None)
+    }
+
+    /// [`RequestHead::new`] for any number of variables, with `scratch` for the check of
+    /// repeated names: [`scratch_len`]`(env.len())` bytes (16 a variable), whose contents
+    /// do not matter and are overwritten.
+    ///
+    /// ```
+    /// use sioscgi::client::{RequestHead, scratch_len};
+    /// let names: Vec<String> = (0..1000).map(|i| format!("HTTP_X_{i}")).collect();
+    /// let env: Vec<(&[u8], &[u8])> = names.iter().map(|n| (n.as_bytes(), &b"v"[..])).collect();
+    /// assert!(RequestHead::new(&env, 0).is_err()); // more than 256 variables
+    /// let mut scratch = vec![0u8; scratch_len(env.len())];
+    /// let head = RequestHead::with_scratch(&env, 0, &mut scratch)?;
+    /// assert_eq!(head.content_length(), 0);
+    /// # Ok::<(), sioscgi::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`RequestHead::new`]; [`Error::BufferTooSmall`] if `scratch` is too short.
+    pub fn with_scratch(
+        env: &'a [(&'a [u8], &'a [u8])],
+        content_length: u64,
+        scratch: &mut [u8],
+    ) -> Result<Self, Error> {
+        Self::checked(env, content_length, Some(scratch))
+    }
+
+    /// The checks of [`RequestHead::new`], with or without scratch.
+    fn checked(
+        env: &'a [(&'a [u8], &'a [u8])],
+        content_length: u64,
+        scratch: Option<&mut [u8]>,
+    ) -> Result<Self, Error> {
         let length = Decimal::new(content_length);
         let mut add_scgi = true;
         let mut block_len = CONTENT_LENGTH.len() + length.as_bytes().len() + 2;
@@ -96,8 +145,10 @@ impl<'a> RequestHead<'a> {
             }
             block_len += name.len() + value.len() + 2;
         }
-        if first_repeat(env).is_some() {
-            return Err(Error::RequestDuplicateName);
+        match has_repeat(env, scratch) {
+            Ok(false) => {}
+            Ok(true) => return Err(Error::RequestDuplicateName),
+            Err(needed) => return Err(Error::BufferTooSmall { needed }),
         }
         if add_scgi {
             block_len += SCGI.len() + 3;

@@ -1,94 +1,105 @@
-//! The first repeated name of a request the client side is about to send (the caller's
-//! own `(name, value)` pairs), without allocating.
+//! Whether the caller's `(name, value)` pairs repeat a name (the client side's check of a
+//! request it is about to send), in time linear in the names' bytes whatever they are,
+//! without allocating.
 //!
-//! Names go into an open-addressing hash table of [`STACK_SLOTS`] positions on the stack;
-//! a match is confirmed by comparing the names, so hash collisions cost time, never
-//! correctness. The table takes `STACK_SLOTS / 2` names per round; each round inserts the
-//! next ones and looks up every later name, so `n` names cost `O(n * n / 256)` probes and
-//! the first repeat in wire order is what is reported, whatever the number of rounds.
-//! (The reader, whose names come from the peer, indexes them in its storage instead: see
-//! [`index`](super::index).)
+//! A gateway forwards the header names of HTTP requests from the internet: names a peer
+//! chose, with the source of this crate at hand. So the pairs are grouped as the reader's
+//! sorted index groups them ([`keyed`](super::keyed)): keyed by SipHash, sorted, each run
+//! of equal keys compared once. Up to [`STACK_NAMES`] names need nothing but 2 KiB of
+//! stack (the keys are heap-sorted there, at most `16 n` steps); more need scratch from
+//! the caller, [`SCRATCH_PER_NAME`] bytes a name (the keys are radix-sorted there).
 
-use super::name_hash::hash;
+use super::keyed::{self, HEAP_AT_MOST, Layout};
+use super::sip;
 
-/// Slots of the table on the stack (a power of two).
-const STACK_SLOTS: usize = 512;
+/// The most names checked with the stack alone.
+pub(crate) const STACK_NAMES: usize = HEAP_AT_MOST;
 
-/// The position of the first pair whose name equals an earlier pair's.
-pub(crate) fn first_repeat(pairs: &[(&[u8], &[u8])]) -> Option<usize> {
-    let batch = STACK_SLOTS / 2;
-    // Positions plus one (`0`: empty).
-    let mut slots = [0u32; STACK_SLOTS];
-    let mut best: Option<usize> = None;
-    let mut round_start = 0;
-    // A round's first hit is the first repeat of a name of its batch; the first repeat
-    // of all is the first hit of the round holding the name it repeats. Rounds starting
-    // after a hit already found cannot find an earlier one.
-    while round_start < best.unwrap_or(pairs.len()) {
-        slots.fill(0);
-        let end = best.unwrap_or(pairs.len());
-        for (index, (name, _)) in pairs.iter().enumerate().take(end).skip(round_start) {
-            let insert = index < round_start + batch;
-            if probe(pairs, &mut slots, name, index, insert) {
-                best = Some(index);
-                break;
-            }
-        }
-        round_start += batch;
+/// Bytes of caller's scratch a name takes (an entry and the radix sort's other half).
+pub(crate) const SCRATCH_PER_NAME: usize = 16;
+
+/// The names of the caller's pairs.
+struct Names<'p, 'a>(&'p [(&'a [u8], &'a [u8])]);
+
+impl<'a> keyed::Names<'a> for Names<'_, 'a> {
+    fn name(&self, position: usize) -> &'a [u8] {
+        self.0.get(position).map_or(&[], |(name, _)| *name)
     }
-    best
+    fn hash(&self, position: usize, second: bool) -> u64 {
+        let key = if second {
+            sip::KEY_SECOND
+        } else {
+            sip::KEY_FIRST
+        };
+        keyed::weakened(sip::hash(key, self.name(position)))
+    }
 }
 
-/// Looks `name` (at `index`) up; returns `true` if an equal name is in the table, and
-/// otherwise inserts it when `insert` is set.
-fn probe(
+/// Whether two of `pairs` have the same name, with `scratch` ([`SCRATCH_PER_NAME`] bytes
+/// a pair) or, for at most [`STACK_NAMES`] pairs, without (`None`); `Err` with the
+/// scratch needed if that is not enough.
+pub(crate) fn has_repeat(
     pairs: &[(&[u8], &[u8])],
-    slots: &mut [u32; STACK_SLOTS],
-    name: &[u8],
-    index: usize,
-    insert: bool,
-) -> bool {
-    let mut slot = hash(name) as usize;
-    for _ in 0..STACK_SLOTS {
-        slot %= STACK_SLOTS;
-        let Some(entry) = slots.get_mut(slot) else {
-            return false;
-        };
-        if *entry == 0 {
-            if insert {
-                // Pairs beyond 4 Gi could not be in memory as `(&[u8], &[u8])` twice over.
-                *entry = u32::try_from(index + 1).unwrap_or(u32::MAX);
-            }
-            return false;
+    scratch: Option<&mut [u8]>,
+) -> Result<bool, usize> {
+    let n = pairs.len();
+    let needed = n.saturating_mul(SCRATCH_PER_NAME);
+    match scratch {
+        Some(scratch) => {
+            let (entries, rest) = scratch
+                .get_mut(..needed)
+                .ok_or(needed)?
+                .as_chunks_mut::<8>()
+                .0
+                .split_at_mut(n);
+            Ok(check(pairs, entries, Some(rest)))
         }
-        if pairs
-            .get(*entry as usize - 1)
-            .is_some_and(|(n, _)| n == &name)
-        {
-            return true;
+        None if n <= STACK_NAMES => {
+            let mut entries = [[0u8; 8]; STACK_NAMES];
+            Ok(check(pairs, entries.get_mut(..n).unwrap_or_default(), None))
         }
-        slot += 1;
+        None => Err(needed),
     }
-    false
+}
+
+/// [`has_repeat`] with `entries` (one per pair) and the radix sort's scratch, if any.
+fn check(
+    pairs: &[(&[u8], &[u8])],
+    entries: &mut [[u8; 8]],
+    scratch: Option<&mut [[u8; 8]]>,
+) -> bool {
+    let layout = Layout::new(pairs.len());
+    for (i, entry) in entries.iter_mut().enumerate() {
+        *entry = (i as u64).to_le_bytes();
+    }
+    match scratch {
+        Some(scratch) => keyed::group(entries, scratch, layout, &Names(pairs), true),
+        None => keyed::group_on_stack(entries, layout, &Names(pairs)),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
-    use std::{format, vec::Vec};
+    use crate::wire::index::work;
+    use std::{format, vec, vec::Vec};
 
-    /// A naive quadratic reference for the first repeat.
-    fn naive(names: &[Vec<u8>]) -> Option<usize> {
-        (0..names.len()).find(|&i| names[..i].contains(&names[i]))
+    /// A naive quadratic reference.
+    fn naive(names: &[Vec<u8>]) -> bool {
+        (0..names.len()).any(|i| names[..i].contains(&names[i]))
+    }
+
+    fn pairs(names: &[Vec<u8>]) -> Vec<(&[u8], &[u8])> {
+        names.iter().map(|n| (n.as_slice(), &b""[..])).collect()
     }
 
     #[test]
-    fn repeats_found_across_rounds() {
+    fn repeats_found_with_and_without_scratch() {
         let sizes: &[usize] = if cfg!(miri) {
-            &[1, 2, 300]
+            &[0, 1, 2, 40]
         } else {
-            &[1, 2, 255, 256, 257, 511, 512, 513, 1000, 3000]
+            &[0, 1, 2, 31, 32, 33, 255, 256, 257, 1000, 3000]
         };
         for &n in sizes {
             for dup_at in [None, Some(1usize), Some(n / 2), Some(n.saturating_sub(1))] {
@@ -97,16 +108,61 @@ mod tests {
                 if let Some(k) = dup_at.filter(|&k| k > 0 && k < n) {
                     names[k] = names[k / 3].clone();
                 }
-                let pairs: Vec<(&[u8], &[u8])> =
-                    names.iter().map(|n| (n.as_slice(), &b""[..])).collect();
-                assert_eq!(first_repeat(&pairs), naive(&names), "n={n} dup={dup_at:?}");
+                let want = naive(&names);
+                let pairs = pairs(&names);
+                let mut scratch = vec![0u8; n * SCRATCH_PER_NAME];
+                assert_eq!(has_repeat(&pairs, Some(&mut scratch)), Ok(want), "n={n}");
+                let stack = has_repeat(&pairs, None);
+                if n <= STACK_NAMES {
+                    assert_eq!(stack, Ok(want), "n={n} {dup_at:?}");
+                } else {
+                    assert_eq!(stack, Err(n * SCRATCH_PER_NAME));
+                }
+                let mut short = vec![0u8; (n * SCRATCH_PER_NAME).saturating_sub(1)];
+                if n > 0 {
+                    assert_eq!(
+                        has_repeat(&pairs, Some(&mut short)),
+                        Err(n * SCRATCH_PER_NAME)
+                    );
+                }
             }
         }
-        // The first repeat repeats a name of the second round; a later one, of the first.
-        let mut names: Vec<Vec<u8>> = (0..1000).map(|i| format!("N{i}").into_bytes()).collect();
-        names[600] = names[300].clone();
-        names[900] = names[10].clone();
-        let pairs: Vec<(&[u8], &[u8])> = names.iter().map(|n| (n.as_slice(), &b""[..])).collect();
-        assert_eq!(first_repeat(&pairs), Some(600));
+    }
+
+    /// The work is linear: every name hashed once, at most 12 moves a name for the radix
+    /// sort (16 for the stack's heapsort), one comparison a name, whatever the names (the
+    /// same name repeated, or distinct names sharing long prefixes).
+    #[test]
+    fn the_work_is_linear_in_the_names() {
+        let n = if cfg!(miri) { 300 } else { 10_000 };
+        let families: [(&str, Vec<Vec<u8>>); 3] = [
+            (
+                "distinct",
+                (0..n).map(|i| format!("H{i}").into_bytes()).collect(),
+            ),
+            (
+                "shared prefix",
+                (0..n)
+                    .map(|i| format!("{}{i}", "X".repeat(200)).into_bytes())
+                    .collect(),
+            ),
+            ("one name", vec![b"HTTP_COOKIE".to_vec(); n]),
+        ];
+        for (family, names) in families {
+            let bytes: u64 = names.iter().map(|n| n.len() as u64).sum();
+            for len in [STACK_NAMES, n] {
+                let pairs = pairs(&names[..len]);
+                let mut scratch = vec![0u8; len * SCRATCH_PER_NAME];
+                work::take();
+                let with = has_repeat(&pairs, (len > STACK_NAMES).then_some(&mut scratch[..]));
+                let counted = work::take();
+                assert_eq!(with, Ok(family == "one name"));
+                let len = len as u64;
+                assert!(counted.hashes <= len, "{family}: {counted:?}");
+                assert!(counted.moves <= 16 * len, "{family} {len}: {counted:?}");
+                assert!(counted.comparisons <= len, "{family}: {counted:?}");
+                assert!(counted.bytes <= bytes, "{family}: {counted:?}");
+            }
+        }
     }
 }

@@ -55,25 +55,35 @@ pub(crate) enum Checked {
 /// window, the names are sorted instead (see [`super::index`]): `O(n)` expected and
 /// `O(n log n)` at worst for `n` names, whatever they are.
 pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Checked, Error> {
-    // Microcontrollers (32-bit targets) build the lexical lookup only: no hash, no table,
-    // no radix sort in their flash; their blocks are small.
-    let (first, radix) = if usize::BITS >= 64 {
-        (Kind::Table, true)
+    // 32-bit targets (microcontrollers, wasm32) build the sorted lookup only: no table and
+    // no multiply-based hash in their flash. The tests can ask for it on 64-bit targets,
+    // and so can the benchmarks (`--cfg sioscgi_sorted_index`).
+    let first = if usize::BITS >= 64 && !cfg!(sioscgi_sorted_index) && !force_sorted() {
+        Kind::Table
     } else {
-        (Kind::Lexical, false)
+        Kind::Sorted
     };
-    validate_into(block, room, rules, first, radix)
+    validate_into(block, room, rules, first)
 }
 
-/// [`validate`], starting with the lookup `first`, sorting with `radix` or not (the tests
-/// take every way on every block).
+/// Whether validation builds the sorted lookup as 32-bit targets do (only tests ask:
+/// [`work::force_sorted`](super::index::work::force_sorted)).
+#[inline(always)]
+fn force_sorted() -> bool {
+    #[cfg(test)]
+    return super::index::work::sorted_forced();
+    #[cfg(not(test))]
+    false
+}
+
+/// [`validate`], starting with the lookup `first` (the tests take every way on every
+/// block).
 #[inline]
 fn validate_into(
     block: &[u8],
     room: &mut [u8],
     rules: Rules,
     first: Kind,
-    radix: bool,
 ) -> Result<Checked, Error> {
     if block.last() != Some(&0) {
         return Err(Error::HeadersNotNulTerminated);
@@ -106,19 +116,12 @@ fn validate_into(
             let table = table::TableMut::new(lookup.as_chunks_mut().0, count, find_repeats);
             walk::<ByHash>(block, &pairs, &mut Builder::Table(table))
         }
-        Kind::Sorted | Kind::Lexical => Err(Stop::Full),
+        Kind::Sorted | Kind::SortedSeconds => Err(Stop::Full),
     };
-    let (known, kind) = match (walked, first) {
-        (Ok(known), _) => (known, Kind::Table),
-        (Err(Stop::Refused(error)), _) => return Err(error),
-        (Err(Stop::Full), Kind::Lexical) => (
-            walk_sorted::<ByPrefix>(block, ends, lookup, find_repeats, radix)?,
-            Kind::Lexical,
-        ),
-        (Err(Stop::Full), _) => (
-            walk_sorted::<ByHash>(block, ends, lookup, find_repeats, radix)?,
-            Kind::Sorted,
-        ),
+    let (known, kind) = match walked {
+        Ok(known) => (known, Kind::Table),
+        Err(Stop::Refused(error)) => return Err(error),
+        Err(Stop::Full) => walk_sorted(block, ends, lookup, find_repeats)?,
     };
     match known.scgi {
         None => return Err(Error::NoScgiVariable),
@@ -141,43 +144,48 @@ fn validate_into(
 }
 
 /// [`walk`] with the sorted lookup in `lookup`: the entries of the pairs before the walk
-/// stopped are sorted, and a repeat among them (when `find_repeats`) comes before
-/// whatever stopped the walk. With `radix` (64-bit targets), they are sorted by key with
-/// the radix sort, whose scratch is the second half of `lookup`, and only equal keys with
-/// the heapsort; without (microcontrollers: small blocks, small flash), all with the
-/// heapsort.
-fn walk_sorted<'a, K: Keys>(
+/// stopped are sorted and grouped (see [`sorted`]), the second half of `lookup` their
+/// scratch, and a repeat among them (when `find_repeats`) comes before whatever stopped
+/// the walk.
+fn walk_sorted<'a>(
     block: &'a [u8],
     ends: &[u8],
     lookup: &mut [u8],
     find_repeats: bool,
-    radix: bool,
-) -> Result<Known<'a>, Error> {
+) -> Result<(Known<'a>, Kind), Error> {
     let pairs = Pairs::new(block, ends.as_chunks().0);
     let half = lookup.len() / 2;
-    let (entries, scratch) = lookup.split_at_mut_checked(half).unwrap_or_default();
+    let (entries, seconds) = lookup.split_at_mut_checked(half).unwrap_or_default();
     let mut builder = Builder::Sorted {
         entries: entries.as_chunks_mut().0,
         written: 0,
     };
-    let walked = walk::<K>(block, &pairs, &mut builder);
-    if let Builder::Sorted { entries, written } = builder {
+    let walked = walk::<Unkeyed>(block, &pairs, &mut builder);
+    let mut kind = Kind::Sorted;
+    if let Builder::Sorted {
+        entries, written, ..
+    } = builder
+    {
         let entries = entries.get_mut(..written).unwrap_or_default();
-        if radix {
-            sorted::sort_by_key(entries, scratch.as_chunks_mut().0);
-            sorted::sort_ties(entries, &pairs);
-        } else {
-            sorted::heapsort(entries, &pairs);
-        }
-        if find_repeats && sorted::first_repeat(entries, &pairs).is_some() {
+        let seconds = seconds
+            .as_chunks_mut()
+            .0
+            .get_mut(..written)
+            .unwrap_or_default();
+        let built = sorted::build(entries, seconds, &pairs, find_repeats);
+        if built.repeat && find_repeats {
             return Err(Error::DuplicateHeader);
         }
+        if built.seconds {
+            kind = Kind::SortedSeconds;
+        }
     }
-    walked.map_err(|stop| match stop {
-        Stop::Refused(error) => error,
+    match walked {
+        Ok(known) => Ok((known, kind)),
+        Err(Stop::Refused(error)) => Err(error),
         // The sorted lookup takes every name.
-        Stop::Full => Error::DuplicateHeader,
-    })
+        Err(Stop::Full) => Err(Error::DuplicateHeader),
+    }
 }
 
 /// Why [`walk`] stopped before the end of the block.
@@ -210,8 +218,9 @@ impl Builder<'_> {
                 table::Insert::Full => Err(Stop::Full),
             },
             Builder::Sorted { entries, written } => {
+                // The position alone: the entries are keyed when they are grouped.
                 if let Some(entry) = entries.get_mut(i) {
-                    *entry = sorted::entry(i, hash);
+                    *entry = (i as u64).to_le_bytes();
                 }
                 *written = i + 1;
                 Ok(())
@@ -246,13 +255,13 @@ fn walk<'a, K: Keys>(
     Ok(known)
 }
 
-/// How a [`walk`] keys the names: the key of a name is the high half of a `u64`.
+/// How a [`walk`] keys the names.
 trait Keys {
     /// The key of `name`, which is at `start` of `block`.
     fn key(block: &[u8], start: usize, name: &[u8]) -> u64;
 }
 
-/// By the name's hash (the table, and the sorted lookup it falls back to).
+/// By the name's multiply-based hash (the table).
 struct ByHash;
 
 impl Keys for ByHash {
@@ -262,13 +271,13 @@ impl Keys for ByHash {
     }
 }
 
-/// By the name's first four bytes (the lexical lookup).
-struct ByPrefix;
+/// No key (the sorted lookup keys its entries when it groups them).
+struct Unkeyed;
 
-impl Keys for ByPrefix {
+impl Keys for Unkeyed {
     #[inline(always)]
-    fn key(_: &[u8], _: usize, name: &[u8]) -> u64 {
-        sorted::prefix_key(name)
+    fn key(_: &[u8], _: usize, _: &[u8]) -> u64 {
+        0
     }
 }
 
@@ -341,21 +350,15 @@ mod tests {
         out
     }
 
-    /// Every way to build the index: the table (sorted if it fills up, by radix), sorted
-    /// by hash with radix and heapsort or heapsort alone, lexical the same two ways.
-    const WAYS: [(Kind, bool); 5] = [
-        (Kind::Table, true),
-        (Kind::Sorted, true),
-        (Kind::Sorted, false),
-        (Kind::Lexical, true),
-        (Kind::Lexical, false),
-    ];
+    /// Every way to build the index: the table (sorted if it fills up), and sorted from
+    /// the start (as 32-bit targets do).
+    const WAYS: [Kind; 2] = [Kind::Table, Kind::Sorted];
 
     /// Validates `block` in a room that fits its index, every way; all must agree.
     fn check(block: &[u8], rules: Rules) -> Result<u64, Error> {
-        let results = WAYS.map(|(first, radix)| {
+        let results = WAYS.map(|first| {
             let mut room = vec![0u8; nul_scan::count(block) * BYTES_PER_PAIR / 2];
-            match validate_into(block, &mut room, rules, first, radix)? {
+            match validate_into(block, &mut room, rules, first)? {
                 Checked::Valid { content_length, .. } => Ok(content_length),
                 Checked::NeedsRoom(n) => panic!("needs {n} bytes, room {}", room.len()),
             }
@@ -554,10 +557,9 @@ mod tests {
     fn check_index(block: &[u8], rules: Rules) {
         let strings: Vec<&[u8]> = block[..block.len() - 1].split(|&b| b == 0).collect();
         let pairs: Vec<(&[u8], &[u8])> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
-        for (first, radix) in WAYS {
+        for first in WAYS {
             let mut room = vec![0u8; pairs.len() * BYTES_PER_PAIR];
-            let Ok(Checked::Valid { shape, .. }) =
-                validate_into(block, &mut room, rules, first, radix)
+            let Ok(Checked::Valid { shape, .. }) = validate_into(block, &mut room, rules, first)
             else {
                 panic!("valid");
             };
@@ -569,44 +571,6 @@ mod tests {
                 let want: Vec<usize> = (0..pairs.len()).filter(|&i| pairs[i].0 == name).collect();
                 assert_eq!(index.find(name).collect::<Vec<_>>(), want, "{name:?}");
             }
-        }
-    }
-
-    /// The lexical lookup (what microcontrollers build) costs `O(n log n)` comparisons
-    /// whatever the names, even when they all begin with the same four bytes (one run of
-    /// equal keys, sorted by the heapsort); a lookup is a binary search.
-    #[test]
-    fn the_lexical_index_costs_at_most_the_sort_bound() {
-        use crate::wire::index::work;
-        let n: usize = if cfg!(miri) { 100 } else { 3000 };
-        let mut block = b"CONTENT_LENGTH\x000\x00SCGI\x001\x00".to_vec();
-        for i in 0..n {
-            block.extend(format!("HTTP_X_{i:05}\0v\0").bytes());
-        }
-        let pairs = n + 2;
-        let log = u64::from(usize::BITS - pairs.leading_zeros());
-        let mut room = vec![0u8; pairs * BYTES_PER_PAIR];
-        work::take();
-        let checked = validate_into(&block, &mut room, STRICT, Kind::Lexical, false);
-        let work = work::take();
-        let Ok(Checked::Valid { shape, .. }) = checked else {
-            panic!("valid: {checked:?}");
-        };
-        assert_eq!(shape.kind, Kind::Lexical);
-        assert_eq!(work.probes, 0);
-        let bound = 2 * pairs as u64 * log + pairs as u64;
-        assert!(work.comparisons <= bound, "{work:?}, bound {bound}");
-        assert!(
-            work.comparisons >= pairs as u64,
-            "{work:?}: names were compared"
-        );
-        let index = Index::new(&block, &room, shape);
-        for i in (0..n).step_by(n / 10) {
-            let name = format!("HTTP_X_{i:05}");
-            work::take();
-            assert_eq!(index.find(name.as_bytes()).count(), 1);
-            let work = work::take();
-            assert!(work.comparisons <= log + 3, "{work:?}");
         }
     }
 

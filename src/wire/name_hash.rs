@@ -16,9 +16,9 @@
 //! [index](crate::wire::index) (a bounded probe window, then a sort), never correctness.
 
 /// The constant of a first word (the fractional part of π, low byte cleared).
-const K_FIRST: u64 = 0x243F_6A88_85A3_0800;
+pub(crate) const K_FIRST: u64 = 0x243F_6A88_85A3_0800;
 /// The constant of a second word (2^64 / φ, low byte cleared).
-const K_SECOND: u64 = 0x9E37_79B9_7F4A_7C00;
+pub(crate) const K_SECOND: u64 = 0x9E37_79B9_7F4A_7C00;
 
 /// The 128-bit product of `a` and `b`, its halves xor-ed together.
 #[inline(always)]
@@ -74,6 +74,20 @@ fn hash_long(name: &[u8]) -> u64 {
         ),
         _ => state,
     }
+}
+
+/// The state [`hash_long`] reaches after the 16-byte pieces of `prefix` (a multiple of 16
+/// bytes, followed in the name by at least 16 more): the tests and the benchmarks invert
+/// the hash with it.
+pub(crate) fn state_after(prefix: &[u8]) -> u64 {
+    prefix.as_chunks::<16>().0.iter().fold(0, |state, piece| {
+        let (first, second) = piece.split_at(8);
+        mix(
+            state,
+            u64::from_le_bytes(first.try_into().unwrap_or_default()),
+            u64::from_le_bytes(second.try_into().unwrap_or_default()),
+        )
+    })
 }
 
 /// Up to 8 bytes as a little-endian word, padded with zeros.

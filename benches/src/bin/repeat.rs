@@ -38,8 +38,7 @@ fn main() {
             &case.normal
         };
         let mut storage = vec![0u8; sioscgi::storage::len_for(request.len(), case.pairs)];
-        let mut reader =
-            sioscgi::Reader::with_config(&mut storage[..], sioscgi_benches::crafted::CONFIG);
+        let mut reader = sioscgi::Reader::with_config(&mut storage[..], case.config);
         for _ in 0..times {
             black_box(sioscgi_benches::crafted::read(
                 &mut reader,

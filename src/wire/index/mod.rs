@@ -49,11 +49,11 @@ pub(crate) enum Kind {
     /// A hash table ([`table`]).
     #[default]
     Table,
-    /// Entries sorted by hash, name and pair ([`sorted`]).
+    /// Entries keyed by SipHash, grouped by name, and their directory ([`sorted`]).
     Sorted,
-    /// Entries sorted by name and pair, keyed by the name's first four bytes
-    /// ([`sorted::prefix_key`]): what microcontrollers build, without a hash.
-    Lexical,
+    /// The same, with second entries instead of the directory (some names share first
+    /// keys).
+    SortedSeconds,
 }
 
 /// What a reader keeps to find an index again in its storage.
@@ -133,7 +133,13 @@ impl<'a> Pairs<'a> {
     /// Whether pair `i` is named `name`.
     #[inline]
     pub(crate) fn is_named(&self, i: usize, name: &[u8]) -> bool {
-        same_bytes(self.name(i), name)
+        let own = self.name(i);
+        count_bytes(if own.len() == name.len() {
+            own.len()
+        } else {
+            0
+        });
+        same_bytes(own, name)
     }
 
     /// Pair `i`'s value (empty past the last pair).
@@ -242,7 +248,7 @@ impl core::iter::FusedIterator for PairIter<'_> {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Lookup<'a> {
     Table(&'a [[u8; 4]]),
-    /// The entries, and whether they are keyed by prefix (lexical) rather than hash.
+    /// The entries, then their directory or (`true`) as many second entries ([`sorted`]).
     Sorted(&'a [[u8; 8]], bool),
 }
 
@@ -269,18 +275,15 @@ impl<'a> Index<'a> {
             .unwrap_or_default();
         Index {
             pairs: Pairs::new(block, ends.as_chunks().0),
-            // Microcontrollers only ever build the lexical lookup (see `validate`).
-            lookup: match (shape.kind, usize::BITS) {
-                (Kind::Table, 64..) => Lookup::Table(
-                    rest.get(..pairs * (BYTES_PER_PAIR - ENDS_PER_PAIR))
-                        .unwrap_or_default()
-                        .as_chunks()
-                        .0,
-                ),
-                (kind, bits) => Lookup::Sorted(
-                    rest.get(..pairs * 8).unwrap_or_default().as_chunks().0,
-                    kind == Kind::Lexical || bits < 64,
-                ),
+            // 32-bit targets only ever build the sorted lookup (see `validate`).
+            lookup: {
+                let lookup = rest
+                    .get(..pairs * (BYTES_PER_PAIR - ENDS_PER_PAIR))
+                    .unwrap_or_default();
+                match (shape.kind, usize::BITS) {
+                    (Kind::Table, 64..) => Lookup::Table(lookup.as_chunks().0),
+                    (kind, _) => Lookup::Sorted(lookup.as_chunks().0, kind == Kind::SortedSeconds),
+                }
             },
         }
     }
@@ -296,7 +299,7 @@ impl<'a> Index<'a> {
         let (lookup, kind) = match self.lookup {
             Lookup::Table(cells) => (cells.as_flattened(), Kind::Table),
             Lookup::Sorted(entries, false) => (entries.as_flattened(), Kind::Sorted),
-            Lookup::Sorted(entries, true) => (entries.as_flattened(), Kind::Lexical),
+            Lookup::Sorted(entries, true) => (entries.as_flattened(), Kind::SortedSeconds),
         };
         let shape = Shape {
             pairs: self.pairs.len() as u32,
@@ -327,15 +330,15 @@ impl<'a> Index<'a> {
     /// The pairs named `name`, in wire order.
     #[inline]
     pub(crate) fn find<'n>(&self, name: &'n [u8]) -> Find<'a, 'n> {
-        let hash = match self.lookup {
-            Lookup::Sorted(_, true) => sorted::prefix_key(name),
-            _ => name_hash::hash(name),
-        };
-        let (at, left) = match self.lookup {
-            Lookup::Table(cells) => (table::home(hash, cells.len()), table::WINDOW),
-            Lookup::Sorted(entries, _) => {
-                let first = sorted::first(entries, &self.pairs, name, hash);
-                (first, entries.len() - first)
+        let (hash, at, left) = match self.lookup {
+            Lookup::Table(cells) => {
+                let hash = name_hash::hash(name);
+                (hash, table::home(hash, cells.len()), table::WINDOW)
+            }
+            Lookup::Sorted(both, seconds) => {
+                let hash = sorted::hash(name);
+                let first = sorted::first(both, seconds, &self.pairs, name, hash);
+                (hash, first, self.pairs.len() - first)
             }
         };
         Find {
@@ -386,7 +389,10 @@ impl Iterator for Find<'_, '_> {
                     }
                     table::candidate(cells, at, pairs.len(), self.hash)
                 }
-                Lookup::Sorted(entries, _) => sorted::candidate(entries, at, self.hash),
+                Lookup::Sorted(both, _) => {
+                    let entries = both.get(..pairs.len()).unwrap_or_default();
+                    sorted::candidate(entries, pairs.len(), at, self.hash)
+                }
             };
             match candidate {
                 Candidate::Pair(pair) => {
@@ -395,7 +401,7 @@ impl Iterator for Find<'_, '_> {
                         return Some(pair);
                     }
                     if matches!(self.index.lookup, Lookup::Sorted(..)) {
-                        // Sorted by name after the key: no match further on.
+                        // A name's pairs are neighbours: no match further on.
                         break;
                     }
                 }
@@ -425,10 +431,17 @@ pub(crate) mod work;
 mod worst_case;
 
 /// Counts a unit of work for the tests that bound it (nothing outside tests).
-#[inline]
+#[inline(always)]
 pub(crate) fn count_work(_what: Work) {
     #[cfg(test)]
-    work::add(_what);
+    work::add(_what, 1);
+}
+
+/// Counts bytes of names compared, for the tests that bound them (nothing outside tests).
+#[inline(always)]
+pub(crate) fn count_bytes(_bytes: usize) {
+    #[cfg(test)]
+    work::add(Work::Byte, _bytes as u64);
 }
 
 /// What the work-bounding tests count.
@@ -436,8 +449,15 @@ pub(crate) fn count_work(_what: Work) {
 pub(crate) enum Work {
     /// A table slot looked at.
     Probe,
-    /// Two names compared (by a table hit or by the sort).
+    /// Two names compared (by a table hit, a lookup or a check of a run).
     Comparison,
-    /// An entry counted or moved by a pass of the radix sort.
+    /// A byte of the shorter of two names compared.
+    #[cfg(test)]
+    Byte,
+    /// An entry counted or moved by a sort.
     Move,
+    /// A name hashed with SipHash.
+    Hash,
+    /// A step of a binary search.
+    Step,
 }

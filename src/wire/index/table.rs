@@ -81,6 +81,9 @@ pub(crate) const PROBES_PER_NAME: usize = 4;
 /// small block).
 pub(crate) const PROBE_SLACK: usize = 64;
 
+/// Bytes of names compared that cost the budget one probe (see [`TableMut::insert`]).
+pub(crate) const BYTES_PER_PROBE: usize = 16;
+
 impl<'s> TableMut<'s> {
     /// An empty table in `cells` for `pairs` pairs. With `find_repeats`, inserting a name
     /// that is stored already is [`Insert::Repeat`]; without, it is stored after it.
@@ -101,7 +104,8 @@ impl<'s> TableMut<'s> {
         let tag = hash as u32 & self.tag_mask;
         let mut slot = home(hash, slots);
         // The names before this one (`i` of them) may have spent `PROBES_PER_NAME` each.
-        if self.extra > (PROBES_PER_NAME - 1) * i + PROBE_SLACK {
+        let budget = (PROBES_PER_NAME - 1) * i + PROBE_SLACK;
+        if self.extra > budget {
             return Insert::Full;
         }
         for probe in 0..WINDOW {
@@ -118,8 +122,19 @@ impl<'s> TableMut<'s> {
             if self.find_repeats && (stored ^ tag) & self.tag_mask == 0 {
                 count_work(Work::Comparison);
                 let earlier = ((stored & !self.tag_mask) as usize).wrapping_sub(1);
-                if super::same_bytes(pairs.name(earlier), pairs.name(i)) {
-                    return Insert::Repeat;
+                let (earlier, name) = (pairs.name(earlier), pairs.name(i));
+                if earlier.len() == name.len() {
+                    super::count_bytes(name.len());
+                    if super::same_bytes(earlier, name) {
+                        return Insert::Repeat;
+                    }
+                    // A comparison of names costs the budget a probe per 16 bytes: a
+                    // peer whose names match tags on purpose cannot make the table
+                    // compare more than `16` bytes per probe it may spend.
+                    self.extra += name.len() / BYTES_PER_PROBE;
+                    if self.extra > budget {
+                        return Insert::Full;
+                    }
                 }
             }
             slot += 1;

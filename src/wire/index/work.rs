@@ -8,29 +8,53 @@ use core::cell::Cell;
 use super::Work;
 
 std::thread_local! {
-    static PROBES: Cell<u64> = const { Cell::new(0) };
-    static COMPARISONS: Cell<u64> = const { Cell::new(0) };
-    static MOVES: Cell<u64> = const { Cell::new(0) };
+    static COUNTS: Cell<Counts> = const { Cell::new(Counts::ZERO) };
+    static FORCE_SORTED: Cell<bool> = const { Cell::new(false) };
+    static KEY_BITS: Cell<u32> = const { Cell::new(64) };
 }
 
-/// Counts one unit of `what`.
-pub(crate) fn add(what: Work) {
-    let counter = match what {
-        Work::Probe => &PROBES,
-        Work::Comparison => &COMPARISONS,
-        Work::Move => &MOVES,
-    };
-    counter.with(|c| c.set(c.get() + 1));
+/// Makes the sorted lookup and the client's check on this test thread key names by only
+/// the top `bits` bits of their hashes (64: all), so that distinct names share keys.
+pub(crate) fn weaken_keys(bits: u32) {
+    KEY_BITS.with(|b| b.set(bits));
 }
 
-/// The probes, comparisons and radix moves counted on this thread since the last call
-/// (which resets them).
+/// The bits set by [`weaken_keys`].
+pub(crate) fn key_bits() -> u32 {
+    KEY_BITS.with(Cell::get)
+}
+
+/// Makes validation on this test thread build the sorted lookup from the start, as
+/// 32-bit targets do (`true`), or the table first (`false`, the default on 64-bit).
+pub(crate) fn force_sorted(on: bool) {
+    FORCE_SORTED.with(|f| f.set(on));
+}
+
+/// Whether [`force_sorted`] is on for this thread.
+pub(crate) fn sorted_forced() -> bool {
+    FORCE_SORTED.with(Cell::get)
+}
+
+/// Counts `amount` units of `what`.
+pub(crate) fn add(what: Work, amount: u64) {
+    COUNTS.with(|counts| {
+        let mut c = counts.get();
+        let counter = match what {
+            Work::Probe => &mut c.probes,
+            Work::Comparison => &mut c.comparisons,
+            Work::Byte => &mut c.bytes,
+            Work::Move => &mut c.moves,
+            Work::Hash => &mut c.hashes,
+            Work::Step => &mut c.steps,
+        };
+        *counter += amount;
+        counts.set(c);
+    });
+}
+
+/// The work counted on this thread since the last call (which resets it).
 pub(crate) fn take() -> Counts {
-    Counts {
-        probes: PROBES.with(|c| c.replace(0)),
-        comparisons: COMPARISONS.with(|c| c.replace(0)),
-        moves: MOVES.with(|c| c.replace(0)),
-    }
+    COUNTS.with(|counts| counts.replace(Counts::ZERO))
 }
 
 /// What [`take`] counted.
@@ -40,6 +64,23 @@ pub(crate) struct Counts {
     pub(crate) probes: u64,
     /// Names compared.
     pub(crate) comparisons: u64,
-    /// Entries counted or moved by the radix sort.
+    /// Bytes of names compared (the shorter name of each comparison).
+    pub(crate) bytes: u64,
+    /// Entries counted or moved by a sort.
     pub(crate) moves: u64,
+    /// Names hashed with SipHash.
+    pub(crate) hashes: u64,
+    /// Steps of binary searches.
+    pub(crate) steps: u64,
+}
+
+impl Counts {
+    const ZERO: Counts = Counts {
+        probes: 0,
+        comparisons: 0,
+        bytes: 0,
+        moves: 0,
+        hashes: 0,
+        steps: 0,
+    };
 }

@@ -1,0 +1,567 @@
+//! Names grouped in linear time, whatever a peer chose: entries keyed by a [SipHash](super::sip)
+//! of each name, sorted by a stable radix sort, then each run of equal keys checked once.
+//!
+//! The reader's sorted index ([`sorted`](super::index::sorted)) and the client's duplicate
+//! check ([`duplicates`](super::duplicates)) are built on it.
+//!
+//! An *entry* is a `u64` (stored little-endian): the top bits of a name's hash, the *key*,
+//! above the position of its pair in the low [`Layout::shift`] bits (at least 16: 48 key
+//! bits for blocks of up to 65,536 pairs, fewer for larger ones). Entries written in wire
+//! order and sorted by value are sorted by key, and equal keys in wire order.
+//!
+//! Grouping `n` entries of names of `b` bytes in all costs, for any names:
+//!
+//! 1. the first hash of every name: `O(b)`;
+//! 2. the sort: `n ≤ 32`, an insertion sort (at most `n²/4` moves, so `8n`); else one
+//!    count and one move per entry for each 8-bit digit of the key (at most 6, and a digit
+//!    every entry shares is skipped): `≤ 12 n` moves; without scratch (the client's
+//!    check on the stack), a heapsort of at most 256 entries (`≤ 16 n` steps);
+//! 3. each run of equal keys: every name compared with the run's first, `≤ n` comparisons
+//!    of at most `b` bytes in all.
+//!
+//! A run whose names are not all equal (distinct names sharing 48 key bits) gets a second
+//! key, from a second SipHash key, and the same steps on the run alone; a run of the second
+//! key whose names are still not all equal is grouped name by name (`r · m` comparisons
+//! for `r` entries of `m` distinct names). Distinct names reach the second key only if the peer found
+//! names sharing 48 bits of SipHash output, and the last step only if it found names
+//! sharing 48 bits of two independent SipHash outputs: see the threat model in
+//! [`index`](super::index).
+
+use super::index::{Work, count_bytes, count_work};
+
+/// The flag of an entry keyed by the second key (in the reader's scratch, which is zero
+/// elsewhere).
+pub(crate) const SECOND: u64 = 1 << 63;
+
+/// Runs of at most this many entries are sorted by insertion (no radix passes).
+pub(crate) const SMALL: usize = 32;
+
+/// Entries sorted by a heapsort when no scratch is given, at most (the client's stack).
+pub(crate) const HEAP_AT_MOST: usize = 256;
+
+/// `hash` as entries are keyed by it: whole, but in fuzzing builds and in the tests that
+/// ask for it ([`work::weaken_keys`](super::index::work::weaken_keys)), where only its top
+/// few bits are kept, so that distinct names share first and second keys and every path
+/// of the grouping is taken (as a peer with unbounded computing power would make it).
+#[inline(always)]
+pub(crate) fn weakened(hash: u64) -> u64 {
+    #[cfg(test)]
+    let bits = super::index::work::key_bits();
+    #[cfg(not(test))]
+    let bits = if cfg!(fuzzing) { 3 } else { 64 };
+    match bits {
+        0 => 0,
+        1..64 => hash & !(u64::MAX >> bits),
+        _ => hash,
+    }
+}
+
+/// Where an entry's key ends and its position begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// Bits of the position (at least 16).
+    pub(crate) shift: u32,
+}
+
+impl Layout {
+    /// The layout of entries for `pairs` pairs.
+    #[inline]
+    pub(crate) const fn new(pairs: usize) -> Self {
+        let bits = usize::BITS - pairs.leading_zeros();
+        Layout {
+            shift: if bits < 16 { 16 } else { bits },
+        }
+    }
+
+    /// The entry of the pair at `position` whose name hashes to `hash`.
+    #[inline]
+    pub(crate) const fn entry(self, hash: u64, position: usize) -> u64 {
+        ((hash >> self.shift) << self.shift) | position as u64
+    }
+
+    /// The key bits of an entry (the position cleared).
+    #[inline]
+    pub(crate) const fn key(self, entry: u64) -> u64 {
+        (entry >> self.shift) << self.shift
+    }
+
+    /// The position of an entry.
+    #[inline]
+    pub(crate) const fn position(self, entry: u64) -> usize {
+        (entry & ((1u64 << self.shift) - 1)) as usize
+    }
+}
+
+/// Entry `i` of `entries` as a number (`0` past the end).
+#[inline(always)]
+pub(crate) fn get(entries: &[[u8; 8]], i: usize) -> u64 {
+    entries.get(i).map_or(0, |e| u64::from_le_bytes(*e))
+}
+
+/// Sets entry `i` of `entries`.
+#[inline(always)]
+fn set(entries: &mut [[u8; 8]], i: usize, value: u64) {
+    if let Some(e) = entries.get_mut(i) {
+        *e = value.to_le_bytes();
+    }
+}
+
+/// The names at the entries' positions, and their hashes.
+pub(crate) trait Names<'a> {
+    /// The name at `position`.
+    fn name(&self, position: usize) -> &'a [u8];
+    /// The SipHash of the name at `position` with the first key
+    /// ([`sip::KEY_FIRST`](super::sip::KEY_FIRST)), or with the second (`second`), as
+    /// [`weakened`].
+    fn hash(&self, position: usize, second: bool) -> u64;
+}
+
+/// Whether names `a` and `b` are equal (counted).
+#[inline]
+fn same<'a>(names: &impl Names<'a>, layout: Layout, a: u64, b: u64) -> bool {
+    count_work(Work::Comparison);
+    let (a, b) = (
+        names.name(layout.position(a)),
+        names.name(layout.position(b)),
+    );
+    count_bytes(if a.len() == b.len() { a.len() } else { 0 });
+    super::index::same_bytes(a, b)
+}
+
+/// Sorts `entries` by value: a radix sort through `scratch` (as long), or by insertion
+/// (`n ≤ SMALL`).
+fn sort_with(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]], layout: Layout) {
+    let n = entries.len();
+    match scratch.get_mut(..n) {
+        Some(scratch) if n > SMALL => radix(entries, scratch, layout),
+        _ => insertion(entries),
+    }
+}
+
+/// Sorts `entries` by value without scratch: by insertion (`n ≤ SMALL`) or a heapsort.
+fn sort_without(entries: &mut [[u8; 8]]) {
+    if entries.len() <= SMALL {
+        insertion(entries);
+    } else {
+        heapsort_values(entries);
+    }
+}
+
+/// Insertion sort by value.
+fn insertion(entries: &mut [[u8; 8]]) {
+    for i in 1..entries.len() {
+        let value = get(entries, i);
+        let mut j = i;
+        while j > 0 && get(entries, j - 1) > value {
+            count_work(Work::Move);
+            set(entries, j, get(entries, j - 1));
+            j -= 1;
+        }
+        set(entries, j, value);
+    }
+}
+
+/// A heapsort by value, in place, without recursion (the client's stack, at most
+/// [`HEAP_AT_MOST`] entries).
+fn heapsort_values(entries: &mut [[u8; 8]]) {
+    let len = entries.len();
+    for node in (0..len / 2).rev() {
+        sift_down(entries, node, len);
+    }
+    for end in (1..len).rev() {
+        entries.swap(0, end);
+        sift_down(entries, 0, end);
+    }
+}
+
+/// The most 8-bit digits a key has (48 bits above a position of at least 16).
+const DIGITS: usize = 6;
+
+/// A least-significant-digit radix sort of `entries` on the key bits, 8 at a time, through
+/// `scratch`: the digits are counted (on 64-bit targets all in one pass, in 6 KiB of stack;
+/// on 32-bit ones each before its pass, in 1 KiB), a digit every entry shares is skipped,
+/// and each other digit moves the entries stably to the other array. Ends in `entries`.
+fn radix(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]], layout: Layout) {
+    let n = entries.len();
+    let digit =
+        |entry: &[u8; 8], shift: u32| usize::from((u64::from_le_bytes(*entry) >> shift) as u8);
+    let all_at_once = usize::BITS >= 64;
+    let mut counts = [[0u32; 256]; DIGITS];
+    if all_at_once {
+        for entry in entries.iter() {
+            count_work(Work::Move);
+            let mut shift = layout.shift;
+            for counts in counts.iter_mut() {
+                if shift < 64
+                    && let Some(count) = counts.get_mut(digit(entry, shift))
+                {
+                    *count += 1;
+                }
+                shift += 8;
+            }
+        }
+    }
+    let mut in_scratch = false;
+    let mut shift = layout.shift;
+    for counts in counts.iter_mut() {
+        if shift >= 64 {
+            break;
+        }
+        let (from, to): (&[[u8; 8]], &mut [[u8; 8]]) = if in_scratch {
+            (scratch, entries)
+        } else {
+            (entries, scratch)
+        };
+        if !all_at_once {
+            for entry in from.iter() {
+                count_work(Work::Move);
+                if let Some(count) = counts.get_mut(digit(entry, shift)) {
+                    *count += 1;
+                }
+            }
+        }
+        shift += 8;
+        if counts.contains(&(n as u32)) {
+            // One digit for all: the pass would not move anything.
+            continue;
+        }
+        let mut sum = 0;
+        for start in counts.iter_mut() {
+            let count = *start;
+            *start = sum;
+            sum += count;
+        }
+        for entry in from.iter() {
+            count_work(Work::Move);
+            let Some(start) = counts.get_mut(digit(entry, shift - 8)) else {
+                continue;
+            };
+            if let Some(slot) = to.get_mut(*start as usize) {
+                *slot = *entry;
+            }
+            *start += 1;
+        }
+        in_scratch = !in_scratch;
+    }
+    if in_scratch {
+        for (dst, src) in entries.iter_mut().zip(scratch.iter()) {
+            count_work(Work::Move);
+            *dst = *src;
+        }
+    }
+}
+
+/// Moves the entry at `node` down the heap of the first `end` entries until neither of
+/// its children is greater.
+fn sift_down(entries: &mut [[u8; 8]], mut node: usize, end: usize) {
+    loop {
+        let mut child = 2 * node + 1;
+        if child >= end {
+            return;
+        }
+        count_work(Work::Move);
+        if child + 1 < end && get(entries, child + 1) > get(entries, child) {
+            child += 1;
+        }
+        if get(entries, child) <= get(entries, node) {
+            return;
+        }
+        entries.swap(node, child);
+        node = child;
+    }
+}
+
+/// Where the run of entries with the key of entry `start` ends.
+#[inline]
+fn run_end(entries: &[[u8; 8]], start: usize, layout: Layout) -> usize {
+    let first = layout.key(get(entries, start));
+    let mut end = start + 1;
+    while end < entries.len() && layout.key(get(entries, end)) == first {
+        end += 1;
+    }
+    end
+}
+
+/// Whether every name of the run equals its first.
+fn uniform<'a>(run: &[[u8; 8]], names: &impl Names<'a>, layout: Layout) -> bool {
+    let first = get(run, 0);
+    (1..run.len()).all(|i| same(names, layout, first, get(run, i)))
+}
+
+/// Keys the `entries` (whatever is above their positions) by the first hash of their
+/// names, sorts them, and groups them so that the entries of a name are neighbours in wire
+/// order; says whether two names are equal (with `stop_at_repeat`, as soon as it finds
+/// two: the entries are then not all grouped). `scratch` (as long) is the radix sort's
+/// other half; it ends zeroed, but for each run whose names are not all equal, where it
+/// holds the run's entries keyed by the second hash and flagged [`SECOND`], in the same
+/// order as `entries`: what the reader's lookups search.
+pub(crate) fn group<'a>(
+    entries: &mut [[u8; 8]],
+    scratch: &mut [[u8; 8]],
+    layout: Layout,
+    names: &impl Names<'a>,
+    stop_at_repeat: bool,
+) -> bool {
+    level::<false, true>(entries, Some(scratch), layout, names, stop_at_repeat)
+}
+
+/// [`group`] without scratch, for at most [`HEAP_AT_MOST`] entries (the client's stack):
+/// the keys are heap-sorted, and it stops at the first repeat.
+pub(crate) fn group_on_stack<'a>(
+    entries: &mut [[u8; 8]],
+    layout: Layout,
+    names: &impl Names<'a>,
+) -> bool {
+    level::<false, false>(entries, None, layout, names, true)
+}
+
+/// One level of [`group`]: the first keys (`SECOND` false), or the second keys of a run
+/// whose first keys are equal and whose names are not (`SECOND` true, `buffer` then the
+/// run's first entries, free to overwrite). `SCRATCH`: whether `buffer` is given.
+fn level<'a, const SECOND_KEY: bool, const SCRATCH: bool>(
+    entries: &mut [[u8; 8]],
+    mut buffer: Option<&mut [[u8; 8]]>,
+    layout: Layout,
+    names: &impl Names<'a>,
+    stop_at_repeat: bool,
+) -> bool {
+    let flag = if SECOND_KEY { SECOND } else { 0 };
+    for entry in entries.iter_mut() {
+        count_work(Work::Hash);
+        let position = layout.position(u64::from_le_bytes(*entry));
+        *entry = (layout.entry(names.hash(position, SECOND_KEY), position) | flag).to_le_bytes();
+    }
+    match buffer.as_deref_mut() {
+        Some(scratch) if SCRATCH => sort_with(entries, scratch, layout),
+        // Never: with `SCRATCH`, a buffer is always given.
+        _ if SCRATCH => insertion(entries),
+        _ => sort_without(entries),
+    }
+    if !SECOND_KEY && let Some(scratch) = buffer.as_deref_mut() {
+        scratch.fill([0; 8]);
+    }
+    let mut repeat = false;
+    let mut start = 0;
+    while start < entries.len() {
+        let end = run_end(entries, start, layout);
+        if end - start > 1 {
+            let run = entries.get_mut(start..end).unwrap_or_default();
+            let other = buffer
+                .as_deref_mut()
+                .filter(|_| SCRATCH)
+                .and_then(|b| b.get_mut(start..end));
+            repeat |= uniform(run, names, layout)
+                || match (SECOND_KEY, other) {
+                    (true, other) => group_name_by_name(run, other, layout, names),
+                    (false, None) => {
+                        level::<true, SCRATCH>(run, None, layout, names, stop_at_repeat)
+                    }
+                    (false, Some(seconds)) => {
+                        // The run's second entries go to the scratch (from its positions),
+                        // sorted with the run as their scratch; then the run gets its first
+                        // entries back, in their order.
+                        let first_key = layout.key(get(run, 0));
+                        seconds.copy_from_slice(run);
+                        let repeat = level::<true, SCRATCH>(
+                            seconds,
+                            Some(run),
+                            layout,
+                            names,
+                            stop_at_repeat,
+                        );
+                        for (dst, src) in run.iter_mut().zip(seconds.iter()) {
+                            let position = layout.position(u64::from_le_bytes(*src));
+                            *dst = (first_key | position as u64).to_le_bytes();
+                        }
+                        repeat
+                    }
+                };
+            if repeat && stop_at_repeat {
+                return true;
+            }
+        }
+        start = end;
+    }
+    repeat
+}
+
+/// Groups `run` name by name: `r · m` comparisons for `m` distinct names. With `buffer`
+/// (as long), stably: each name's entries in wire order, the names in the order of their
+/// first entries. Without (the client's check, which only asks whether a name repeats),
+/// by swaps. Says whether a name has two entries.
+fn group_name_by_name<'a>(
+    run: &mut [[u8; 8]],
+    mut buffer: Option<&mut [[u8; 8]]>,
+    layout: Layout,
+    names: &impl Names<'a>,
+) -> bool {
+    let len = run.len();
+    let mut repeat = false;
+    let mut done = 0;
+    while done < len {
+        let head = get(run, done);
+        let mut equal = done + 1;
+        let mut others = 0;
+        for i in done + 1..len {
+            let entry = get(run, i);
+            if same(names, layout, head, entry) {
+                match buffer {
+                    Some(_) => set(run, equal, entry),
+                    None => run.swap(equal, i),
+                }
+                equal += 1;
+            } else if let Some(buffer) = buffer.as_deref_mut() {
+                set(buffer, others, entry);
+                others += 1;
+            }
+        }
+        if let Some(buffer) = buffer.as_deref() {
+            for i in 0..others {
+                set(run, equal + i, get(buffer, i));
+            }
+        }
+        repeat |= equal - done > 1;
+        done = equal;
+    }
+    repeat
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::{vec, vec::Vec};
+
+    /// Names with chosen hashes (deliberately weak ones: constants).
+    struct Strings<'a> {
+        names: &'a [Vec<u8>],
+        first: fn(&[u8]) -> u64,
+        second: fn(&[u8]) -> u64,
+    }
+
+    impl<'a> Names<'a> for Strings<'a> {
+        fn name(&self, position: usize) -> &'a [u8] {
+            &self.names[position]
+        }
+        fn hash(&self, position: usize, second: bool) -> u64 {
+            let hash = if second { self.second } else { self.first };
+            hash(&self.names[position])
+        }
+    }
+
+    fn strong(name: &[u8]) -> u64 {
+        super::super::sip::hash(super::super::sip::KEY_SECOND, name)
+    }
+
+    fn positions(entries: &[[u8; 8]], layout: Layout) -> Vec<usize> {
+        entries
+            .iter()
+            .map(|e| layout.position(u64::from_le_bytes(*e)))
+            .collect()
+    }
+
+    /// Entries holding positions `0..n`.
+    fn unkeyed(n: usize) -> Vec<[u8; 8]> {
+        (0..n as u64).map(u64::to_le_bytes).collect()
+    }
+
+    #[test]
+    fn every_sort_sorts_by_value() {
+        for n in [0usize, 1, 2, 31, 32, 33, 100, 256, 1000] {
+            let values: Vec<u64> = (0..n as u64)
+                .map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16 << 16) | i)
+                .collect();
+            let mut want = values.clone();
+            want.sort();
+            let layout = Layout::new(n);
+            let as_entries = |v: &[u64]| v.iter().map(|x| x.to_le_bytes()).collect::<Vec<_>>();
+            let mut with_scratch = as_entries(&values);
+            let mut scratch = vec![[0u8; 8]; n];
+            sort_with(&mut with_scratch, &mut scratch, layout);
+            assert_eq!(with_scratch, as_entries(&want), "radix, n = {n}");
+            let mut without = as_entries(&values);
+            sort_without(&mut without);
+            assert_eq!(without, as_entries(&want), "without scratch, n = {n}");
+        }
+    }
+
+    /// Checks that `entries` group each name's positions as neighbours, in wire order.
+    fn assert_grouped(entries: &[[u8; 8]], layout: Layout, names: &[Vec<u8>]) {
+        let order = positions(entries, layout);
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            (0..names.len()).collect::<Vec<_>>(),
+            "a permutation"
+        );
+        let mut seen: Vec<&[u8]> = vec![];
+        for (i, &p) in order.iter().enumerate() {
+            if i > 0 && names[order[i - 1]] == names[p] {
+                assert!(order[i - 1] < p, "wire order within a name: {order:?}");
+            } else {
+                assert!(
+                    !seen.contains(&names[p].as_slice()),
+                    "one group a name: {order:?}"
+                );
+                seen.push(&names[p]);
+            }
+        }
+    }
+
+    /// Names whose first keys all collide (a constant first hash), some repeated: grouped
+    /// by the second key, each name's entries neighbours in wire order.
+    #[test]
+    fn colliding_first_keys_are_grouped_by_the_second() {
+        let names: Vec<Vec<u8>> = [b"a", b"b", b"a", b"c", b"b", b"a"]
+            .iter()
+            .map(|n| n.to_vec())
+            .collect();
+        let strings = Strings {
+            names: &names,
+            first: |_| 7 << 60,
+            second: strong,
+        };
+        let layout = Layout::new(names.len());
+        let mut scratch = vec![[0u8; 8]; names.len()];
+        let mut entries = unkeyed(names.len());
+        assert!(group(&mut entries, &mut scratch, layout, &strings, false));
+        assert_grouped(&entries, layout, &names);
+        // The scratch holds the same order, keyed by the second key.
+        assert_eq!(positions(&scratch, layout), positions(&entries, layout));
+        assert!(scratch.iter().all(|e| u64::from_le_bytes(*e) & SECOND != 0));
+        // Without scratch, the repeat is found too.
+        let mut entries = unkeyed(names.len());
+        assert!(group_on_stack(&mut entries, layout, &strings));
+    }
+
+    /// Names colliding in both keys (both hashes constant) are grouped name by name.
+    #[test]
+    fn colliding_second_keys_are_grouped_name_by_name() {
+        let names: Vec<Vec<u8>> = (0..40).map(|i| vec![b'a' + (i % 3) as u8; 2]).collect();
+        let strings = Strings {
+            names: &names,
+            first: |_| 3 << 60,
+            second: |_| 5 << 58,
+        };
+        let layout = Layout::new(names.len());
+        let mut scratch = vec![[0u8; 8]; names.len()];
+        let mut entries = unkeyed(names.len());
+        assert!(group(&mut entries, &mut scratch, layout, &strings, false));
+        let want: Vec<usize> = (0..3).flat_map(|r| (r..40).step_by(3)).collect();
+        assert_eq!(positions(&entries, layout), want);
+        let mut entries = unkeyed(names.len());
+        assert!(group_on_stack(&mut entries, layout, &strings));
+        // Distinct names only: no repeat, with or without scratch.
+        let distinct: Vec<Vec<u8>> = (0..40).map(|i| vec![b'a' + i as u8; 3]).collect();
+        let strings = Strings {
+            names: &distinct,
+            ..strings
+        };
+        let mut entries = unkeyed(distinct.len());
+        assert!(!group(&mut entries, &mut scratch, layout, &strings, false));
+        assert_grouped(&entries, layout, &distinct);
+        let mut entries = unkeyed(distinct.len());
+        assert!(!group_on_stack(&mut entries, layout, &strings));
+    }
+}
