@@ -9,6 +9,7 @@
 //! stack (the keys are heap-sorted there, at most `16 n` steps); more need scratch from
 //! the caller, [`SCRATCH_PER_NAME`] bytes a name (the keys are radix-sorted there).
 
+use super::index::{Work, count_work};
 use super::keyed::{self, HEAP_AT_MOST, Layout};
 use super::sip;
 
@@ -69,8 +70,10 @@ fn check(
     scratch: Option<&mut [[u8; 8]]>,
 ) -> bool {
     let layout = Layout::new(pairs.len());
-    for (i, entry) in entries.iter_mut().enumerate() {
-        *entry = (i as u64).to_le_bytes();
+    for (i, ((name, _), entry)) in pairs.iter().zip(entries.iter_mut()).enumerate() {
+        count_work(Work::Hash);
+        let hash = keyed::weakened(sip::hash(sip::KEY_FIRST, name));
+        *entry = layout.entry(hash, i).to_le_bytes();
     }
     match scratch {
         Some(scratch) => keyed::group(entries, scratch, layout, &Names(pairs), true),

@@ -11,6 +11,7 @@
 //! the index without any failure case.
 
 use super::index::{BYTES_PER_PAIR, ENDS_PER_PAIR, Kind, Pairs, Shape, sorted, table};
+use super::keyed::Layout;
 use super::{name_hash, nul_scan};
 use crate::Error;
 
@@ -159,8 +160,9 @@ fn walk_sorted<'a>(
     let mut builder = Builder::Sorted {
         entries: entries.as_chunks_mut().0,
         written: 0,
+        layout: Layout::new(pairs.len()),
     };
-    let walked = walk::<Unkeyed>(block, &pairs, &mut builder);
+    let walked = walk::<BySip>(block, &pairs, &mut builder);
     let mut kind = Kind::Sorted;
     if let Builder::Sorted {
         entries, written, ..
@@ -204,6 +206,7 @@ enum Builder<'s> {
     Sorted {
         entries: &'s mut [[u8; 8]],
         written: usize,
+        layout: Layout,
     },
 }
 
@@ -217,10 +220,13 @@ impl Builder<'_> {
                 table::Insert::Repeat => Err(Stop::Refused(Error::DuplicateHeader)),
                 table::Insert::Full => Err(Stop::Full),
             },
-            Builder::Sorted { entries, written } => {
-                // The position alone: the entries are keyed when they are grouped.
+            Builder::Sorted {
+                entries,
+                written,
+                layout,
+            } => {
                 if let Some(entry) = entries.get_mut(i) {
-                    *entry = (i as u64).to_le_bytes();
+                    *entry = layout.entry(hash, i).to_le_bytes();
                 }
                 *written = i + 1;
                 Ok(())
@@ -271,13 +277,13 @@ impl Keys for ByHash {
     }
 }
 
-/// No key (the sorted lookup keys its entries when it groups them).
-struct Unkeyed;
+/// By the name's first SipHash (the sorted lookup).
+struct BySip;
 
-impl Keys for Unkeyed {
+impl Keys for BySip {
     #[inline(always)]
-    fn key(_: &[u8], _: usize, _: &[u8]) -> u64 {
-        0
+    fn key(block: &[u8], start: usize, name: &[u8]) -> u64 {
+        sorted::hash_at(block, start, name)
     }
 }
 

@@ -128,13 +128,13 @@ fn same<'a>(names: &impl Names<'a>, layout: Layout, a: u64, b: u64) -> bool {
     super::index::same_bytes(a, b)
 }
 
-/// Sorts `entries` by value: a radix sort through `scratch` (as long), or by insertion
-/// (`n ≤ SMALL`).
-fn sort_with(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]], layout: Layout) {
+/// Sorts `entries` by value with `scratch` (as long): [`bucket_sort`], or by insertion
+/// if the scratch is too short (never).
+fn sort_with(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]], _layout: Layout) {
     let n = entries.len();
     match scratch.get_mut(..n) {
-        Some(scratch) if n > SMALL => radix(entries, scratch, layout),
-        _ => insertion(entries),
+        Some(scratch) => bucket_sort(entries, scratch),
+        None => insertion(entries),
     }
 }
 
@@ -150,6 +150,7 @@ fn sort_without(entries: &mut [[u8; 8]]) {
 /// Insertion sort by value.
 fn insertion(entries: &mut [[u8; 8]]) {
     for i in 1..entries.len() {
+        count_work(Work::Move);
         let value = get(entries, i);
         let mut j = i;
         while j > 0 && get(entries, j - 1) > value {
@@ -174,80 +175,85 @@ fn heapsort_values(entries: &mut [[u8; 8]]) {
     }
 }
 
-/// The most 8-bit digits a key has (48 bits above a position of at least 16).
-const DIGITS: usize = 6;
-
-/// A least-significant-digit radix sort of `entries` on the key bits, 8 at a time, through
-/// `scratch`: the digits are counted (on 64-bit targets all in one pass, in 6 KiB of stack;
-/// on 32-bit ones each before its pass, in 1 KiB), a digit every entry shares is skipped,
-/// and each other digit moves the entries stably to the other array. Ends in `entries`.
-fn radix(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]], layout: Layout) {
+/// Sorts `entries` by value (all distinct: positions differ) with `scratch` (as long),
+/// most significant bits first, in place: `n ≤ SMALL` entries by insertion; more, by
+/// the bits below those they all share (one pass finds them), `log2 (n - 1)` at a time
+/// (at least 5): counted into `2^bits` buckets (their starts and cursors in the
+/// scratch), each entry swapped into its bucket (American flag sort), then each bucket
+/// sorted the same way by the bits below. Every level costs four passes over its entries
+/// and takes at least 5 more bits, so an entry goes through at most 13 levels (a peer
+/// must choose names whose keys share 24, 33, 44 bits to make levels 3, 4, 5: `2^33`
+/// SipHash evaluations a name for the fourth); random keys take one or two.
+fn bucket_sort(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]]) {
     let n = entries.len();
-    let digit =
-        |entry: &[u8; 8], shift: u32| usize::from((u64::from_le_bytes(*entry) >> shift) as u8);
-    let all_at_once = usize::BITS >= 64;
-    let mut counts = [[0u32; 256]; DIGITS];
-    if all_at_once {
-        for entry in entries.iter() {
-            count_work(Work::Move);
-            let mut shift = layout.shift;
-            for counts in counts.iter_mut() {
-                if shift < 64
-                    && let Some(count) = counts.get_mut(digit(entry, shift))
-                {
-                    *count += 1;
-                }
-                shift += 8;
-            }
-        }
+    if n <= SMALL {
+        insertion(entries);
+        return;
     }
-    let mut in_scratch = false;
-    let mut shift = layout.shift;
-    for counts in counts.iter_mut() {
-        if shift >= 64 {
-            break;
+    let first = get(entries, 0);
+    let differ = entries.iter().fold(0, |differ, entry| {
+        count_work(Work::Move);
+        differ | (u64::from_le_bytes(*entry) ^ first)
+    });
+    // Bits `top` and above are the same in every entry.
+    let top = u64::BITS - differ.leading_zeros();
+    let bits = (n - 1).ilog2().min(top);
+    let shift = top - bits;
+    let buckets = 1usize << bits;
+    let bucket = |entry: u64| (entry >> shift) as usize & (buckets - 1);
+    let slots = scratch.as_flattened_mut().as_chunks_mut::<4>().0;
+    let (starts, rest) = slots.split_at_mut(buckets + 1);
+    let cursors = rest.get_mut(..buckets).unwrap_or_default();
+    let load = |slots: &[[u8; 4]], j: usize| slots.get(j).map_or(0, |s| u32::from_le_bytes(*s));
+    let store = |slots: &mut [[u8; 4]], j: usize, value: u32| {
+        if let Some(slot) = slots.get_mut(j) {
+            *slot = value.to_le_bytes();
         }
-        let (from, to): (&[[u8; 8]], &mut [[u8; 8]]) = if in_scratch {
-            (scratch, entries)
-        } else {
-            (entries, scratch)
-        };
-        if !all_at_once {
-            for entry in from.iter() {
+    };
+    starts.fill([0; 4]);
+    for entry in entries.iter() {
+        count_work(Work::Move);
+        let j = bucket(u64::from_le_bytes(*entry)) + 1;
+        store(starts, j, load(starts, j) + 1);
+    }
+    for j in 1..=buckets {
+        store(starts, j, load(starts, j) + load(starts, j - 1));
+    }
+    cursors.copy_from_slice(starts.get(..buckets).unwrap_or_default());
+    for j in 0..buckets {
+        let end = load(starts, j + 1);
+        loop {
+            let at = load(cursors, j);
+            if at >= end {
+                break;
+            }
+            let to = bucket(get(entries, at as usize));
+            if to == j {
+                store(cursors, j, at + 1);
+            } else {
                 count_work(Work::Move);
-                if let Some(count) = counts.get_mut(digit(entry, shift)) {
-                    *count += 1;
-                }
+                let dest = load(cursors, to);
+                store(cursors, to, dest + 1);
+                entries.swap(at as usize, dest as usize);
             }
         }
-        shift += 8;
-        if counts.contains(&(n as u32)) {
-            // One digit for all: the pass would not move anything.
-            continue;
-        }
-        let mut sum = 0;
-        for start in counts.iter_mut() {
-            let count = *start;
-            *start = sum;
-            sum += count;
-        }
-        for entry in from.iter() {
-            count_work(Work::Move);
-            let Some(start) = counts.get_mut(digit(entry, shift - 8)) else {
-                continue;
-            };
-            if let Some(slot) = to.get_mut(*start as usize) {
-                *slot = *entry;
-            }
-            *start += 1;
-        }
-        in_scratch = !in_scratch;
     }
-    if in_scratch {
-        for (dst, src) in entries.iter_mut().zip(scratch.iter()) {
+    // Each bucket, by the bits below (its part of the scratch is free again).
+    let mut start = 0;
+    while start < n {
+        let j = bucket(get(entries, start));
+        let mut end = start + 1;
+        while end < n && bucket(get(entries, end)) == j {
             count_work(Work::Move);
-            *dst = *src;
+            end += 1;
         }
+        if end - start > 1
+            && let (Some(run), Some(scratch)) =
+                (entries.get_mut(start..end), scratch.get_mut(start..end))
+        {
+            bucket_sort(run, scratch);
+        }
+        start = end;
     }
 }
 
@@ -284,12 +290,21 @@ fn run_end(entries: &[[u8; 8]], start: usize, layout: Layout) -> usize {
 
 /// Whether every name of the run equals its first.
 fn uniform<'a>(run: &[[u8; 8]], names: &impl Names<'a>, layout: Layout) -> bool {
-    let first = get(run, 0);
-    (1..run.len()).all(|i| same(names, layout, first, get(run, i)))
+    let first = names.name(layout.position(get(run, 0)));
+    run.iter().skip(1).all(|entry| {
+        count_work(Work::Comparison);
+        let name = names.name(layout.position(u64::from_le_bytes(*entry)));
+        count_bytes(if name.len() == first.len() {
+            name.len()
+        } else {
+            0
+        });
+        super::index::same_bytes(first, name)
+    })
 }
 
-/// Keys the `entries` (whatever is above their positions) by the first hash of their
-/// names, sorts them, and groups them so that the entries of a name are neighbours in wire
+/// Sorts the `entries` (keyed by the first hash of their names: see [`Layout::entry`])
+/// and groups them so that the entries of a name are neighbours in wire
 /// order; says whether two names are equal (with `stop_at_repeat`, as soon as it finds
 /// two: the entries are then not all grouped). `scratch` (as long) is the radix sort's
 /// other half; it ends zeroed, but for each run whose names are not all equal, where it
@@ -325,11 +340,13 @@ fn level<'a, const SECOND_KEY: bool, const SCRATCH: bool>(
     names: &impl Names<'a>,
     stop_at_repeat: bool,
 ) -> bool {
-    let flag = if SECOND_KEY { SECOND } else { 0 };
-    for entry in entries.iter_mut() {
-        count_work(Work::Hash);
-        let position = layout.position(u64::from_le_bytes(*entry));
-        *entry = (layout.entry(names.hash(position, SECOND_KEY), position) | flag).to_le_bytes();
+    if SECOND_KEY {
+        for entry in entries.iter_mut() {
+            count_work(Work::Hash);
+            let position = layout.position(u64::from_le_bytes(*entry));
+            let hash = names.hash(position, true);
+            *entry = (layout.entry(hash, position) | SECOND).to_le_bytes();
+        }
     }
     match buffer.as_deref_mut() {
         Some(scratch) if SCRATCH => sort_with(entries, scratch, layout),
@@ -460,9 +477,11 @@ mod tests {
             .collect()
     }
 
-    /// Entries holding positions `0..n`.
-    fn unkeyed(n: usize) -> Vec<[u8; 8]> {
-        (0..n as u64).map(u64::to_le_bytes).collect()
+    /// The entries of `strings`, keyed by their first hash, in wire order.
+    fn keyed(strings: &Strings<'_>, layout: Layout) -> Vec<[u8; 8]> {
+        (0..strings.names.len())
+            .map(|i| layout.entry(strings.hash(i, false), i).to_le_bytes())
+            .collect()
     }
 
     #[test]
@@ -524,14 +543,14 @@ mod tests {
         };
         let layout = Layout::new(names.len());
         let mut scratch = vec![[0u8; 8]; names.len()];
-        let mut entries = unkeyed(names.len());
+        let mut entries = keyed(&strings, layout);
         assert!(group(&mut entries, &mut scratch, layout, &strings, false));
         assert_grouped(&entries, layout, &names);
         // The scratch holds the same order, keyed by the second key.
         assert_eq!(positions(&scratch, layout), positions(&entries, layout));
         assert!(scratch.iter().all(|e| u64::from_le_bytes(*e) & SECOND != 0));
         // Without scratch, the repeat is found too.
-        let mut entries = unkeyed(names.len());
+        let mut entries = keyed(&strings, layout);
         assert!(group_on_stack(&mut entries, layout, &strings));
     }
 
@@ -546,11 +565,11 @@ mod tests {
         };
         let layout = Layout::new(names.len());
         let mut scratch = vec![[0u8; 8]; names.len()];
-        let mut entries = unkeyed(names.len());
+        let mut entries = keyed(&strings, layout);
         assert!(group(&mut entries, &mut scratch, layout, &strings, false));
         let want: Vec<usize> = (0..3).flat_map(|r| (r..40).step_by(3)).collect();
         assert_eq!(positions(&entries, layout), want);
-        let mut entries = unkeyed(names.len());
+        let mut entries = keyed(&strings, layout);
         assert!(group_on_stack(&mut entries, layout, &strings));
         // Distinct names only: no repeat, with or without scratch.
         let distinct: Vec<Vec<u8>> = (0..40).map(|i| vec![b'a' + i as u8; 3]).collect();
@@ -558,10 +577,10 @@ mod tests {
             names: &distinct,
             ..strings
         };
-        let mut entries = unkeyed(distinct.len());
+        let mut entries = keyed(&strings, layout);
         assert!(!group(&mut entries, &mut scratch, layout, &strings, false));
         assert_grouped(&entries, layout, &distinct);
-        let mut entries = unkeyed(distinct.len());
+        let mut entries = keyed(&strings, layout);
         assert!(!group_on_stack(&mut entries, layout, &strings));
     }
 }

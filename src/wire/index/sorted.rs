@@ -46,6 +46,13 @@ impl<'a> keyed::Names<'a> for PairNames<'_, 'a> {
     }
 }
 
+/// The first hash of `name`, at `start` of `block` (what entries are keyed by).
+#[inline]
+pub(crate) fn hash_at(block: &[u8], start: usize, name: &[u8]) -> u64 {
+    count_work(Work::Hash);
+    keyed::weakened(sip::hash_at(sip::KEY_FIRST, block, start, name))
+}
+
 /// The first hash of a name looked up.
 #[inline]
 pub(crate) fn hash(name: &[u8]) -> u64 {
@@ -62,7 +69,7 @@ pub(crate) struct Built {
     pub(crate) seconds: bool,
 }
 
-/// Keys, sorts and groups the `entries` of `pairs` (their positions) with `aux` (as long)
+/// Sorts and groups the `entries` of `pairs` (keyed: see [`hash_at`]) with `aux` (as long)
 /// as scratch, leaving there what lookups need: the second entries of runs whose first
 /// keys are equal and whose names are not, or, if there are none, the directory. With
 /// `stop_at_repeat`, it stops as soon as it finds two equal names.
