@@ -317,7 +317,7 @@ pub(crate) fn group<'a>(
     names: &impl Names<'a>,
     stop_at_repeat: bool,
 ) -> bool {
-    level::<false, true>(entries, Some(scratch), layout, names, stop_at_repeat)
+    level::<true>(false, entries, Some(scratch), layout, names, stop_at_repeat)
 }
 
 /// [`group`] without scratch, for at most [`HEAP_AT_MOST`] entries (the client's stack):
@@ -327,20 +327,22 @@ pub(crate) fn group_on_stack<'a>(
     layout: Layout,
     names: &impl Names<'a>,
 ) -> bool {
-    level::<false, false>(entries, None, layout, names, true)
+    level::<false>(false, entries, None, layout, names, true)
 }
 
-/// One level of [`group`]: the first keys (`SECOND` false), or the second keys of a run
-/// whose first keys are equal and whose names are not (`SECOND` true, `buffer` then the
-/// run's first entries, free to overwrite). `SCRATCH`: whether `buffer` is given.
-fn level<'a, const SECOND_KEY: bool, const SCRATCH: bool>(
+/// One level of [`group`]: the first keys (`second_key` false: the caller keyed the
+/// entries), or the second keys of a run whose first keys are equal and whose names are
+/// not (`second_key` true: keyed here; `buffer` then the run's first entries, free to
+/// overwrite). `SCRATCH`: whether `buffer` is given.
+fn level<'a, const SCRATCH: bool>(
+    second_key: bool,
     entries: &mut [[u8; 8]],
     mut buffer: Option<&mut [[u8; 8]]>,
     layout: Layout,
     names: &impl Names<'a>,
     stop_at_repeat: bool,
 ) -> bool {
-    if SECOND_KEY {
+    if second_key {
         for entry in entries.iter_mut() {
             count_work(Work::Hash);
             let position = layout.position(u64::from_le_bytes(*entry));
@@ -354,7 +356,7 @@ fn level<'a, const SECOND_KEY: bool, const SCRATCH: bool>(
         _ if SCRATCH => insertion(entries),
         _ => sort_without(entries),
     }
-    if !SECOND_KEY && let Some(scratch) = buffer.as_deref_mut() {
+    if !second_key && let Some(scratch) = buffer.as_deref_mut() {
         scratch.fill([0; 8]);
     }
     let mut repeat = false;
@@ -368,10 +370,10 @@ fn level<'a, const SECOND_KEY: bool, const SCRATCH: bool>(
                 .filter(|_| SCRATCH)
                 .and_then(|b| b.get_mut(start..end));
             repeat |= uniform(run, names, layout)
-                || match (SECOND_KEY, other) {
+                || match (second_key, other) {
                     (true, other) => group_name_by_name(run, other, layout, names),
                     (false, None) => {
-                        level::<true, SCRATCH>(run, None, layout, names, stop_at_repeat)
+                        level::<SCRATCH>(true, run, None, layout, names, stop_at_repeat)
                     }
                     (false, Some(seconds)) => {
                         // The run's second entries go to the scratch (from its positions),
@@ -379,7 +381,8 @@ fn level<'a, const SECOND_KEY: bool, const SCRATCH: bool>(
                         // entries back, in their order.
                         let first_key = layout.key(get(run, 0));
                         seconds.copy_from_slice(run);
-                        let repeat = level::<true, SCRATCH>(
+                        let repeat = level::<SCRATCH>(
+                            true,
                             seconds,
                             Some(run),
                             layout,

@@ -81,7 +81,9 @@ pub(crate) fn build(
 ) -> Built {
     let layout = Layout::new(pairs.len());
     let repeat = keyed::group(entries, aux, layout, &PairNames(pairs), stop_at_repeat);
-    let seconds = aux.iter().any(|entry| *entry != [0; 8]);
+    // 32-bit targets keep no directory (smaller code; their blocks are small): a lookup
+    // binary-searches every entry, as with second entries.
+    let seconds = usize::BITS < 64 || aux.iter().any(|entry| *entry != [0; 8]);
     if !seconds {
         directory(entries, aux.as_flattened_mut().as_chunks_mut().0);
     }
