@@ -152,9 +152,30 @@ fn config() -> Criterion {
         .sample_size(50)
 }
 
+/// The client's check of a request's names (`RequestHead::with_scratch`): 1,000 and
+/// 10,000 names, ordinary and crafted (one home of the table's hash, which made the old
+/// check quadratic), each checked whole.
+fn client(c: &mut Criterion) {
+    use sioscgi::client::{RequestHead, scratch_len};
+    use sioscgi_benches::crafted;
+    let mut group = c.benchmark_group("client");
+    for count in [1_000, 10_000] {
+        let crafted_names = crafted::one_key_names(count, 16);
+        let ordinary = crafted::twins(&crafted_names);
+        for (kind, names) in [("ordinary", &ordinary), ("crafted", &crafted_names)] {
+            let env: Vec<(&[u8], &[u8])> = names.iter().map(|n| (n.as_slice(), &b"v"[..])).collect();
+            let mut scratch = vec![0u8; scratch_len(env.len())];
+            group.bench_function(format!("duplicate-check-{count}/{kind}"), |b| {
+                b.iter(|| RequestHead::with_scratch(black_box(&env), 0, &mut scratch).is_ok())
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = request, crafted, response
+    targets = request, crafted, client, response
 }
 criterion_main!(benches);

@@ -91,7 +91,7 @@ fn candidates<'d>(
 
 /// `count` distinct names of the lengths of `like`, from a simple generator of random
 /// bytes (any but NUL, as a peer may send), never `SCGI` or `CONTENT_LENGTH`.
-fn twins(like: &[Vec<u8>]) -> Vec<Vec<u8>> {
+pub fn twins(like: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let mut seed = 0x2545_F491_4F6C_DD1Du64;
     let mut seen = std::collections::HashSet::new();
     let mut names = Vec::with_capacity(like.len());
@@ -131,7 +131,7 @@ fn one_key_name(prefix: &[u8], a: u64) -> Option<Vec<u8>> {
 }
 
 /// `count` names of `len` bytes sharing one home.
-fn one_key_names(count: usize, len: usize) -> Vec<Vec<u8>> {
+pub fn one_key_names(count: usize, len: usize) -> Vec<Vec<u8>> {
     for variant in 0u64.. {
         let prefix: Vec<u8> = (0..len - 16)
             .map(|i| b'A' + ((variant + i as u64 * 7) % 26) as u8)

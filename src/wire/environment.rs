@@ -68,7 +68,7 @@ pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Ch
 }
 
 /// Whether validation builds the sorted lookup as 32-bit targets do (only tests ask:
-/// [`work::force_sorted`](super::index::work::force_sorted)).
+/// `work::force_sorted` in the index's test counters).
 #[inline(always)]
 fn force_sorted() -> bool {
     #[cfg(test)]

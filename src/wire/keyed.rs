@@ -40,7 +40,7 @@ pub(crate) const SMALL: usize = 32;
 pub(crate) const HEAP_AT_MOST: usize = 256;
 
 /// `hash` as entries are keyed by it: whole, but in fuzzing builds and in the tests that
-/// ask for it ([`work::weaken_keys`](super::index::work::weaken_keys)), where only its top
+/// ask for it (`work::weaken_keys` in the index's test counters), where only its top
 /// few bits are kept, so that distinct names share first and second keys and every path
 /// of the grouping is taken (as a peer with unbounded computing power would make it).
 #[inline(always)]

@@ -7,18 +7,27 @@
 //! [table](super::table) gives up. Its `16 n` bytes (after the `8 n` of the NUL offsets):
 //!
 //! ```text
-//! entries  n x u64  first key | position, sorted by key, each name's pairs neighbours
-//! seconds  n x u64  zero, but for the runs of entries whose first keys are equal and
-//!                   whose names are not: there, second key | position | SECOND, in the
-//!                   same order (during the build: the radix sort's scratch)
+//! entries    n x u64    first key | position, sorted by key, each name's pairs neighbours
+//! directory  2n x u32   where the entries of each bucket (the keys' top bits) start
+//! or seconds n x u64    zero, but for the runs of entries whose first keys are equal and
+//!                       whose names are not: there, second key | position | SECOND, in
+//!                       the same order
 //! ```
 //!
-//! A lookup of a name of `L` bytes: its hash (`O(L)`), a binary search of the keys
-//! (`log2 n` steps, no name touched), one comparison. Only if the first entry of its key
-//! is another name and the run is flagged: the second hash, a binary search of the run's
-//! second keys, and the comparisons of the entries with its second key (one, unless the
-//! peer found names sharing two 48-bit keys).
+//! (The second half is the sort's scratch while the index is built.) The directory is
+//! kept when no run has second entries, on 64-bit targets ([`Kind::Sorted`]); otherwise
+//! the second entries are ([`Kind::SortedSeconds`], and always on 32-bit targets, whose
+//! code the directory would only make larger).
+//!
+//! A lookup of a name of `L` bytes: its hash (`O(L)`), the directory's bucket (about one
+//! entry; all entries without a directory) binary-searched by key (no name touched), one
+//! comparison. Only if the first entry of its key is another name and the run has second
+//! entries: the second hash, a binary search of the run's second keys, and a comparison
+//! with each entry of its second key (one, unless the peer found names sharing both
+//! 48-bit keys).
 
+#[cfg(doc)]
+use super::Kind;
 use super::{Candidate, Pairs, Work, count_work};
 use crate::wire::keyed::{self, Layout, SECOND};
 use crate::wire::sip;

@@ -9,10 +9,13 @@
 //!
 //! A name is stored in the first empty slot of the [`WINDOW`] slots from its home. If all
 //! are taken, or if the names so far took more than [`PROBES_PER_NAME`] probes each on
-//! average (a peer filling windows on purpose), [`TableMut::insert`] says so and the index
-//! is built [`sorted`](super::sorted) instead: so every stored name is within `WINDOW`
-//! slots of its home, a lookup stops after `WINDOW` probes at most, and building the
-//! table costs at most 4 probes a name (and 64), whatever names a peer chose. At most a quarter full,
+//! average (a peer filling windows on purpose; a comparison of names, when tags match,
+//! costs a probe per [`BYTES_PER_PROBE`] bytes), [`TableMut::insert`] says so and the
+//! index is built [`sorted`](super::sorted) instead: so every stored name is within
+//! `WINDOW` slots of its home, a lookup stops after `WINDOW` probes at most, and building
+//! the table costs at most 4 probes a name (and 64 more), whatever names a peer chose
+//! (the hash is public and can be inverted: a peer picks every name's home and tag). At
+//! most a quarter full,
 //! the table fills a window only for names that crowd one part of it: in a simulation of
 //! 2,000 blocks of 21,845 random names (a 64 KiB block of the shortest pairs), the most
 //! probes any name needed was 20 or fewer in every block (17 or more in 0.4 % of them);
