@@ -212,7 +212,7 @@ enum Builder<'s> {
 
 impl Builder<'_> {
     /// Adds pair `i`, whose name's hash is `hash`.
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, pairs: &Pairs<'_>, i: usize, hash: u64) -> Result<(), Stop> {
         match self {
             Builder::Table(table) => match table.insert(pairs, i, hash) {

@@ -100,8 +100,38 @@ impl<'s> TableMut<'s> {
         }
     }
 
+    /// Compares the name of pair `i` with that of the pair `stored` in a slot whose tag
+    /// matches: [`Insert::Repeat`] if they are equal, [`Insert::Full`] if the comparison
+    /// spent the rest of the `budget`. Out of line: tags match only for repeats and rare
+    /// collisions (or a peer's names).
+    #[cold]
+    #[inline(never)]
+    fn compare(
+        &mut self,
+        pairs: &Pairs<'_>,
+        stored: u32,
+        i: usize,
+        budget: usize,
+    ) -> Option<Insert> {
+        count_work(Work::Comparison);
+        let earlier = ((stored & !self.tag_mask) as usize).wrapping_sub(1);
+        let (earlier, name) = (pairs.name(earlier), pairs.name(i));
+        if earlier.len() != name.len() {
+            return None;
+        }
+        super::count_bytes(name.len());
+        if super::same_bytes(earlier, name) {
+            return Some(Insert::Repeat);
+        }
+        // A comparison of names costs the budget a probe per 16 bytes: a peer whose names
+        // match tags on purpose cannot make the table compare more than 16 bytes per
+        // probe it may spend.
+        self.extra += name.len() / BYTES_PER_PROBE;
+        (self.extra > budget).then_some(Insert::Full)
+    }
+
     /// Stores pair `i` (whose name's hash is `hash`) of `pairs`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn insert(&mut self, pairs: &Pairs<'_>, i: usize, hash: u64) -> Insert {
         let slots = self.cells.len();
         let tag = hash as u32 & self.tag_mask;
@@ -122,23 +152,11 @@ impl<'s> TableMut<'s> {
                 self.extra += probe;
                 return Insert::Stored;
             }
-            if self.find_repeats && (stored ^ tag) & self.tag_mask == 0 {
-                count_work(Work::Comparison);
-                let earlier = ((stored & !self.tag_mask) as usize).wrapping_sub(1);
-                let (earlier, name) = (pairs.name(earlier), pairs.name(i));
-                if earlier.len() == name.len() {
-                    super::count_bytes(name.len());
-                    if super::same_bytes(earlier, name) {
-                        return Insert::Repeat;
-                    }
-                    // A comparison of names costs the budget a probe per 16 bytes: a
-                    // peer whose names match tags on purpose cannot make the table
-                    // compare more than `16` bytes per probe it may spend.
-                    self.extra += name.len() / BYTES_PER_PROBE;
-                    if self.extra > budget {
-                        return Insert::Full;
-                    }
-                }
+            if self.find_repeats
+                && (stored ^ tag) & self.tag_mask == 0
+                && let Some(outcome) = self.compare(pairs, stored, i, budget)
+            {
+                return outcome;
             }
             slot += 1;
             if slot == slots {
