@@ -50,7 +50,7 @@ CRAFTED_CASES = {
     "one_key_128": (500, "500 names of 128 bytes, one home"),
     "repeated_2": (16_300, "one 2-byte name 16,300 times (repeats allowed, as nginx needs); the twin has distinct 2-byte names"),
     "full_windows_2_3": (13_128, "13,128 names of 2 to 3 bytes, every window of the table nearly full, the last one full"),
-    "budget_kept": (10_000, "10,000 names of 4 to 5 bytes, 7 per home: just under the table's probe budget"),
+    "budget_kept": (10_000, "10,000 names of 4 to 5 bytes, 3 per home: the table's probe budget spent exactly, the table kept"),
     "shared_prefix_64": (980, "980 names of 64 bytes sharing their first 56"),
 }
 STORAGES = {

@@ -12,8 +12,9 @@
 //!   crafting at all; the twin has distinct 2-byte names;
 //! - `full_windows_2_3`: every window of the table nearly full, then one name whose
 //!   window is full, so that the table is given up at the very end;
-//! - `budget_kept`: names that spend just under the table's probe budget (7 names per
-//!   home), so that the table is kept, each name probing three slots on average;
+//! - `budget_kept`: names that spend just under the table's probe budget (3 names per
+//!   home, homes 4 slots apart), so that the table is kept, each name probing two slots
+//!   on average;
 //! - `shared_prefix_64`: 64-byte names sharing their first 56 bytes.
 
 use sioscgi::{_benchable, Config, Event, Reader, Storage, storage};
@@ -27,7 +28,7 @@ pub enum Craft {
     Repeated,
     /// Every window nearly full, the last one full (names of 2 to 3 bytes).
     FullWindows,
-    /// Seven names per home, homes eight slots apart (names of 4 to 5 bytes).
+    /// Three names per home, homes four slots apart (names of 4 to 5 bytes).
     BudgetKept,
     /// 64-byte names sharing 56 bytes.
     SharedPrefix,
@@ -147,8 +148,8 @@ pub fn one_key_names(count: usize, len: usize) -> Vec<Vec<u8>> {
     unreachable!()
 }
 
-/// Seven names of 4 to 5 bytes per home, homes eight slots apart: each home's names probe
-/// 0 to 6 slots, three on average, just under the table's budget.
+/// Three names of 4 to 5 bytes per home, homes four slots apart: each home's names probe
+/// 0 to 2 slots, one more than the first on average: the table's budget exactly.
 fn budget_names(count: usize) -> Vec<Vec<u8>> {
     let pairs = count + 2;
     let mut per_home = vec![0usize; _benchable::slots(pairs)];
@@ -156,7 +157,7 @@ fn budget_names(count: usize) -> Vec<Vec<u8>> {
     let mut names = Vec::with_capacity(count);
     for name in candidates(4, 5, &bytes) {
         let home = _benchable::home_slot(&name, pairs);
-        if home.is_multiple_of(8) && per_home[home] < 7 {
+        if home.is_multiple_of(4) && per_home[home] < 3 {
             per_home[home] += 1;
             names.push(name);
             if names.len() == count {

@@ -130,10 +130,10 @@ fn same<'a>(names: &impl Names<'a>, layout: Layout, a: u64, b: u64) -> bool {
 
 /// Sorts `entries` by value with `scratch` (as long): [`bucket_sort`], or by insertion
 /// if the scratch is too short (never).
-fn sort_with(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]], _layout: Layout) {
+fn sort_with(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]], layout: Layout) {
     let n = entries.len();
     match scratch.get_mut(..n) {
-        Some(scratch) => bucket_sort(entries, scratch),
+        Some(scratch) => bucket_sort(entries, scratch, layout),
         None => insertion(entries),
     }
 }
@@ -175,83 +175,92 @@ fn heapsort_values(entries: &mut [[u8; 8]]) {
     }
 }
 
-/// Sorts `entries` by value (all distinct: positions differ) with `scratch` (as long),
-/// most significant bits first, in place: `n ≤ SMALL` entries by insertion; more, by
-/// the bits below those they all share (one pass finds them), `log2 (n - 1)` at a time
-/// (at least 5): counted into `2^bits` buckets (their starts and cursors in the
-/// scratch), each entry swapped into its bucket (American flag sort), then each bucket
-/// sorted the same way by the bits below. Every level costs four passes over its entries
-/// and takes at least 5 more bits, so an entry goes through at most 13 levels (a peer
-/// must choose names whose keys share 24, 33, 44 bits to make levels 3, 4, 5: `2^33`
-/// SipHash evaluations a name for the fourth); random keys take one or two.
-fn bucket_sort(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]]) {
+/// Buckets of the first level of [`bucket_sort`] at most: 2,048 on 64-bit targets (8 KiB of
+/// stack), 16 on 32-bit ones (64 bytes).
+const TOP_BUCKETS: usize = if usize::BITS >= 64 { 2048 } else { 16 };
+
+/// Buckets of each further level at most: 256 on 64-bit targets (1 KiB of stack a level),
+/// 16 on 32-bit ones.
+const LEVEL_BUCKETS: usize = if usize::BITS >= 64 { 256 } else { 16 };
+
+/// Sorts `entries` by value (key, then position) with `scratch` (as long), stably by key
+/// (the entries come in wire order, so equal keys keep it), most significant bits first:
+/// `n ≤ SMALL` entries by insertion; more, by the key bits below those they all share
+/// (one pass finds them; none differing: done), as many as make about four entries a
+/// bucket ([`TOP_BUCKETS`] at most, then [`LEVEL_BUCKETS`]), counted, the entries moved to
+/// the scratch by those bits and back, then each bucket sorted the same way by the bits
+/// below. A level costs four passes over its entries and takes at least 4 more of the 48
+/// key bits, so an entry goes through at most 12 levels; for more than 32 names to share
+/// a bucket at level `L`, the peer must give them about `8 (L - 1)` equal top bits, and
+/// random keys take one level (up to 8,192 names) or two.
+fn bucket_sort(entries: &mut [[u8; 8]], scratch: &mut [[u8; 8]], layout: Layout) {
+    sort_level::<TOP_BUCKETS>(entries, scratch, layout);
+}
+
+/// One level of [`bucket_sort`], with at most `BUCKETS` buckets (a power of two).
+fn sort_level<const BUCKETS: usize>(
+    entries: &mut [[u8; 8]],
+    scratch: &mut [[u8; 8]],
+    layout: Layout,
+) {
     let n = entries.len();
     if n <= SMALL {
         insertion(entries);
         return;
     }
-    let first = get(entries, 0);
+    let first = layout.key(get(entries, 0));
     let differ = entries.iter().fold(0, |differ, entry| {
         count_work(Work::Move);
-        differ | (u64::from_le_bytes(*entry) ^ first)
+        differ | (layout.key(u64::from_le_bytes(*entry)) ^ first)
     });
-    // Bits `top` and above are the same in every entry.
+    if differ == 0 {
+        // One key: the entries are in wire order already.
+        return;
+    }
+    // Key bits `top` and above are the same in every entry.
     let top = u64::BITS - differ.leading_zeros();
-    let bits = (n - 1).ilog2().min(top);
+    // About four entries a bucket: the counts cost no more than the entries.
+    let bits = BUCKETS.ilog2().min(top).min(n.ilog2() - 1);
     let shift = top - bits;
-    let buckets = 1usize << bits;
-    let bucket = |entry: u64| (entry >> shift) as usize & (buckets - 1);
-    let slots = scratch.as_flattened_mut().as_chunks_mut::<4>().0;
-    let (starts, rest) = slots.split_at_mut(buckets + 1);
-    let cursors = rest.get_mut(..buckets).unwrap_or_default();
-    let load = |slots: &[[u8; 4]], j: usize| slots.get(j).map_or(0, |s| u32::from_le_bytes(*s));
-    let store = |slots: &mut [[u8; 4]], j: usize, value: u32| {
-        if let Some(slot) = slots.get_mut(j) {
-            *slot = value.to_le_bytes();
-        }
-    };
-    starts.fill([0; 4]);
+    let digit =
+        |entry: &[u8; 8]| (u64::from_le_bytes(*entry) >> shift) as usize & ((1 << bits) - 1);
+    let mut all_ends = [0u32; BUCKETS];
+    let ends = all_ends.get_mut(..1 << bits).unwrap_or_default();
     for entry in entries.iter() {
         count_work(Work::Move);
-        let j = bucket(u64::from_le_bytes(*entry)) + 1;
-        store(starts, j, load(starts, j) + 1);
-    }
-    for j in 1..=buckets {
-        store(starts, j, load(starts, j) + load(starts, j - 1));
-    }
-    cursors.copy_from_slice(starts.get(..buckets).unwrap_or_default());
-    for j in 0..buckets {
-        let end = load(starts, j + 1);
-        loop {
-            let at = load(cursors, j);
-            if at >= end {
-                break;
-            }
-            let to = bucket(get(entries, at as usize));
-            if to == j {
-                store(cursors, j, at + 1);
-            } else {
-                count_work(Work::Move);
-                let dest = load(cursors, to);
-                store(cursors, to, dest + 1);
-                entries.swap(at as usize, dest as usize);
-            }
+        if let Some(count) = ends.get_mut(digit(entry)) {
+            *count += 1;
         }
     }
-    // Each bucket, by the bits below (its part of the scratch is free again).
+    // Each bucket's start, which becomes its end as the entries are moved.
+    let mut sum = 0;
+    for end in ends.iter_mut() {
+        let count = *end;
+        *end = sum;
+        sum += count;
+    }
+    for entry in entries.iter() {
+        count_work(Work::Move);
+        let Some(end) = ends.get_mut(digit(entry)) else {
+            continue;
+        };
+        if let Some(slot) = scratch.get_mut(*end as usize) {
+            *slot = *entry;
+        }
+        *end += 1;
+    }
+    for (dst, src) in entries.iter_mut().zip(scratch.iter()) {
+        count_work(Work::Move);
+        *dst = *src;
+    }
     let mut start = 0;
-    while start < n {
-        let j = bucket(get(entries, start));
-        let mut end = start + 1;
-        while end < n && bucket(get(entries, end)) == j {
-            count_work(Work::Move);
-            end += 1;
-        }
-        if end - start > 1
-            && let (Some(run), Some(scratch)) =
+    for &end in ends.iter() {
+        let end = end as usize;
+        if end > start + 1
+            && let (Some(bucket), Some(scratch)) =
                 (entries.get_mut(start..end), scratch.get_mut(start..end))
         {
-            bucket_sort(run, scratch);
+            sort_level::<LEVEL_BUCKETS>(bucket, scratch, layout);
         }
         start = end;
     }

@@ -32,7 +32,7 @@
 //!   home; the names so far may spend [`table::PROBES_PER_NAME`] probes each (and
 //!   [`table::PROBE_SLACK`]), a comparison of names charging a probe per
 //!   [`table::BYTES_PER_PROBE`] bytes. Whatever the names, the table costs at most
-//!   `4n + 84` probes and `32` bytes compared per probe before it keeps the names or
+//!   `2n + 84` probes and `32` bytes compared per probe before it keeps the names or
 //!   gives up.
 //! - **The sorted lookup** hashes every name once with SipHash-1-3 under a fixed key
 //!   ([`sip`](crate::wire::sip)); an entry keeps 48 bits of it above the pair's position
@@ -58,7 +58,7 @@
 //!   comparisons more.
 //!
 //! For a block of `b` bytes and `n` pairs, whatever they are, building the index costs at
-//! most `4n + 84` probes, `n` SipHash evaluations (`2n` with second keys), `13n` entry
+//! most `2n + 84` probes, `n` SipHash evaluations (`2n` with second keys), `13n` entry
 //! moves (the bound the tests hold every family to; the structure allows `4n` per sorting
 //! level, at most 13, where the peer pays the evaluations above for each level past the
 //! third), `probes + n` comparisons of names and `32 · probes + 2b` bytes compared (with

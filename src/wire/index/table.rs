@@ -13,7 +13,7 @@
 //! costs a probe per [`BYTES_PER_PROBE`] bytes), [`TableMut::insert`] says so and the
 //! index is built [`sorted`](super::sorted) instead: so every stored name is within
 //! `WINDOW` slots of its home, a lookup stops after `WINDOW` probes at most, and building
-//! the table costs at most 4 probes a name (and 64 more), whatever names a peer chose
+//! the table costs at most 2 probes a name (and 64 more), whatever names a peer chose
 //! (the hash is public and can be inverted: a peer picks every name's home and tag). At
 //! most a quarter full,
 //! the table fills a window only for names that crowd one part of it: in a simulation of
@@ -78,7 +78,7 @@ pub(crate) struct TableMut<'s> {
 /// table a quarter full spends about 1.2 on random names; a peer who fills its windows
 /// on purpose makes it give up (and the names be sorted) once it has wasted this much,
 /// not only when a window is full.
-pub(crate) const PROBES_PER_NAME: usize = 4;
+pub(crate) const PROBES_PER_NAME: usize = 2;
 
 /// Probes a table may spend beyond [`PROBES_PER_NAME`] per name (the first names of a
 /// small block).
