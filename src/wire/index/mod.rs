@@ -36,11 +36,14 @@
 //!   gives up.
 //! - **The sorted lookup** hashes every name once with SipHash-1-3 under a fixed key
 //!   ([`sip`](crate::wire::sip)); an entry keeps 48 bits of it above the pair's position
-//!   (fewer above 65,536 pairs). The entries are sorted most significant bits first
-//!   (`keyed::bucket_sort`: every level four passes and at least 5 more bits, at most 13
-//!   levels; random keys take one or two, and a peer must give names 33 equal top bits,
-//!   about `2^33` evaluations each, to make a fourth). Then each run of equal keys is
-//!   checked once: every name compared with the run's first (at most `b` bytes in all).
+//!   (fewer above 65,536 pairs). The entries are sorted by key, stably, most significant
+//!   bits first (`keyed::bucket_sort`: a level is four passes over its entries and about
+//!   four entries a bucket; runs of equal keys, one name repeated, cost one pass; random
+//!   keys take one level, two above 8,192 names; for more than 32 names to share a bucket
+//!   at level `L`, the peer must give them about `8 (L - 1)` equal top bits of SipHash,
+//!   about `2^(8 (L - 1))` evaluations a name; at most 12 levels). Then each run of equal
+//!   keys is checked once: every name compared with the run's first (at most `b` bytes
+//!   in all).
 //!   Equal keys are equal names unless the peer found names sharing 48 bits: a pair costs
 //!   it about `2^24` evaluations (birthday), three names `2^33`, four `2^37`, eight
 //!   `2^44`. Such a run, whatever its size, costs one more pass: a second SipHash key, the
@@ -58,10 +61,9 @@
 //!   comparisons more.
 //!
 //! For a block of `b` bytes and `n` pairs, whatever they are, building the index costs at
-//! most `2n + 84` probes, `n` SipHash evaluations (`2n` with second keys), `13n` entry
-//! moves (the bound the tests hold every family to; the structure allows `4n` per sorting
-//! level, at most 13, where the peer pays the evaluations above for each level past the
-//! third), `probes + n` comparisons of names and `32 · probes + 2b` bytes compared (with
+//! most `2n + 84` probes, `n` SipHash evaluations (`2n` with second keys), `(4L + 16) n`
+//! entry moves for `L` levels of the sort (the tests hold every family to `13n`: `L ≤ 2`
+//! for names not computed against SipHash), `probes + n` comparisons of names and `32 · probes + 2b` bytes compared (with
 //! second keys, `n` comparisons and `b` bytes more, and `m` comparisons per entry of
 //! names sharing both keys). The tests (`worst_case.rs`) count this work on every family a peer would pick, on every
 //! kind of storage, with the table first and with the sorted lookup alone, never time.
