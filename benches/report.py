@@ -52,6 +52,7 @@ CRAFTED_CASES = {
     "full_windows_2_3": (13_128, "13,128 names of 2 to 3 bytes, every window of the table nearly full, the last one full"),
     "budget_kept": (10_000, "10,000 names of 4 to 5 bytes, 3 per home: the table's probe budget spent exactly, the table kept"),
     "shared_prefix_64": (980, "980 names of 64 bytes sharing their first 56"),
+    "sip_pairs_64": (979, "479 pairs of 64-byte names sharing their SipHash key (a minute of a peer's computing), then 21 names with one table home: the table given up at the very end, every run of the sorted index two names"),
 }
 STORAGES = {
     "exact-slice": "`&mut [u8]`, exactly the block and its index",

@@ -15,7 +15,11 @@
 //! - `budget_kept`: names that spend just under the table's probe budget (3 names per
 //!   home, homes 4 slots apart), so that the table is kept, each name probing two slots
 //!   on average;
-//! - `shared_prefix_64`: 64-byte names sharing their first 56 bytes.
+//! - `shared_prefix_64`: 64-byte names sharing their first 56 bytes;
+//! - `sip_pairs_64`: 479 pairs of 64-byte names whose SipHash keys (the sorted index's)
+//!   are equal, as a peer finds them in a minute (`tests/crafted/sip48_pairs_64.txt`),
+//!   then 21 names with one table home, so that the table gives up at the very end and
+//!   every run of the sorted index holds two names.
 
 use sioscgi::{_benchable, Config, Event, Reader, Storage, storage};
 
@@ -32,10 +36,12 @@ pub enum Craft {
     BudgetKept,
     /// 64-byte names sharing 56 bytes.
     SharedPrefix,
+    /// Pairs of 64-byte names sharing their SipHash key, then one table home.
+    SipPairs,
 }
 
 /// The families: `(name, names, how)`; each block is close to 64 KiB.
-pub const CASES: [(&str, usize, Craft); 8] = [
+pub const CASES: [(&str, usize, Craft); 9] = [
     ("one_key_16", 3_600, Craft::OneKey(16)),
     ("one_key_32", 1_900, Craft::OneKey(32)),
     ("one_key_64", 980, Craft::OneKey(64)),
@@ -44,6 +50,7 @@ pub const CASES: [(&str, usize, Craft); 8] = [
     ("full_windows_2_3", 13_128, Craft::FullWindows),
     ("budget_kept", 10_000, Craft::BudgetKept),
     ("shared_prefix_64", 980, Craft::SharedPrefix),
+    ("sip_pairs_64", 979, Craft::SipPairs),
 ];
 
 /// The reader's configuration: the default limit, repeats allowed only where the family
@@ -169,6 +176,22 @@ fn budget_names(count: usize) -> Vec<Vec<u8>> {
     names
 }
 
+/// The pairs of `tests/crafted/sip48_pairs_64.txt`, then one-home names to make `count`.
+fn sip_pairs(count: usize) -> Vec<Vec<u8>> {
+    let prefix: Vec<u8> = (0..56).map(|i| b"HTTP_X_"[i % 7]).collect();
+    let pairs = include_str!("../../tests/crafted/sip48_pairs_64.txt");
+    let mut names: Vec<Vec<u8>> = pairs
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(|line| line.split(' '))
+        .map(|suffix| [prefix.as_slice(), suffix.as_bytes()].concat())
+        .collect();
+    let crowd = 21;
+    names.truncate((count - crowd) / 2 * 2);
+    names.extend(one_key_names(count - names.len(), 16));
+    names
+}
+
 /// The crafted names of a family.
 fn crafted(count: usize, craft: Craft) -> Vec<Vec<u8>> {
     match craft {
@@ -176,6 +199,7 @@ fn crafted(count: usize, craft: Craft) -> Vec<Vec<u8>> {
         Craft::Repeated => vec![b"HX".to_vec(); count],
         Craft::FullWindows => crafted_names(count, 2, 3),
         Craft::BudgetKept => budget_names(count),
+        Craft::SipPairs => sip_pairs(count),
         Craft::SharedPrefix => (0..count)
             .map(|i| {
                 format!("HTTP_X_A_LONG_SHARED_PREFIX_OF_FIFTY_SIX_BYTES_________{i:08}")

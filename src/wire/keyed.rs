@@ -313,12 +313,12 @@ fn uniform<'a>(run: &[[u8; 8]], names: &impl Names<'a>, layout: Layout) -> bool 
 }
 
 /// Sorts the `entries` (keyed by the first hash of their names: see [`Layout::entry`])
-/// and groups them so that the entries of a name are neighbours in wire
-/// order; says whether two names are equal (with `stop_at_repeat`, as soon as it finds
-/// two: the entries are then not all grouped). `scratch` (as long) is the radix sort's
-/// other half; it ends zeroed, but for each run whose names are not all equal, where it
-/// holds the run's entries keyed by the second hash and flagged [`SECOND`], in the same
-/// order as `entries`: what the reader's lookups search.
+/// and groups them so that the entries of a name are neighbours in wire order; says
+/// whether two names are equal (with `stop_at_repeat`, as soon as it finds two: the
+/// entries are then not all grouped). `scratch` (as long) is the sort's other half; it
+/// ends zeroed, but for each run of equal keys whose names are not all equal, where the
+/// slot of each name's first entry links to the next name's ([`LINKED`]): what the
+/// reader's lookups follow.
 pub(crate) fn group<'a>(
     entries: &mut [[u8; 8]],
     scratch: &mut [[u8; 8]],
@@ -384,24 +384,9 @@ fn level<'a, const SCRATCH: bool>(
                     (false, None) => {
                         level::<SCRATCH>(true, run, None, layout, names, stop_at_repeat)
                     }
-                    (false, Some(seconds)) => {
-                        // The run's second entries go to the scratch (from its positions),
-                        // sorted with the run as their scratch; then the run gets its first
-                        // entries back, in their order.
-                        let first_key = layout.key(get(run, 0));
-                        seconds.copy_from_slice(run);
-                        let repeat = level::<SCRATCH>(
-                            true,
-                            seconds,
-                            Some(run),
-                            layout,
-                            names,
-                            stop_at_repeat,
-                        );
-                        for (dst, src) in run.iter_mut().zip(seconds.iter()) {
-                            let position = layout.position(u64::from_le_bytes(*src));
-                            *dst = (first_key | position as u64).to_le_bytes();
-                        }
+                    (false, Some(links)) => {
+                        let repeat = group_mixed(run, links, layout, names, stop_at_repeat);
+                        link_groups(run, links, start, layout, names);
                         repeat
                     }
                 };
@@ -420,14 +405,28 @@ fn level<'a, const SCRATCH: bool>(
 /// by swaps. Says whether a name has two entries.
 fn group_name_by_name<'a>(
     run: &mut [[u8; 8]],
-    mut buffer: Option<&mut [[u8; 8]]>,
+    buffer: Option<&mut [[u8; 8]]>,
     layout: Layout,
     names: &impl Names<'a>,
 ) -> bool {
+    group_names(run, buffer, layout, names, usize::MAX).0
+}
+
+/// [`group_name_by_name`] for the first `heads` names at most: says whether a name has two
+/// entries, and how many entries are grouped (the rest follow, in their order).
+fn group_names<'a>(
+    run: &mut [[u8; 8]],
+    mut buffer: Option<&mut [[u8; 8]]>,
+    layout: Layout,
+    names: &impl Names<'a>,
+    heads: usize,
+) -> (bool, usize) {
     let len = run.len();
     let mut repeat = false;
     let mut done = 0;
-    while done < len {
+    let mut grouped = 0;
+    while done < len && grouped < heads {
+        grouped += 1;
         let head = get(run, done);
         let mut equal = done + 1;
         let mut others = 0;
@@ -452,7 +451,69 @@ fn group_name_by_name<'a>(
         repeat |= equal - done > 1;
         done = equal;
     }
+    (repeat, done)
+}
+
+/// Names grouped one by one in a run of equal first keys before the rest is grouped by
+/// second keys: pairs of names sharing 48 bits cost a peer `2^24` SipHash evaluations,
+/// four names `2^37`; grouping them directly costs at most `FEW` comparisons an entry.
+pub(crate) const FEW: usize = 4;
+
+/// Groups a run of entries whose first keys are equal and whose names are not (the
+/// reader's, with `buffer` as long as scratch): its first [`FEW`] names one by one, the
+/// rest by their second keys; each name's entries end neighbours in wire order. Says
+/// whether a name has two entries.
+fn group_mixed<'a>(
+    run: &mut [[u8; 8]],
+    buffer: &mut [[u8; 8]],
+    layout: Layout,
+    names: &impl Names<'a>,
+    stop_at_repeat: bool,
+) -> bool {
+    let first_key = layout.key(get(run, 0));
+    let (mut repeat, done) = group_names(run, Some(&mut *buffer), layout, names, FEW);
+    if repeat && stop_at_repeat {
+        return true;
+    }
+    if let (Some(rest), Some(seconds)) = (run.get_mut(done..), buffer.get_mut(done..))
+        && !rest.is_empty()
+    {
+        // The rest's second entries go to the scratch (from their positions), sorted with
+        // the rest as their scratch; then the rest gets its first entries back, in their
+        // order.
+        seconds.copy_from_slice(rest);
+        repeat |= level::<true>(true, seconds, Some(rest), layout, names, stop_at_repeat);
+        for (dst, src) in rest.iter_mut().zip(seconds.iter()) {
+            let position = layout.position(u64::from_le_bytes(*src));
+            *dst = (first_key | position as u64).to_le_bytes();
+        }
+    }
     repeat
+}
+
+/// The flag of a group's link (see [`link_groups`]).
+pub(crate) const LINKED: u64 = 1 << 31;
+
+/// After [`group_mixed`]: in `links` (as long as the grouped `run`), the slot of each
+/// name's first entry holds [`LINKED`] and where the next name's entries start (`0` after
+/// the last), as an index into the whole entries, the run starting at `start`; the others
+/// hold zero. Lookups follow the links: one comparison per name of the run.
+fn link_groups<'a>(
+    run: &[[u8; 8]],
+    links: &mut [[u8; 8]],
+    start: usize,
+    layout: Layout,
+    names: &impl Names<'a>,
+) {
+    links.fill([0; 8]);
+    let mut head = 0;
+    for i in 1..run.len() {
+        if !same(names, layout, get(run, i - 1), get(run, i)) {
+            set(links, head, LINKED | (start + i) as u64);
+            head = i;
+        }
+    }
+    set(links, head, LINKED);
 }
 
 #[cfg(test)]
@@ -558,9 +619,28 @@ mod tests {
         let mut entries = keyed(&strings, layout);
         assert!(group(&mut entries, &mut scratch, layout, &strings, false));
         assert_grouped(&entries, layout, &names);
-        // The scratch holds the same order, keyed by the second key.
-        assert_eq!(positions(&scratch, layout), positions(&entries, layout));
-        assert!(scratch.iter().all(|e| u64::from_le_bytes(*e) & SECOND != 0));
+        // The scratch links each name's first entry to the next name's.
+        let mut at = 0;
+        let mut heads = vec![];
+        loop {
+            heads.push(at);
+            let link = u64::from_le_bytes(scratch[at]);
+            assert_ne!(link & LINKED, 0, "{at}: {scratch:?}");
+            at = (link & !LINKED) as usize;
+            if at == 0 {
+                break;
+            }
+        }
+        assert_eq!(heads.len(), 3);
+        let order = positions(&entries, layout);
+        for i in 1..order.len() {
+            // A name starts exactly where a link points.
+            let starts = names[order[i - 1]] != names[order[i]];
+            assert_eq!(starts, heads.contains(&i), "{i}: {order:?} {heads:?}");
+            if !starts {
+                assert_eq!(u64::from_le_bytes(scratch[i]), 0);
+            }
+        }
         // Without scratch, the repeat is found too.
         let mut entries = keyed(&strings, layout);
         assert!(group_on_stack(&mut entries, layout, &strings));

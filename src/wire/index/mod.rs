@@ -43,30 +43,33 @@
 //!   at level `L`, the peer must give them about `8 (L - 1)` equal top bits of SipHash,
 //!   about `2^(8 (L - 1))` evaluations a name; at most 12 levels). Then each run of equal
 //!   keys is checked once: every name compared with the run's first (at most `b` bytes
-//!   in all).
-//!   Equal keys are equal names unless the peer found names sharing 48 bits: a pair costs
-//!   it about `2^24` evaluations (birthday), three names `2^33`, four `2^37`, eight
-//!   `2^44`. Such a run, whatever its size, costs one more pass: a second SipHash key, the
-//!   same sort and check on the run. Only names sharing both keys (96 bits: a pair costs
-//!   `2^48` evaluations, three names about `2^65`) are grouped name by name, `m`
-//!   comparisons per entry for `m` distinct names: `m = 2` is the most a peer can make,
-//!   short of `2^65` evaluations a name. Nothing sorts names by comparing them.
+//!   in all). Equal keys are equal names unless the peer found names sharing 48 bits: a
+//!   pair costs it about `2^24` evaluations (birthday: hundreds of pairs in a minute on
+//!   one machine, `tests/crafted/`), three names `2^33`, four `2^37`, five `2^40`. In such
+//!   a run the first [`FEW`](crate::wire::keyed::FEW) (4) names are grouped one by one
+//!   (at most 4 comparisons an entry, and one more to link the names for lookups); the
+//!   rest, if any, by a second SipHash key, the same sort and check; only names sharing
+//!   both keys (96 bits: a pair costs `2^48` evaluations, three names about `2^65`) are
+//!   grouped name by name, `m` comparisons an entry for `m` such names: `m = 2` is the
+//!   most a peer can make short of `2^65` evaluations. Nothing sorts names by comparing
+//!   them.
 //! - **A lookup** in the table: at most `WINDOW` probes and as many comparisons (a peer
 //!   can crowd a window with names whose tags match, and pays that window once). In the
 //!   sorted lookup: one SipHash, the key's bucket in the directory (a peer can crowd a
-//!   bucket, for about `2^12` evaluations a name, and then the bucket is binary-searched:
-//!   at most `log2 n` steps, no name touched), one comparison; in a run of names sharing
-//!   the first key, a second SipHash, a binary search of the run's second keys and one
-//!   comparison per name sharing both. `get_all` of a name repeated `k` times costs `k`
-//!   comparisons more.
+//!   bucket, for about `2^11` evaluations a name, and then the bucket is binary-searched:
+//!   at most `log2 n` steps, no name touched), one comparison, and in a run of names
+//!   sharing the key one comparison per other name, following the links. `get_all` of a
+//!   name repeated `k` times costs `k` comparisons more.
 //!
 //! For a block of `b` bytes and `n` pairs, whatever they are, building the index costs at
-//! most `2n + 84` probes, `n` SipHash evaluations (`2n` with second keys), `(4L + 16) n`
-//! entry moves for `L` levels of the sort (the tests hold every family to `13n`: `L ≤ 2`
-//! for names not computed against SipHash), `probes + n` comparisons of names and `32 · probes + 2b` bytes compared (with
-//! second keys, `n` comparisons and `b` bytes more, and `m` comparisons per entry of
-//! names sharing both keys). The tests (`worst_case.rs`) count this work on every family a peer would pick, on every
-//! kind of storage, with the table first and with the sorted lookup alone, never time.
+//! most `2n + 84` probes; `n` SipHash evaluations (one more per entry past the fourth name
+//! of a run); `(4L + 16) n` entry moves for `L` levels of the sort (`L ≤ 2` for names not
+//! computed against SipHash: the tests hold every family to `13n`); `3n + 84` comparisons
+//! of names (up to 4 more an entry in runs of names sharing 48 bits, and `m` more for `m`
+//! names sharing both keys); `32 (2n + 84) + 2b` bytes compared (and `b` more for each
+//! comparison an entry above). The tests (`worst_case.rs`) count this work on every family
+//! a peer would pick, on every kind of storage, with the table first and with the sorted
+//! lookup alone, never time.
 
 pub(crate) mod sorted;
 pub(crate) mod table;
@@ -86,11 +89,8 @@ pub(crate) enum Kind {
     /// A hash table ([`table`]).
     #[default]
     Table,
-    /// Entries keyed by SipHash, grouped by name, and their directory ([`sorted`]).
+    /// Entries keyed by SipHash, grouped by name, their directory and links ([`sorted`]).
     Sorted,
-    /// The same, with second entries instead of the directory (some names share first
-    /// keys).
-    SortedSeconds,
 }
 
 /// What a reader keeps to find an index again in its storage.
@@ -285,8 +285,8 @@ impl core::iter::FusedIterator for PairIter<'_> {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Lookup<'a> {
     Table(&'a [[u8; 4]]),
-    /// The entries, then their directory or (`true`) as many second entries ([`sorted`]).
-    Sorted(&'a [[u8; 8]], bool),
+    /// The entries, then their directory and links ([`sorted`]).
+    Sorted(&'a [[u8; 8]]),
 }
 
 /// The index of a validated block: its pairs and its lookup.
@@ -319,7 +319,7 @@ impl<'a> Index<'a> {
                     .unwrap_or_default();
                 match (shape.kind, usize::BITS) {
                     (Kind::Table, 64..) => Lookup::Table(lookup.as_chunks().0),
-                    (kind, _) => Lookup::Sorted(lookup.as_chunks().0, kind == Kind::SortedSeconds),
+                    _ => Lookup::Sorted(lookup.as_chunks().0),
                 }
             },
         }
@@ -335,8 +335,7 @@ impl<'a> Index<'a> {
     pub(crate) fn parts(&self) -> ([&'a [u8]; 2], Shape) {
         let (lookup, kind) = match self.lookup {
             Lookup::Table(cells) => (cells.as_flattened(), Kind::Table),
-            Lookup::Sorted(entries, false) => (entries.as_flattened(), Kind::Sorted),
-            Lookup::Sorted(entries, true) => (entries.as_flattened(), Kind::SortedSeconds),
+            Lookup::Sorted(entries) => (entries.as_flattened(), Kind::Sorted),
         };
         let shape = Shape {
             pairs: self.pairs.len() as u32,
@@ -372,9 +371,9 @@ impl<'a> Index<'a> {
                 let hash = name_hash::hash(name);
                 (hash, table::home(hash, cells.len()), table::WINDOW)
             }
-            Lookup::Sorted(both, seconds) => {
+            Lookup::Sorted(both) => {
                 let hash = sorted::hash(name);
-                let first = sorted::first(both, seconds, &self.pairs, name, hash);
+                let first = sorted::first(both, &self.pairs, name, hash);
                 (hash, first, self.pairs.len() - first)
             }
         };
@@ -426,7 +425,7 @@ impl Iterator for Find<'_, '_> {
                     }
                     table::candidate(cells, at, pairs.len(), self.hash)
                 }
-                Lookup::Sorted(both, _) => {
+                Lookup::Sorted(both) => {
                     let entries = both.get(..pairs.len()).unwrap_or_default();
                     sorted::candidate(entries, pairs.len(), at, self.hash)
                 }

@@ -7,29 +7,24 @@
 //! [table](super::table) gives up. Its `16 n` bytes (after the `8 n` of the NUL offsets):
 //!
 //! ```text
-//! entries    n x u64    first key | position, sorted by key, each name's pairs neighbours
-//! directory  2n x u32   where the entries of each bucket (the keys' top bits) start
-//! or seconds n x u64    zero, but for the runs of entries whose first keys are equal and
-//!                       whose names are not: there, second key | position | SECOND, in
-//!                       the same order
+//! entries    n x u64   first key | position, sorted by key, each name's pairs neighbours
+//! directory  n x u32   where the entries of each bucket (the keys' top bits) start
+//! links      n x u32   zero, but in runs of several names sharing a key: at each name's
+//!                      first entry, LINKED | where the next name's entries start
 //! ```
 //!
-//! (The second half is the sort's scratch while the index is built.) The directory is
-//! kept when no run has second entries, on 64-bit targets ([`Kind::Sorted`]); otherwise
-//! the second entries are ([`Kind::SortedSeconds`], and always on 32-bit targets, whose
-//! code the directory would only make larger).
+//! (The second half is the sort's scratch while the index is built.) 32-bit targets keep
+//! no directory (their blocks are small; the code would only be larger).
 //!
-//! A lookup of a name of `L` bytes: its hash (`O(L)`), the directory's bucket (about one
-//! entry; all entries without a directory) binary-searched by key (no name touched), one
-//! comparison. Only if the first entry of its key is another name and the run has second
-//! entries: the second hash, a binary search of the run's second keys, and a comparison
-//! with each entry of its second key (one, unless the peer found names sharing both
-//! 48-bit keys).
+//! A lookup of a name of `L` bytes: its hash (`O(L)`), the directory's bucket (one or two
+//! entries; all entries without a directory) binary-searched by key (no name touched),
+//! one comparison. Only if the first entry of its key is another name: the links, one
+//! comparison for each other name sharing the key (none but in blocks of a peer who
+//! computed names sharing 48 bits of SipHash: `2^24` evaluations for a pair, `2^37` for
+//! four).
 
-#[cfg(doc)]
-use super::Kind;
 use super::{Candidate, Pairs, Work, count_work};
-use crate::wire::keyed::{self, Layout, SECOND};
+use crate::wire::keyed::{self, Layout};
 use crate::wire::sip;
 
 /// The names of a block's pairs, for [`keyed`].
@@ -69,42 +64,46 @@ pub(crate) fn hash(name: &[u8]) -> u64 {
     keyed::weakened(sip::hash(sip::KEY_FIRST, name))
 }
 
-/// What [`build`] made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Built {
-    /// Two names are equal.
-    pub(crate) repeat: bool,
-    /// Some names share first keys: the second half holds second entries, not a directory.
-    pub(crate) seconds: bool,
-}
-
 /// Sorts and groups the `entries` of `pairs` (keyed: see [`hash_at`]) with `aux` (as long)
-/// as scratch, leaving there what lookups need: the second entries of runs whose first
-/// keys are equal and whose names are not, or, if there are none, the directory. With
-/// `stop_at_repeat`, it stops as soon as it finds two equal names.
+/// as scratch, leaving there what lookups need: the links of the runs of several names
+/// sharing a key, and the directory. Says whether two names are equal (with
+/// `stop_at_repeat`, as soon as it finds two).
 pub(crate) fn build(
     entries: &mut [[u8; 8]],
     aux: &mut [[u8; 8]],
     pairs: &Pairs<'_>,
     stop_at_repeat: bool,
-) -> Built {
+) -> bool {
     let layout = Layout::new(pairs.len());
     let repeat = keyed::group(entries, aux, layout, &PairNames(pairs), stop_at_repeat);
-    // 32-bit targets keep no directory (smaller code; their blocks are small): a lookup
-    // binary-searches every entry, as with second entries.
-    let seconds = usize::BITS < 64 || aux.iter().any(|entry| *entry != [0; 8]);
-    if !seconds {
-        directory(entries, aux.as_flattened_mut().as_chunks_mut().0);
+    let n = entries.len();
+    let slots = aux.as_flattened_mut();
+    // The links, 8 bytes an entry, into the second half's `u32` slots: entry `i`'s goes
+    // from byte `8i` to `4n + 4i`, below or at where it was, so from the last entry down no
+    // link is overwritten before it is moved.
+    for i in (0..n).rev() {
+        let link = slots
+            .get(8 * i..8 * i + 4)
+            .and_then(|b| b.first_chunk::<4>())
+            .copied()
+            .unwrap_or_default();
+        if let Some(slot) = slots.get_mut(4 * n + 4 * i..4 * n + 4 * i + 4) {
+            slot.copy_from_slice(&link);
+        }
     }
-    Built { repeat, seconds }
+    if let Some(bits) = directory_bits(n) {
+        directory(entries, slots.as_chunks_mut().0, bits);
+    }
+    repeat
 }
 
-/// The bits of a key that pick its bucket in the directory of `n` entries: as many as
-/// make the largest power of two below `2n` buckets (so the directory of `buckets + 1`
-/// starts fits `2n` slots, and holds about one entry a bucket).
+/// The bits of a key that pick its bucket in the directory of `n` entries, if there is
+/// one (64-bit targets; 32-bit ones keep no directory, for smaller code): as many as make
+/// the largest power of two of buckets whose `buckets + 1` starts fit `n` slots (the
+/// first half of the second half), one or two entries a bucket.
 #[inline]
-fn bucket_bits(n: usize) -> u32 {
-    (2 * n).saturating_sub(1).checked_ilog2().unwrap_or(0)
+fn directory_bits(n: usize) -> Option<u32> {
+    (usize::BITS >= 64 && n >= 2).then(|| (n - 1).ilog2())
 }
 
 /// The bucket of an entry (or a key): its top `bits` bits.
@@ -113,12 +112,11 @@ fn bucket(entry: u64, bits: u32) -> usize {
     entry.checked_shr(64 - bits).unwrap_or(0) as usize
 }
 
-/// Fills `slots` (`2n`, little-endian `u32`) with the directory of the sorted `entries`:
-/// slot `j` is where the entries of bucket `j` start (the last, `n`).
-fn directory(entries: &[[u8; 8]], slots: &mut [[u8; 4]]) {
-    let bits = bucket_bits(entries.len());
+/// Fills the first `2^bits + 1` of `slots` (little-endian `u32`) with the directory of the
+/// sorted `entries`: slot `j` is where the entries of bucket `j` start (the last, `n`).
+fn directory(entries: &[[u8; 8]], slots: &mut [[u8; 4]], bits: u32) {
     let mut next = 0;
-    let mut slots = slots.iter_mut();
+    let mut slots = slots.iter_mut().take((1 << bits) + 1);
     for (i, entry) in entries.iter().enumerate() {
         let b = bucket(u64::from_le_bytes(*entry), bits);
         while next <= b {
@@ -134,31 +132,22 @@ fn directory(entries: &[[u8; 8]], slots: &mut [[u8; 4]]) {
 }
 
 /// Where the pairs named `name` (whose first hash is `hash`) start among the `entries`
-/// of `pairs`, after which come the directory or, with `seconds`, the second entries;
-/// `entries.len()` if there are none.
-pub(crate) fn first(
-    both: &[[u8; 8]],
-    seconds: bool,
-    pairs: &Pairs<'_>,
-    name: &[u8],
-    hash: u64,
-) -> usize {
+/// of `pairs`, after which come the directory and the links; `entries.len()` if there
+/// are none.
+pub(crate) fn first(both: &[[u8; 8]], pairs: &Pairs<'_>, name: &[u8], hash: u64) -> usize {
     let (entries, aux) = both.split_at(both.len() / 2);
-    let none = entries.len();
+    let n = entries.len();
+    let slots = aux.as_flattened().as_chunks::<4>().0;
+    let slot = |j: usize| slots.get(j).map_or(0, |s| u32::from_le_bytes(*s));
     let layout = Layout::new(pairs.len());
     let key = layout.key(hash);
     // The bucket's entries from the directory; all of them if there is none.
-    let (low, high) = if seconds {
-        (0, none)
-    } else {
-        let slots = aux.as_flattened().as_chunks::<4>().0;
-        let b = bucket(key, bucket_bits(none));
-        let start = |j: usize| {
-            slots
-                .get(j)
-                .map_or(none, |s| u32::from_le_bytes(*s) as usize)
-        };
-        (start(b), start(b + 1))
+    let (low, high) = match directory_bits(n) {
+        Some(bits) => {
+            let b = bucket(key, bits);
+            (slot(b) as usize, slot(b + 1) as usize)
+        }
+        None => (0, n),
     };
     let start = low
         + entries
@@ -169,45 +158,27 @@ pub(crate) fn first(
                 layout.key(u64::from_le_bytes(*entry)) < key
             });
     let first = keyed::get(entries, start);
-    if start == none || layout.key(first) != key {
-        return none;
+    if start >= n || layout.key(first) != key {
+        return n;
     }
     count_work(Work::Comparison);
     if pairs.is_named(layout.position(first), name) {
         return start;
     }
-    if !seconds || keyed::get(aux, start) & SECOND == 0 {
-        // The run is one other name.
-        return none;
-    }
-    // A run of several names with the same first key: search their second keys.
-    let run = entries.get(start..).unwrap_or_default();
-    let end = start
-        + run.partition_point(|entry| {
-            count_work(Work::Step);
-            layout.key(u64::from_le_bytes(*entry)) == key
-        });
-    count_work(Work::Hash);
-    let hash = keyed::weakened(sip::hash(sip::KEY_SECOND, name));
-    let second = layout.key(layout.entry(hash, 0) | SECOND);
-    let run = aux.get(start..end).unwrap_or_default();
-    let mut at = start
-        + run.partition_point(|entry| {
-            count_work(Work::Step);
-            layout.key(u64::from_le_bytes(*entry)) < second
-        });
-    while at < end {
-        let entry = keyed::get(aux, at);
-        if layout.key(entry) != second {
+    // Several names with this key: follow the links from name to name.
+    let mut link = slot(n + start);
+    while u64::from(link) & keyed::LINKED != 0 {
+        let next = (u64::from(link) & !keyed::LINKED) as usize;
+        if next == 0 {
             break;
         }
         count_work(Work::Comparison);
-        if pairs.is_named(layout.position(entry), name) {
-            return at;
+        if pairs.is_named(layout.position(keyed::get(entries, next)), name) {
+            return next;
         }
-        at += 1;
+        link = slot(n + next);
     }
-    none
+    n
 }
 
 /// What entry `at` of the `entries` of `pairs` holds for a lookup of the name whose first
