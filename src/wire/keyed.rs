@@ -384,6 +384,13 @@ fn level<'a, const SCRATCH: bool>(
                     (false, None) => {
                         level::<SCRATCH>(true, run, None, layout, names, stop_at_repeat)
                     }
+                    (false, Some(links)) if run.len() == 2 => {
+                        // Two names (a pair a peer found): grouped already, each in its
+                        // own slot; the first links to the second.
+                        set(links, 0, LINKED | (start + 1) as u64);
+                        set(links, 1, LINKED);
+                        false
+                    }
                     (false, Some(links)) => {
                         let repeat = group_mixed(run, links, layout, names, stop_at_repeat);
                         link_groups(run, links, start, layout, names);
