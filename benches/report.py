@@ -2,7 +2,7 @@
 """Run the benchmarks and write BENCHMARKS.md from that one run.
 
 Usage: python3 benches/report.py [--before FILE] [--save FILE] [--output FILE]
-                                 [--from-existing] [--rounds N]
+                                 [--from-existing] [--rounds N] [--from-saved FILE]
 
 Runs, in benches/: the criterion benchmark (`cargo bench --bench compare`), the allocation
 counter (`src/bin/allocations.rs`), the type sizes (`src/bin/sizes.rs`), the code size
@@ -15,6 +15,7 @@ table and every target of the speed work checked against the measured numbers.
 --save FILE     also save this run's numbers as JSON (to be a later --before).
 --from-existing read criterion's estimates already in target/criterion instead of
                 running the benchmark again (the other measurements are always run).
+--from-saved FILE  write the report from a run saved with --save (no measuring)
 --rounds N      runs of the criterion suite; each benchmark's lowest median is reported
                 (default 4).
 --gateways-only run the allocation counter alone and rewrite only the section on the http
@@ -547,11 +548,13 @@ def main() -> int:
     parser.add_argument("--from-existing", action="store_true")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--gateways-only", action="store_true")
+    parser.add_argument("--from-saved", type=pathlib.Path)
     args = parser.parse_args()
     if args.gateways_only:
         update_gateways(args.output)
         return 0
-    run_data = measure(args.from_existing, args.rounds)
+    run_data = (json.loads(args.from_saved.read_text()) if args.from_saved
+                else measure(args.from_existing, args.rounds))
     if args.save:
         args.save.parent.mkdir(parents=True, exist_ok=True)
         args.save.write_text(json.dumps(run_data, indent=1) + "\n")
