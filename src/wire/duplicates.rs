@@ -7,7 +7,7 @@
 //! sorted index groups them ([`keyed`]): keyed by SipHash, sorted, each run
 //! of equal keys compared once. Up to [`STACK_NAMES`] names need nothing but 2 KiB of
 //! stack (the keys are heap-sorted there, at most `16 n` steps); more need scratch from
-//! the caller, [`SCRATCH_PER_NAME`] bytes a name (the keys are radix-sorted there).
+//! the caller, [`SCRATCH_PER_NAME`] bytes a name (the keys are bucket-sorted there).
 
 use super::index::{Work, count_work};
 use super::keyed::{self, HEAP_AT_MOST, Layout};
@@ -16,7 +16,7 @@ use super::sip;
 /// The most names checked with the stack alone.
 pub(crate) const STACK_NAMES: usize = HEAP_AT_MOST;
 
-/// Bytes of caller's scratch a name takes (an entry and the radix sort's other half).
+/// Bytes of caller's scratch a name takes (an entry and the sort's other half).
 pub(crate) const SCRATCH_PER_NAME: usize = 16;
 
 /// The names of the caller's pairs.
@@ -63,7 +63,7 @@ pub(crate) fn has_repeat(
     }
 }
 
-/// [`has_repeat`] with `entries` (one per pair) and the radix sort's scratch, if any.
+/// [`has_repeat`] with `entries` (one per pair) and the sort's scratch, if any.
 fn check(
     pairs: &[(&[u8], &[u8])],
     entries: &mut [[u8; 8]],
@@ -132,8 +132,8 @@ mod tests {
         }
     }
 
-    /// The work is linear: every name hashed once, at most 12 moves a name for the radix
-    /// sort (16 for the stack's heapsort), one comparison a name, whatever the names (the
+    /// The work is linear: every name hashed once, at most 16 moves a name for the sort
+    /// (the bucket sort or the stack's heapsort), one comparison a name, whatever the names (the
     /// same name repeated, or distinct names sharing long prefixes).
     #[test]
     fn the_work_is_linear_in_the_names() {

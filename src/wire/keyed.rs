@@ -1,5 +1,6 @@
-//! Names grouped in linear time, whatever a peer chose: entries keyed by a [SipHash](super::sip)
-//! of each name, sorted by a stable radix sort, then each run of equal keys checked once.
+//! Names grouped in linear time, whatever a peer chose: entries keyed by a
+//! [SipHash](super::sip) of each name, sorted by key without comparing names, then each
+//! run of equal keys checked once.
 //!
 //! The reader's sorted index ([`sorted`](super::index::sorted)) and the client's duplicate
 //! check ([`duplicates`](super::duplicates)) are built on it.
@@ -11,29 +12,28 @@
 //!
 //! Grouping `n` entries of names of `b` bytes in all costs, for any names:
 //!
-//! 1. the first hash of every name: `O(b)`;
-//! 2. the sort: `n ≤ 32`, an insertion sort (at most `n²/4` moves, so `8n`); else one
-//!    count and one move per entry for each 8-bit digit of the key (at most 6, and a digit
-//!    every entry shares is skipped): `≤ 12 n` moves; without scratch (the client's
-//!    check on the stack), a heapsort of at most 256 entries (`≤ 16 n` steps);
+//! 1. the first hash of every name (by the caller): `O(b)`;
+//! 2. the sort: with scratch, `bucket_sort` (stable by key, most significant bits first,
+//!    four passes a level, one or two levels for keys a peer has not computed; `n ≤ 32`
+//!    by insertion); without (the client's check on the stack), a heapsort of at most 256
+//!    entries (`≤ 16 n` steps);
 //! 3. each run of equal keys: every name compared with the run's first, `≤ n` comparisons
 //!    of at most `b` bytes in all.
 //!
-//! A run whose names are not all equal (distinct names sharing 48 key bits) gets a second
-//! key, from a second SipHash key, and the same steps on the run alone; a run of the second
-//! key whose names are still not all equal is grouped name by name (`r · m` comparisons
-//! for `r` entries of `m` distinct names). Distinct names reach the second key only if the peer found
-//! names sharing 48 bits of SipHash output, and the last step only if it found names
-//! sharing 48 bits of two independent SipHash outputs: see the threat model in
-//! [`index`](super::index).
+//! A run whose names are not all equal (distinct names sharing 48 key bits, which a peer
+//! finds at `2^24` SipHash evaluations a pair): two names stay as they are; otherwise its
+//! first [`FEW`] names are grouped one by one, the rest by a second SipHash key and the
+//! same steps; names sharing both keys (`2^48` evaluations a pair) are grouped name by
+//! name (`r · m` comparisons for `r` entries of `m` distinct names). The reader's runs of
+//! several names are linked name to name for its lookups ([`LINKED`]). See the threat
+//! model in [`index`](super::index).
 
 use super::index::{Work, count_bytes, count_work};
 
-/// The flag of an entry keyed by the second key (in the reader's scratch, which is zero
-/// elsewhere).
+/// The flag of an entry keyed by the second key (above every first key).
 pub(crate) const SECOND: u64 = 1 << 63;
 
-/// Runs of at most this many entries are sorted by insertion (no radix passes).
+/// Runs of at most this many entries are sorted by insertion (no bucket passes).
 pub(crate) const SMALL: usize = 32;
 
 /// Entries sorted by a heapsort when no scratch is given, at most (the client's stack).
@@ -577,7 +577,7 @@ mod tests {
             let mut with_scratch = as_entries(&values);
             let mut scratch = vec![[0u8; 8]; n];
             sort_with(&mut with_scratch, &mut scratch, layout);
-            assert_eq!(with_scratch, as_entries(&want), "radix, n = {n}");
+            assert_eq!(with_scratch, as_entries(&want), "with scratch, n = {n}");
             let mut without = as_entries(&values);
             sort_without(&mut without);
             assert_eq!(without, as_entries(&want), "without scratch, n = {n}");
