@@ -26,13 +26,8 @@ impl<'a> keyed::Names<'a> for Names<'_, 'a> {
     fn name(&self, position: usize) -> &'a [u8] {
         self.0.get(position).map_or(&[], |(name, _)| *name)
     }
-    fn hash(&self, position: usize, second: bool) -> u64 {
-        let key = if second {
-            sip::KEY_SECOND
-        } else {
-            sip::KEY_FIRST
-        };
-        keyed::weakened(sip::hash(key, self.name(position)))
+    fn second_hash(&self, position: usize) -> u64 {
+        keyed::weakened(sip::hash(sip::KEY_SECOND, self.name(position)))
     }
 }
 

@@ -30,9 +30,6 @@
 
 use super::index::{Work, count_bytes, count_work};
 
-/// The flag of an entry keyed by the second key (above every first key).
-pub(crate) const SECOND: u64 = 1 << 63;
-
 /// Runs of at most this many entries are sorted by insertion (no bucket passes).
 pub(crate) const SMALL: usize = 32;
 
@@ -106,14 +103,14 @@ fn set(entries: &mut [[u8; 8]], i: usize, value: u64) {
     }
 }
 
-/// The names at the entries' positions, and their hashes.
+/// The names at the entries' positions, and their second hashes (the first ones key the
+/// entries given to [`group`]).
 pub(crate) trait Names<'a> {
     /// The name at `position`.
     fn name(&self, position: usize) -> &'a [u8];
-    /// The SipHash of the name at `position` with the first key
-    /// ([`sip::KEY_FIRST`](super::sip::KEY_FIRST)), or with the second (`second`), as
-    /// [`weakened`].
-    fn hash(&self, position: usize, second: bool) -> u64;
+    /// The SipHash of the name at `position` with the second key
+    /// ([`sip::KEY_SECOND`](super::sip::KEY_SECOND)), as [`weakened`].
+    fn second_hash(&self, position: usize) -> u64;
 }
 
 /// Whether names `a` and `b` are equal (counted).
@@ -355,8 +352,8 @@ fn level<'a, const SCRATCH: bool>(
         for entry in entries.iter_mut() {
             count_work(Work::Hash);
             let position = layout.position(u64::from_le_bytes(*entry));
-            let hash = names.hash(position, true);
-            *entry = (layout.entry(hash, position) | SECOND).to_le_bytes();
+            let hash = names.second_hash(position);
+            *entry = layout.entry(hash, position).to_le_bytes();
         }
     }
     match buffer.as_deref_mut() {
@@ -540,9 +537,8 @@ mod tests {
         fn name(&self, position: usize) -> &'a [u8] {
             &self.names[position]
         }
-        fn hash(&self, position: usize, second: bool) -> u64 {
-            let hash = if second { self.second } else { self.first };
-            hash(&self.names[position])
+        fn second_hash(&self, position: usize) -> u64 {
+            (self.second)(&self.names[position])
         }
     }
 
@@ -560,7 +556,11 @@ mod tests {
     /// The entries of `strings`, keyed by their first hash, in wire order.
     fn keyed(strings: &Strings<'_>, layout: Layout) -> Vec<[u8; 8]> {
         (0..strings.names.len())
-            .map(|i| layout.entry(strings.hash(i, false), i).to_le_bytes())
+            .map(|i| {
+                layout
+                    .entry((strings.first)(&strings.names[i]), i)
+                    .to_le_bytes()
+            })
             .collect()
     }
 

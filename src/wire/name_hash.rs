@@ -92,7 +92,7 @@ pub(crate) fn state_after(prefix: &[u8]) -> u64 {
 
 /// Up to 8 bytes as a little-endian word, padded with zeros.
 #[inline(always)]
-fn padded_word(bytes: &[u8]) -> u64 {
+pub(crate) fn padded_word(bytes: &[u8]) -> u64 {
     let mut word = [0u8; 8];
     for (dst, src) in word.iter_mut().zip(bytes) {
         *dst = *src;
@@ -125,39 +125,54 @@ pub(crate) fn hash_at(block: &[u8], start: usize, name: &[u8]) -> u64 {
     if len >= 8 {
         return hash(name);
     }
-    let word = match block.get(start..).and_then(|rest| rest.first_chunk::<8>()) {
-        Some(word) => u64::from_le_bytes(*word) & (1u64 << (8 * len)).wrapping_sub(1),
+    finish(0, short_word_at(block, start, name), 0, len)
+}
+
+/// `name` (shorter than 8 bytes, at `start` of `block`) as [`padded_word`] gives it: one
+/// 8-byte load with the bytes past the name masked off when the block goes on for 8
+/// bytes, else byte by byte.
+#[inline(always)]
+pub(crate) fn short_word_at(block: &[u8], start: usize, name: &[u8]) -> u64 {
+    match block.get(start..).and_then(|rest| rest.first_chunk::<8>()) {
+        Some(word) => u64::from_le_bytes(*word) & (1u64 << (8 * name.len())).wrapping_sub(1),
         None => padded_word(name),
-    };
-    finish(0, word, 0, len)
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     extern crate std;
     use super::*;
     use std::{collections::BTreeSet, format, vec::Vec};
 
-    /// The in-block hash equals the hash of the name alone, for names of every length at
-    /// every offset, with bytes after them or at the block's end.
-    #[test]
-    fn hashing_in_the_block_agrees_with_hashing_the_name() {
-        let limit = if cfg!(miri) { 12 } else { 40 };
+    /// Calls `check(block, offset, name)` for names of every length below `limit` at
+    /// every offset of a block, with a NUL and bytes after them or at the block's end (the
+    /// in-block hashes load past a short name).
+    pub(crate) fn for_names_in_blocks(limit: usize, mut check: impl FnMut(&[u8], usize, &[u8])) {
         for len in 0..limit {
             for offset in 0..9 {
                 for after in [0usize, 1, 7, 8, 20] {
                     let mut block: Vec<u8> = (0..offset).map(|i| b'a' + i as u8).collect();
                     block.extend((0..len).map(|i| 0x80 | (i as u8).wrapping_mul(7)));
                     block.extend((0..after).map(|i| if i == 0 { 0 } else { b'z' }));
-                    let name = &block[offset..offset + len];
-                    assert_eq!(
-                        hash_at(&block, offset, name),
-                        hash(name),
-                        "len {len} offset {offset} after {after}"
-                    );
+                    check(&block, offset, &block[offset..offset + len]);
                 }
             }
         }
+    }
+
+    /// The in-block hash equals the hash of the name alone, for names of every length at
+    /// every offset, with bytes after them or at the block's end.
+    #[test]
+    fn hashing_in_the_block_agrees_with_hashing_the_name() {
+        let limit = if cfg!(miri) { 12 } else { 40 };
+        for_names_in_blocks(limit, |block, offset, name| {
+            assert_eq!(
+                hash_at(block, offset, name),
+                hash(name),
+                "{block:?} at {offset}"
+            );
+        });
     }
 
     /// Names that differ only in their last bytes (as generated headers do), or only in

@@ -13,6 +13,8 @@
 //! to build and finish, and microcontroller builds keep it to one small round function;
 //! the tests check it against the reference vectors and against the `siphasher` crate.
 
+use super::name_hash::{padded_word, short_word_at};
+
 /// The first key: names' keys in the sorted index, and the client's check.
 pub(crate) const KEY_FIRST: [u64; 2] = [0x5363_6769_496e_6465, 0x7846_6972_7374_4b31];
 /// The second key, independent of the first: the names whose first keys are equal.
@@ -71,16 +73,6 @@ impl State {
     }
 }
 
-/// Up to 7 bytes as a little-endian word, padded with zeros.
-#[inline(always)]
-fn tail_word(bytes: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    for (dst, src) in word.iter_mut().zip(bytes) {
-        *dst = *src;
-    }
-    u64::from_le_bytes(word)
-}
-
 /// The last word of a message of `len` bytes whose last `len % 8` bytes are `tail` (as a
 /// zero-padded word).
 #[inline(always)]
@@ -97,7 +89,7 @@ pub(crate) fn hash(key: [u64; 2], message: &[u8]) -> u64 {
     for word in words {
         state.absorb(u64::from_le_bytes(*word));
     }
-    state.absorb(last_word(tail_word(tail), message.len()));
+    state.absorb(last_word(padded_word(tail), message.len()));
     state.finish()
 }
 
@@ -110,12 +102,8 @@ pub(crate) fn hash_at(key: [u64; 2], block: &[u8], start: usize, name: &[u8]) ->
         // 32-bit targets: the one function (smaller code).
         return hash(key, name);
     }
-    let word = match block.get(start..).and_then(|rest| rest.first_chunk::<8>()) {
-        Some(word) => u64::from_le_bytes(*word) & (1u64 << (8 * len)).wrapping_sub(1),
-        None => tail_word(name),
-    };
     let mut state = State::new(key);
-    state.absorb(last_word(word, len));
+    state.absorb(last_word(short_word_at(block, start, name), len));
     state.finish()
 }
 
@@ -146,21 +134,13 @@ mod tests {
 
     #[test]
     fn hashing_in_the_block_agrees_with_hashing_the_name() {
-        for len in 0..20 {
-            for offset in 0..9 {
-                for after in [0usize, 1, 7, 8, 20] {
-                    let mut block: Vec<u8> = (0..offset).map(|i| b'a' + i as u8).collect();
-                    block.extend((0..len).map(|i| 0x80 | (i as u8).wrapping_mul(7)));
-                    block.extend((0..after).map(|i| if i == 0 { 0 } else { b'z' }));
-                    let name = &block[offset..offset + len];
-                    assert_eq!(
-                        hash_at(KEY_FIRST, &block, offset, name),
-                        hash(KEY_FIRST, name),
-                        "len {len} offset {offset} after {after}"
-                    );
-                }
-            }
-        }
+        crate::wire::name_hash::tests::for_names_in_blocks(20, |block, offset, name| {
+            assert_eq!(
+                hash_at(KEY_FIRST, block, offset, name),
+                hash(KEY_FIRST, name),
+                "{block:?} at {offset}"
+            );
+        });
     }
 
     #[test]

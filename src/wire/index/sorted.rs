@@ -37,16 +37,11 @@ impl<'a> keyed::Names<'a> for PairNames<'_, 'a> {
     }
 
     #[inline]
-    fn hash(&self, position: usize, second: bool) -> u64 {
+    fn second_hash(&self, position: usize) -> u64 {
         let (start, end) = self.0.name_range(position);
         let block = self.0.block();
-        let key = if second {
-            sip::KEY_SECOND
-        } else {
-            sip::KEY_FIRST
-        };
         let name = block.get(start..end).unwrap_or_default();
-        keyed::weakened(sip::hash_at(key, block, start, name))
+        keyed::weakened(sip::hash_at(sip::KEY_SECOND, block, start, name))
     }
 }
 
