@@ -19,6 +19,22 @@ pub enum Status<'a> {
     Line(&'a str),
 }
 
+impl Status<'_> {
+    /// The registered reason phrase of a code (the IANA HTTP status code registry, RFC
+    /// 9110's wording), the one [`Status::Code`] writes: `404` → `Some("Not Found")`;
+    /// `None` for a code without one (`299`, `418`, `599`).
+    ///
+    /// ```
+    /// use sioscgi::Status;
+    ///
+    /// assert_eq!(Status::reason_phrase(413), Some("Content Too Large"));
+    /// assert_eq!(Status::reason_phrase(599), None);
+    /// ```
+    pub fn reason_phrase(code: u16) -> Option<&'static str> {
+        reason_phrase(code)
+    }
+}
+
 /// The kinds of CGI response (RFC 3875 §6.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -15,7 +15,7 @@ const MAX_CONNECTIONS: usize = 1 << 29;
 /// use sioscgi_tower::Config;
 ///
 /// let config = Config::new()
-///     .protocol(sioscgi::Config::new().max_block_len(16 * 1024))
+///     .max_block_len(16 * 1024)
 ///     .max_connections(256)
 ///     .header_timeout(Duration::from_secs(5));
 /// assert_eq!(config.get_max_connections(), 256);
@@ -31,6 +31,7 @@ pub struct Config {
     drain_limit: u64,
     drain_timeout: Duration,
     shutdown_timeout: Option<Duration>,
+    unbuffered_streams: bool,
 }
 
 impl Default for Config {
@@ -40,14 +41,17 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults: the core's defaults (64 KiB header blocks, repeated names refused),
-    /// up to 2,048 pairs per block, 1,024 connections at once, 10 s for the header block,
+    /// The defaults: the core's defaults (64 KiB header blocks) except that repeated
+    /// names are allowed (a request with two `Cookie` or `Accept` lines, or a proxy's
+    /// repeated `X-Forwarded-For`, is an ordinary request: nginx passes each line as a
+    /// pair of its own, and they become repeated headers), up to 2,048 pairs per block, 1,024 connections at once, 10 s for the header block,
     /// 60 s without progress while reading the body or writing the response, 16 KiB reads,
     /// up to 256 KiB of unread body drained within 1 s after the response, and a graceful
-    /// shutdown that waits for every connection.
+    /// shutdown that waits for every connection, and streamed responses marked
+    /// `X-Accel-Buffering: no`.
     pub const fn new() -> Self {
         Config {
-            protocol: sioscgi::Config::new(),
+            protocol: sioscgi::Config::new().allow_repeated_names(true),
             max_pairs: 2048,
             max_connections: 1024,
             header_timeout: Duration::from_secs(10),
@@ -56,14 +60,25 @@ impl Config {
             drain_limit: 256 * 1024,
             drain_timeout: Duration::from_secs(1),
             shutdown_timeout: None,
+            unbuffered_streams: true,
         }
     }
 
     /// The protocol rules of the core: the header block's length limit, whether repeated
     /// names are allowed (they then become repeated headers), whether `CONTENT_LENGTH`
-    /// must come first.
+    /// must come first. This replaces the default's, whose repeated names are allowed:
+    /// a `sioscgi::Config::new()` refuses them (`400`) unless told
+    /// `.allow_repeated_names(true)`.
     pub const fn protocol(mut self, protocol: sioscgi::Config) -> Self {
         self.protocol = protocol;
+        self
+    }
+
+    /// The longest header block accepted (the core's
+    /// [`max_block_len`](sioscgi::Config::max_block_len), 64 KiB by default); the other
+    /// protocol rules stay as they are.
+    pub const fn max_block_len(mut self, bytes: usize) -> Self {
+        self.protocol = self.protocol.max_block_len(bytes);
         self
     }
 
@@ -133,6 +148,18 @@ impl Config {
         self
     }
 
+    /// Whether a response whose body length is not known in advance (a stream: server-sent
+    /// events, a long computation's progress) carries `X-Accel-Buffering: no`, unless the
+    /// service set that header itself. Yes by default: with its default
+    /// `scgi_buffering on`, nginx otherwise gathers the body before passing it on, and a
+    /// stream reaches the client in one piece at its end. A response of known length is
+    /// left as it is (nginx's buffering costs it nothing). lighttpd and Apache take no
+    /// notice of the header: see the crate README for what they do with streams.
+    pub const fn unbuffered_streams(mut self, mark: bool) -> Self {
+        self.unbuffered_streams = mark;
+        self
+    }
+
     /// See [`Config::protocol`].
     pub const fn get_protocol(&self) -> &sioscgi::Config {
         &self.protocol
@@ -178,6 +205,11 @@ impl Config {
         self.shutdown_timeout
     }
 
+    /// See [`Config::unbuffered_streams`].
+    pub const fn get_unbuffered_streams(&self) -> bool {
+        self.unbuffered_streams
+    }
+
     /// The storage length of a connection's header block and its index.
     pub(crate) const fn storage_len(&self) -> usize {
         sioscgi::storage::len_for(self.protocol.block_limit(), self.max_pairs)
@@ -192,6 +224,10 @@ mod tests {
     fn bounds_are_kept() {
         let config = Config::new();
         assert_eq!(config.get_max_connections(), 1024);
+        assert!(config.get_protocol().repeated_names_allowed());
+        let shorter = Config::new().max_block_len(1000);
+        assert_eq!(shorter.get_protocol().block_limit(), 1000);
+        assert!(shorter.get_protocol().repeated_names_allowed());
         assert_eq!(config.storage_len(), 65_536 + 2048 * 24);
         assert_eq!(Config::new().max_connections(0).get_max_connections(), 1);
         let most = Config::new()

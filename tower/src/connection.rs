@@ -8,6 +8,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
+use http::header::{HeaderName, HeaderValue};
 use http::{Method, Request, Response};
 use sioscgi::{Error as ProtocolError, Event, Reader, ResponseHead, Status};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -21,6 +22,9 @@ use crate::{BoxError, Config, encode_head, request};
 
 /// Header-block storage reserved up front: what a browser's request through nginx needs.
 const INITIAL_STORAGE: usize = 4096;
+
+/// The response header that turns nginx's buffering of this response off.
+const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
 
 /// What a response that broke a rule, or a failed service, becomes.
 const INTERNAL_ERROR: &[u8] =
@@ -205,8 +209,19 @@ where
     B::Error: Into<BoxError>,
 {
     let idle = config.get_idle_timeout();
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     let declared = declared_length(&parts, &body);
+    if declared.is_none()
+        && config.get_unbuffered_streams()
+        && !head_only
+        && may_have_body(parts.status)
+        && !parts.headers.contains_key(X_ACCEL_BUFFERING)
+    {
+        // A stream: nginx passes each piece on as it comes instead of gathering them.
+        parts
+            .headers
+            .insert(X_ACCEL_BUFFERING, HeaderValue::from_static("no"));
+    }
     let mut head = Vec::with_capacity(256);
     if let Err(e) = encode_head(&parts, body.size_hint().exact(), &mut head) {
         error!(error = %e, status = parts.status.as_u16(), "answered 500");

@@ -55,6 +55,10 @@ mod response;
 mod server;
 mod storage;
 
+/// The protocol core (for [`Config::protocol`]'s `sioscgi::Config`, and the reader and
+/// writer themselves), at the version this crate uses.
+pub use sioscgi;
+
 pub use body::{Body, BodyError};
 pub use cgi::CgiEnvironment;
 pub use config::Config;

@@ -14,6 +14,10 @@ pub enum ResponseError {
     /// A header the CGI head cannot carry: a `Status` header (the status is the
     /// response's own).
     StatusHeader,
+    /// A final status below 200 (`100 Continue`, `103 Early Hints`): an interim answer
+    /// has no place in a CGI response, which is one head and its body (hyper answers
+    /// `500` too).
+    Informational(u16),
     /// The core's writer refused the head (a header injection, a bad `Location`, a status
     /// outside `100..=999`, a repeated `Content-Type`, ...).
     Rules(sioscgi::Error),
@@ -23,6 +27,9 @@ impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResponseError::StatusHeader => f.write_str("a `status` header in an http::Response"),
+            ResponseError::Informational(code) => {
+                write!(f, "{code} is an interim status, not a final one")
+            }
             ResponseError::Rules(e) => write!(f, "the response breaks a CGI rule: {e}"),
         }
     }
@@ -32,19 +39,25 @@ impl std::error::Error for ResponseError {}
 
 /// Encodes the CGI head of a response into `out` (appended):
 ///
-/// - `Status: NNN Reason` from the status;
+/// - `Status: NNN Reason` from the status: the registered phrase
+///   ([`Status::reason_phrase`]), else the `http` crate's (`418 I'm a teapot`), else an
+///   empty one (`599 `, as RFC 3875 allows);
 /// - every header but the hop-by-hop ones (`Connection`, `Keep-Alive`,
 ///   `Transfer-Encoding`, `Upgrade`, `TE`, `Trailer`, `Proxy-*`, and those the
 ///   `Connection` header names): a gateway does not pass them on, and the web server
 ///   frames the answer to its client itself;
-/// - `Content-Length: N` when `body_len` is known and the response has none (and may
-///   have a body: not for 1xx, 204, 304), so that the web server need not chunk.
+/// - `Content-Length`, as RFC 9110 §8.6 and hyper have it: `N` added when `body_len` is
+///   known and the response has none; never on a `204` (a service's is dropped); none
+///   added to a `304`, whose own is kept only when `body_len` is not `Some(0)` (axum sets
+///   `content-length: 0` from an empty body, which would tell a cache the document is
+///   empty; hyper drops it too).
 ///
 /// Header values that are not ASCII are taken as ISO-8859-1, as HTTP has them.
 ///
 /// # Errors
 /// [`ResponseError`]: what the core's [`ResponseHead::new`] refuses (a header injection,
-/// a bad `Location`, a repeated `Content-Type`, ...), or a `Status` header.
+/// a bad `Location`, a repeated `Content-Type`, ...), a `Status` header, or a status
+/// below 200.
 ///
 /// ```
 /// let response = http::Response::builder()
@@ -75,6 +88,14 @@ pub fn encode_head(
                 .any(|token| token.trim().eq_ignore_ascii_case(name.as_str()))
         })
     };
+    let code = parts.status.as_u16();
+    if parts.status.is_informational() {
+        return Err(ResponseError::Informational(code));
+    }
+    // A 204 never has a length; a 304's describes the document, unless it only says
+    // that this answer is empty.
+    let drop_length = parts.status == StatusCode::NO_CONTENT
+        || (parts.status == StatusCode::NOT_MODIFIED && body_len == Some(0));
     let has_connection = parts.headers.contains_key(CONNECTION);
     // Values that are not ASCII, decoded from ISO-8859-1 (rare: most responses have none).
     let latin1: Vec<String> = parts
@@ -92,6 +113,7 @@ pub fn encode_head(
         };
         if ResponseHead::is_hop_by_hop(name.as_str())
             || (has_connection && named_by_connection(name))
+            || (drop_length && name == CONTENT_LENGTH)
         {
             continue;
         }
@@ -107,8 +129,12 @@ pub fn encode_head(
     {
         pairs.push(("content-length", decimal(len, &mut length)));
     }
-    let head = ResponseHead::new(Some(Status::Code(parts.status.as_u16())), pairs.as_slice())
-        .map_err(ResponseError::Rules)?;
+    let mut line = [0u8; STATUS_LINE_LEN];
+    let status = match (Status::reason_phrase(code), parts.status.canonical_reason()) {
+        (None, Some(reason)) => status_line(code, reason, &mut line),
+        _ => Status::Code(code),
+    };
+    let head = ResponseHead::new(Some(status), pairs.as_slice()).map_err(ResponseError::Rules)?;
     let start = out.len();
     out.resize(start + head.encoded_len(), 0);
     let written = head
@@ -153,6 +179,28 @@ impl<'a> PairList<'a> {
         } else {
             &self.heap
         }
+    }
+}
+
+/// Room for `NNN ` and the longest phrase of the `http` crate.
+const STATUS_LINE_LEN: usize = 64;
+
+/// `code reason` as a [`Status::Line`] in `buf` (a code alone if it does not fit).
+fn status_line<'a>(code: u16, reason: &str, buf: &'a mut [u8; STATUS_LINE_LEN]) -> Status<'a> {
+    let mut digits = [0u8; 20];
+    let digits = decimal(u64::from(code), &mut digits);
+    let len = digits.len() + 1 + reason.len();
+    let Some(out) = buf.get_mut(..len) else {
+        return Status::Code(code);
+    };
+    let (number, rest) = out.split_at_mut(digits.len());
+    number.copy_from_slice(digits.as_bytes());
+    let (space, phrase) = rest.split_at_mut(1);
+    space.copy_from_slice(b" ");
+    phrase.copy_from_slice(reason.as_bytes());
+    match std::str::from_utf8(out) {
+        Ok(line) => Status::Line(line),
+        Err(_) => Status::Code(code),
     }
 }
 

@@ -65,7 +65,54 @@ fn app() -> Router {
             }),
         )
         .route("/big", get(|| async { vec![b'z'; 4 << 20] }))
+        .route(
+            "/status/{code}",
+            get(
+                |axum::extract::Path(code): axum::extract::Path<u16>| async move {
+                    // As applications answer them: a 204 or a 304 without a body.
+                    let body = if matches!(code, 204 | 304) {
+                        ""
+                    } else {
+                        "status body"
+                    };
+                    let mut response = Response::new(AxumBody::from(body));
+                    *response.status_mut() = StatusCode::from_u16(code).unwrap();
+                    response
+                        .headers_mut()
+                        .insert(header::ETAG, "\"v1\"".parse().unwrap());
+                    response
+                },
+            ),
+        )
+        .route(
+            "/stream",
+            get(|| async { AxumBody::new(Chunks(vec!["one ", "two ", "three"])) }),
+        )
+        .route(
+            "/stream-buffered",
+            get(|| async {
+                (
+                    [("x-accel-buffering", "yes")],
+                    AxumBody::new(Chunks(vec!["a", "b"])),
+                )
+            }),
+        )
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+}
+
+/// A body of pieces whose total length it does not say (a stream).
+struct Chunks(Vec<&'static str>);
+
+impl http_body::Body for Chunks {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        let next = (!self.0.is_empty()).then(|| self.0.remove(0));
+        std::task::Poll::Ready(next.map(|piece| Ok(http_body::Frame::data(piece.into()))))
+    }
 }
 
 /// A request as nginx sends it: `CONTENT_LENGTH`, `SCGI`, then `pairs`, then `body`.
@@ -212,14 +259,15 @@ async fn bad_requests_get_their_status_without_the_service() {
     let stream = TcpStream::connect(address).await.unwrap();
     let answer = exchange(stream, b"05:abcde,").await;
     assert!(answer.starts_with(b"Content-Type: text/plain\r\nStatus: 400 Bad Request"));
-    // Repeated names are refused by default, allowed by the configuration.
+    // Repeated names are allowed by default (two `Accept` lines), refused by a strict
+    // configuration (the core's own default).
     let repeated = [("HTTP_ACCEPT", "a"), ("HTTP_ACCEPT", "b")];
-    let (head, _) = split(&request_get(address, "/headers", &repeated).await);
-    assert!(head.contains("400"), "{head}");
-    let config = Config::new().protocol(sioscgi::Config::new().allow_repeated_names(true));
-    let (address, _stop) = tcp_server(config).await;
     let (_, body) = split(&request_get(address, "/headers", &repeated).await);
     assert_eq!(body, b"2");
+    let strict = Config::new().protocol(sioscgi_tower::sioscgi::Config::new());
+    let (address, _stop) = tcp_server(strict).await;
+    let (head, _) = split(&request_get(address, "/headers", &repeated).await);
+    assert!(head.contains("400"), "{head}");
 }
 
 #[tokio::test]
@@ -283,6 +331,73 @@ async fn a_response_that_breaks_a_cgi_rule_is_a_500() {
     let (head, body) = split(&request_get(address, "/two-content-types", &[]).await);
     assert!(head.contains("Status: 500 Internal Server Error"), "{head}");
     assert_eq!(body, b"internal server error\n");
+}
+
+#[tokio::test]
+async fn status_codes_as_hyper_answers_them() {
+    let (address, _stop) = tcp_server(Config::new()).await;
+    // A final status below 200 is a logged 500, never an interim head without a body.
+    for code in [100, 103] {
+        let (head, body) = split(&request_get(address, &format!("/status/{code}"), &[]).await);
+        assert!(
+            head.contains("Status: 500 Internal Server Error"),
+            "{code}: {head}"
+        );
+        assert_eq!(body, b"internal server error\n");
+    }
+    // No length on a 204 and a 304 (axum set `content-length: 0`), no body either.
+    for (code, line) in [(204, "204 No Content"), (304, "304 Not Modified")] {
+        let answer = request_get(address, &format!("/status/{code}"), &[]).await;
+        assert_eq!(
+            String::from_utf8(answer).unwrap(),
+            format!("Status: {line}\r\netag: \"v1\"\r\n\r\n")
+        );
+    }
+    // A reason phrase for 418 (the http crate's), an empty one for 599.
+    for (code, line) in [
+        (418, "418 I'm a teapot"),
+        (599, "599 "),
+        (422, "422 Unprocessable Content"),
+    ] {
+        let (head, body) = split(&request_get(address, &format!("/status/{code}"), &[]).await);
+        assert!(
+            head.starts_with(&format!("Status: {line}\r\n")),
+            "{code}: {head}"
+        );
+        assert!(head.contains("content-length: 11"), "{head}");
+        assert_eq!(body, b"status body");
+    }
+    // HEAD: the head a GET has, no body.
+    let stream = TcpStream::connect(address).await.unwrap();
+    let answer = exchange(stream, &scgi("HEAD", "/status/200", &[], b"")).await;
+    assert!(
+        answer.ends_with(b"content-length: 11\r\n\r\n"),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_is_marked_for_nginx_not_to_buffer() {
+    let (address, _stop) = tcp_server(Config::new()).await;
+    let (head, body) = split(&request_get(address, "/stream", &[]).await);
+    assert!(head.contains("\r\nx-accel-buffering: no\r\n"), "{head}");
+    assert!(!head.contains("content-length"), "{head}");
+    assert_eq!(body, b"one two three");
+    // The service's own choice stands; a body of known length is left alone.
+    let (head, _) = split(&request_get(address, "/stream-buffered", &[]).await);
+    assert!(head.contains("\r\nx-accel-buffering: yes\r\n"), "{head}");
+    assert_eq!(head.matches("x-accel-buffering").count(), 1, "{head}");
+    let (head, _) = split(&request_get(address, "/hello", &[]).await);
+    assert!(!head.contains("x-accel-buffering"), "{head}");
+    // HEAD of a stream: no body, nothing to mark.
+    let stream = TcpStream::connect(address).await.unwrap();
+    let answer = exchange(stream, &scgi("HEAD", "/stream", &[], b"")).await;
+    assert!(!String::from_utf8_lossy(&answer).contains("x-accel-buffering"));
+    // The switch turns it off.
+    let (address, _stop) = tcp_server(Config::new().unbuffered_streams(false)).await;
+    let (head, body) = split(&request_get(address, "/stream", &[]).await);
+    assert!(!head.contains("x-accel-buffering"), "{head}");
+    assert_eq!(body, b"one two three");
 }
 
 #[tokio::test]

@@ -44,13 +44,111 @@ fn a_length_header_of_the_service_is_kept_and_not_repeated() {
 
 #[test]
 fn no_length_where_no_body_may_be() {
-    for status in [204, 304, 100] {
-        let response = Response::builder().status(status).body(()).unwrap();
-        let head = head(response, Some(0)).unwrap();
-        assert!(!head.contains("content-length"), "{head}");
+    // None added to a 204 or a 304, whatever the body's length says.
+    for status in [204, 304] {
+        for body_len in [Some(0), Some(7), None] {
+            let response = Response::builder().status(status).body(()).unwrap();
+            let head = head(response, body_len).unwrap();
+            assert!(
+                !head.contains("content-length"),
+                "{status} {body_len:?}: {head}"
+            );
+        }
     }
+    // axum sets `content-length: 0` on every empty body: dropped from a 204 and a 304.
+    for status in [204, 304] {
+        let response = Response::builder()
+            .status(status)
+            .header("content-length", "0")
+            .header("etag", "\"x\"")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            head(response, Some(0)).unwrap(),
+            format!(
+                "Status: {status} {}\r\netag: \"x\"\r\n\r\n",
+                sioscgi::Status::reason_phrase(status).unwrap()
+            )
+        );
+    }
+    // A 204 never has one; a 304's own length (of the document it stands for) is kept
+    // when the body does not say it is empty.
+    let response = Response::builder()
+        .status(204)
+        .header("content-length", "12")
+        .body(())
+        .unwrap();
+    assert_eq!(
+        head(response, None).unwrap(),
+        "Status: 204 No Content\r\n\r\n"
+    );
+    let response = Response::builder()
+        .status(304)
+        .header("content-length", "12")
+        .body(())
+        .unwrap();
+    assert_eq!(
+        head(response, None).unwrap(),
+        "Status: 304 Not Modified\r\ncontent-length: 12\r\n\r\n"
+    );
+    // Every other status keeps its length or gets one.
+    let response = Response::builder().status(404).body(()).unwrap();
+    assert!(
+        head(response, Some(0))
+            .unwrap()
+            .contains("content-length: 0")
+    );
     assert_eq!(decimal(0, &mut [0; 20]), "0");
     assert_eq!(decimal(u64::MAX, &mut [0; 20]), u64::MAX.to_string());
+}
+
+#[test]
+fn an_interim_status_is_not_a_final_one() {
+    for status in [100, 101, 102, 103, 199] {
+        let response = Response::builder().status(status).body(()).unwrap();
+        assert_eq!(
+            head(response, Some(11)),
+            Err(ResponseError::Informational(status))
+        );
+    }
+    assert!(
+        ResponseError::Informational(103)
+            .to_string()
+            .contains("103 is an interim status")
+    );
+}
+
+#[test]
+fn every_status_has_a_valid_reason_phrase() {
+    for code in 200..=999u16 {
+        let response = Response::builder().status(code).body(()).unwrap();
+        let out = head(response, None).unwrap();
+        let line = out.lines().next().unwrap();
+        let phrase = line
+            .strip_prefix(&format!("Status: {code} "))
+            .unwrap_or_else(|| panic!("{code}: {line:?}"));
+        // The registered phrase, else the http crate's, else an empty one (RFC 3875:
+        // `Status: NNN SP reason-phrase`, which may be empty).
+        let expected = sioscgi::Status::reason_phrase(code)
+            .or_else(|| http::StatusCode::from_u16(code).ok()?.canonical_reason())
+            .unwrap_or("");
+        assert_eq!(phrase, expected, "{code}");
+        assert!(phrase.bytes().all(|b| b == b' ' || b.is_ascii_graphic()));
+    }
+    let teapot = Response::builder().status(418).body(()).unwrap();
+    assert!(
+        head(teapot, None)
+            .unwrap()
+            .starts_with("Status: 418 I'm a teapot\r\n")
+    );
+    let unknown = Response::builder().status(599).body(()).unwrap();
+    assert!(head(unknown, None).unwrap().starts_with("Status: 599 \r\n"));
+    let registered = Response::builder().status(413).body(()).unwrap();
+    assert!(
+        head(registered, None)
+            .unwrap()
+            .starts_with("Status: 413 Content Too Large\r\n")
+    );
 }
 
 #[test]
