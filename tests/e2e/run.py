@@ -786,6 +786,10 @@ def snippets_in_readme(r: Results) -> None:
     readme = (ROOT / "README.md").read_text()
     for path in sorted((HERE / "snippets").glob("*.conf")):
         r.check(path.stem, "README shows the snippet the suite runs", path.read_text() in readme)
+    # sioscgi-tower's README shows the nginx one (TCP), word for word.
+    tower_readme = (ROOT / "tower" / "README.md").read_text()
+    snippet = (HERE / "snippets" / "nginx.conf").read_text()
+    r.check("nginx", "tower/README.md shows the snippet the suite runs", snippet in tower_readme)
 
 
 def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str]], skipped: list[str],

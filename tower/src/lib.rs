@@ -13,7 +13,7 @@
 //! }
 //! ```
 //!
-//! with, in nginx, `location / { include scgi_params; scgi_pass 127.0.0.1:4000; }`.
+//! with, in nginx, `location / { include /etc/nginx/scgi_params; scgi_pass 127.0.0.1:4000; }`.
 //!
 //! The parsing is the [`sioscgi`] core's (`no_std`, no `unsafe`, zero allocation): this
 //! crate adds the `http` types and the server.
