@@ -96,6 +96,13 @@ impl CgiEnvironment {
         self.remote_port
     }
 
+    /// The address the web server took the request on (`SERVER_ADDR` and
+    /// `SERVER_PORT`), if both parse.
+    pub fn server_addr(&self) -> Option<SocketAddr> {
+        let ip: IpAddr = self.get_str("SERVER_ADDR")?.parse().ok()?;
+        Some(SocketAddr::new(ip, self.server_port?))
+    }
+
     /// `SERVER_NAME`: the host name the web server answered for.
     pub fn server_name(&self) -> Option<&str> {
         self.get_str("SERVER_NAME")
@@ -180,6 +187,7 @@ mod tests {
             Some("[2001:db8::7]:50312".parse().unwrap())
         );
         assert_eq!(cgi.server_port(), Some(443));
+        assert_eq!(cgi.server_addr(), None);
         assert!(cgi.https());
         assert_eq!(cgi.server_name(), Some("example.org"));
         assert_eq!(cgi.script_name(), Some("/app"));

@@ -16,9 +16,11 @@ use tower_service::Service;
 use tracing::{debug, error};
 
 use crate::body::{Body, BodyError, Incoming};
+#[cfg(feature = "axum")]
+use crate::incoming::client_socket_addr;
 use crate::response::may_have_body;
 use crate::storage::HeaderStorage;
-use crate::{BoxError, Config, encode_head, request};
+use crate::{BoxError, CgiEnvironment, Config, IncomingRequest, encode_head, request};
 
 /// Header-block storage reserved up front: what a browser's request through nginx needs.
 const INITIAL_STORAGE: usize = 4096;
@@ -30,11 +32,20 @@ const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering
 const INTERNAL_ERROR: &[u8] =
     b"Content-Type: text/plain\r\nStatus: 500 Internal Server Error\r\n\r\ninternal server error\n";
 
-/// Serves the connection's one request with `service`, then closes it.
-pub(crate) async fn serve<R, W, S, B>(mut read: R, mut write: W, mut service: S, config: &Config)
-where
+/// Serves the connection's one request with the service `make` makes for it (once its
+/// header block has come), then closes the connection. `web_server` is the address of
+/// the connection's other end.
+pub(crate) async fn serve<R, W, A, M, F, S, B>(
+    mut read: R,
+    mut write: W,
+    make: M,
+    web_server: A,
+    config: &Config,
+) where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin,
+    M: FnOnce(IncomingRequest<A>) -> F,
+    F: Future<Output = S>,
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Into<BoxError>,
     B: http_body::Body,
@@ -73,7 +84,8 @@ where
     let block = wire_block(&wire, environment.as_bytes());
     let parts = request::request_parts(&environment, &block);
     drop(reader);
-    let parts = match parts {
+    #[cfg_attr(not(feature = "axum"), allow(unused_mut))]
+    let mut parts = match parts {
         Ok(parts) => parts,
         Err(e) => {
             debug!(error = %e, "refused a request http cannot represent");
@@ -99,6 +111,15 @@ where
         None => Body::empty(),
     };
     let head_only = parts.method == Method::HEAD;
+    let Some(cgi) = parts.extensions.get::<CgiEnvironment>().cloned() else {
+        return error!("a request without its CGI environment");
+    };
+    // The client's address, as `axum::serve` gives it (here the web server's client's).
+    #[cfg(feature = "axum")]
+    parts
+        .extensions
+        .insert(axum::extract::ConnectInfo(client_socket_addr(&cgi)));
+    let mut service = make(IncomingRequest::new(cgi, web_server)).await;
     let request = Request::from_parts(parts, body);
 
     let written = match call(&mut service, request).await {

@@ -1,7 +1,8 @@
 //! `serve`: the accept loop, the connection bound, graceful shutdown.
 
+use std::convert::Infallible;
 use std::fmt;
-use std::future::{Future, IntoFuture, Pending, pending};
+use std::future::{Future, IntoFuture, Pending, pending, poll_fn, ready};
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -13,10 +14,18 @@ use tower_service::Service;
 use tracing::{debug, error, warn};
 
 use crate::connection;
-use crate::{Body, BoxError, Config, Listener};
+use crate::{Body, BoxError, Config, IncomingRequest, Listener};
 
-/// Serves `service` over SCGI on every connection `listener` accepts: one tokio task per
-/// connection, each with its own clone of the service.
+/// Serves the application `make_service` makes over SCGI, on every connection
+/// `listener` accepts: one tokio task per connection, which calls `make_service` with an
+/// [`IncomingRequest`] once the header block has come, then the service it made.
+///
+/// `make_service` is what `axum::serve` takes: an axum `Router` (a clone of it serves
+/// each request), `router.into_make_service()`, or
+/// `router.into_make_service_with_connect_info::<SocketAddr>()` (handlers then extract
+/// `ConnectInfo<SocketAddr>`: the client's address, from `REMOTE_ADDR` and
+/// `REMOTE_PORT`). With the `axum` feature (on by default) every request carries that
+/// `ConnectInfo<SocketAddr>` anyway. Any other tower service serves through [`Shared`](crate::Shared).
 ///
 /// Await it (it runs until the listener fails for good, or until the graceful-shutdown
 /// signal), after choosing a [`Config`] with [`Serve::config`] and a signal with
@@ -24,21 +33,29 @@ use crate::{Body, BoxError, Config, Listener};
 /// enabled.
 ///
 /// ```no_run
-/// use axum::{Router, routing::get};
+/// use std::net::SocketAddr;
+///
+/// use axum::{Router, extract::ConnectInfo, routing::get};
+///
+/// async fn hello(ConnectInfo(client): ConnectInfo<SocketAddr>) -> String {
+///     format!("hello, {client}\n")
+/// }
 ///
 /// # #[tokio::main] async fn main() -> std::io::Result<()> {
-/// let app = Router::new().route("/hello", get(|| async { "hello\n" }));
+/// let app = Router::new().route("/hello", get(hello));
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:4000").await?;
-/// sioscgi_tower::serve(listener, app)
+/// sioscgi_tower::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
 ///     .config(sioscgi_tower::Config::new().max_connections(256))
 ///     .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap() })
 ///     .await
 /// # }
 /// ```
-pub fn serve<L, S, B>(listener: L, service: S) -> Serve<L, S, Pending<()>>
+pub fn serve<L, M, S, B>(listener: L, make_service: M) -> Serve<L, M, Pending<()>>
 where
     L: Listener,
-    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    M: Service<IncomingRequest<L::Addr>, Error = Infallible, Response = S> + Clone + Send + 'static,
+    M::Future: Send,
+    S: Service<Request<Body>, Response = Response<B>> + Send + 'static,
     S::Future: Send,
     S::Error: Into<BoxError>,
     B: http_body::Body + Send + 'static,
@@ -47,7 +64,7 @@ where
 {
     Serve {
         listener,
-        service,
+        make_service,
         config: Config::new(),
         signal: pending(),
     }
@@ -90,19 +107,19 @@ where
     B: http_body::Body,
     B::Error: Into<BoxError>,
 {
-    connection::serve(read, write, service, config).await;
+    connection::serve(read, write, |_| ready(service), (), config).await;
 }
 
 /// The server [`serve`] returns: set it up, then `.await` it.
 #[must_use = "a server does nothing until awaited"]
-pub struct Serve<L, S, F> {
+pub struct Serve<L, M, F> {
     listener: L,
-    service: S,
+    make_service: M,
     config: Config,
     signal: F,
 }
 
-impl<L: Listener, S, F> fmt::Debug for Serve<L, S, F> {
+impl<L: Listener, M, F> fmt::Debug for Serve<L, M, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Serve")
             .field("local_addr", &self.listener.local_addr().ok())
@@ -111,7 +128,7 @@ impl<L: Listener, S, F> fmt::Debug for Serve<L, S, F> {
     }
 }
 
-impl<L: Listener, S, F> Serve<L, S, F> {
+impl<L: Listener, M, F> Serve<L, M, F> {
     /// Uses `config` (limits, timeouts, the protocol rules of the core).
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
@@ -120,13 +137,13 @@ impl<L: Listener, S, F> Serve<L, S, F> {
 
     /// Stops when `signal` completes: the server stops accepting, lets every connection
     /// in flight finish (for at most [`Config::shutdown_timeout`]), then returns.
-    pub fn with_graceful_shutdown<G>(self, signal: G) -> Serve<L, S, G>
+    pub fn with_graceful_shutdown<G>(self, signal: G) -> Serve<L, M, G>
     where
         G: Future<Output = ()> + Send + 'static,
     {
         Serve {
             listener: self.listener,
-            service: self.service,
+            make_service: self.make_service,
             config: self.config,
             signal,
         }
@@ -141,10 +158,12 @@ impl<L: Listener, S, F> Serve<L, S, F> {
     }
 }
 
-impl<L, S, B, F> IntoFuture for Serve<L, S, F>
+impl<L, M, S, B, F> IntoFuture for Serve<L, M, F>
 where
     L: Listener,
-    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    M: Service<IncomingRequest<L::Addr>, Error = Infallible, Response = S> + Clone + Send + 'static,
+    M::Future: Send,
+    S: Service<Request<Body>, Response = Response<B>> + Send + 'static,
     S::Future: Send,
     S::Error: Into<BoxError>,
     B: http_body::Body + Send + 'static,
@@ -158,7 +177,7 @@ where
     fn into_future(self) -> Self::IntoFuture {
         let Serve {
             mut listener,
-            service,
+            make_service,
             config,
             signal,
         } = self;
@@ -179,11 +198,18 @@ where
                     () = &mut signal => break,
                 };
                 match accepted {
-                    Ok((read, write, _peer)) => {
-                        let service = service.clone();
+                    Ok((read, write, peer)) => {
+                        let make = make_service.clone();
                         let config = Arc::clone(&config);
                         tokio::spawn(async move {
-                            connection::serve(read, write, service, &config).await;
+                            connection::serve(
+                                read,
+                                write,
+                                |incoming| make_one(make, incoming),
+                                peer,
+                                &config,
+                            )
+                            .await;
                             drop(permit);
                         });
                     }
@@ -212,4 +238,16 @@ where
             Ok(())
         })
     }
+}
+
+/// Makes the service of one request.
+async fn make_one<M, A>(mut make: M, incoming: IncomingRequest<A>) -> M::Response
+where
+    M: Service<IncomingRequest<A>, Error = Infallible>,
+{
+    let ready = poll_fn(|cx| make.poll_ready(cx)).await;
+    let Ok(()) = ready;
+    let made = make.call(incoming).await;
+    let Ok(service) = made;
+    service
 }

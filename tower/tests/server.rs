@@ -400,12 +400,109 @@ async fn a_stream_is_marked_for_nginx_not_to_buffer() {
     assert_eq!(body, b"one two three");
 }
 
+/// Handlers as they are written for `axum::serve`: the client's address from
+/// `ConnectInfo`.
+fn connect_info_app() -> Router {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    Router::new()
+        .route(
+            "/client",
+            get(|ConnectInfo(client): ConnectInfo<SocketAddr>| async move { client.to_string() }),
+        )
+        .route(
+            "/everything",
+            get(
+                |ConnectInfo(incoming): ConnectInfo<sioscgi_tower::IncomingRequest<SocketAddr>>| async move {
+                    format!(
+                        "{:?} {:?} {}",
+                        incoming.remote_addr(),
+                        incoming.server_addr(),
+                        incoming.web_server_addr().ip()
+                    )
+                },
+            ),
+        )
+}
+
+#[tokio::test]
+async fn the_client_address_is_axums_connect_info() {
+    use std::net::SocketAddr;
+    // The same code as behind `axum::serve`, three ways: the router itself, and both
+    // make-services of axum.
+    let pairs = [("SERVER_ADDR", "198.51.100.1"), ("SERVER_PORT", "443")];
+    for way in 0..3 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let served = match way {
+            0 => sioscgi_tower::serve(
+                listener,
+                connect_info_app().into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .into_future(),
+            1 => {
+                sioscgi_tower::serve(listener, connect_info_app().into_make_service()).into_future()
+            }
+            _ => sioscgi_tower::serve(listener, connect_info_app()).into_future(),
+        };
+        let server = tokio::spawn(served);
+        let (head, body) = split(&request_get(address, "/client", &pairs).await);
+        assert!(
+            head.starts_with("Content-Type: text/plain; charset=utf-8\r\nStatus: 200 OK"),
+            "{head}"
+        );
+        assert_eq!(body, b"192.0.2.9:40000", "{way}");
+        server.abort();
+    }
+    // Everything the make-service was called with: the client, the address the web
+    // server answered on, the web server's end of the SCGI connection.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let make = connect_info_app()
+        .into_make_service_with_connect_info::<sioscgi_tower::IncomingRequest<SocketAddr>>();
+    let server = tokio::spawn(sioscgi_tower::serve(listener, make).into_future());
+    let (_, body) = split(&request_get(address, "/everything", &pairs).await);
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "Some(192.0.2.9:40000) Some(198.51.100.1:443) 127.0.0.1"
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_client_without_an_ip_address_is_unspecified() {
+    // nginx sends `REMOTE_ADDR` `unix:` for a client on a Unix socket: the handler still
+    // gets its `ConnectInfo<SocketAddr>` (0.0.0.0:0), not a 500.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(sioscgi_tower::serve(listener, connect_info_app()).into_future());
+    let mut block = Vec::new();
+    for (n, v) in [
+        ("CONTENT_LENGTH", "0"),
+        ("SCGI", "1"),
+        ("REQUEST_METHOD", "GET"),
+        ("REQUEST_URI", "/client"),
+        ("REMOTE_ADDR", "unix:"),
+    ] {
+        block.extend_from_slice(format!("{n}\0{v}\0").as_bytes());
+    }
+    let mut request = format!("{}:", block.len()).into_bytes();
+    request.extend_from_slice(&block);
+    request.push(b',');
+    let stream = TcpStream::connect(address).await.unwrap();
+    let (head, body) = split(&exchange(stream, &request).await);
+    assert!(head.contains("Status: 200 OK"), "{head}");
+    assert_eq!(body, b"0.0.0.0:0");
+    server.abort();
+}
+
 #[tokio::test]
 async fn a_failing_service_is_a_500() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let service = tower_fn(|_| async { Err::<Response, _>(std::io::Error::other("boom")) });
-    tokio::spawn(sioscgi_tower::serve(listener, service).into_future());
+    let make = sioscgi_tower::Shared::new(service);
+    tokio::spawn(sioscgi_tower::serve(listener, make).into_future());
     let (head, _) = split(&request_get(address, "/", &[]).await);
     assert!(head.contains("Status: 500"), "{head}");
 }
