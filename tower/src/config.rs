@@ -94,8 +94,11 @@ impl Config {
     }
 
     /// The most connections served at once (at least 1, at most 2^29). When all are
-    /// taken, the server stops accepting until one ends; the kernel's backlog holds the
-    /// rest.
+    /// taken, a new connection takes the place of the one that has waited longest for
+    /// its header block (a peer that connected and stays silent or trickles is closed),
+    /// so idle peers at the port cannot keep a web server's requests out; if every
+    /// connection is past its header block, the server stops accepting until one ends,
+    /// and the kernel's backlog holds the rest.
     pub const fn max_connections(mut self, connections: usize) -> Self {
         self.max_connections = if connections == 0 {
             1

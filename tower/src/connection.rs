@@ -20,6 +20,7 @@ use crate::body::{Body, BodyError, Incoming};
 use crate::incoming::client_socket_addr;
 use crate::response::may_have_body;
 use crate::storage::HeaderStorage;
+use crate::waiting::Slot;
 use crate::{BoxError, CgiEnvironment, Config, IncomingRequest, encode_head, request};
 
 /// Header-block storage reserved up front: what a browser's request through nginx needs.
@@ -40,6 +41,7 @@ pub(crate) async fn serve<R, W, A, M, F, S, B>(
     mut write: W,
     make: M,
     web_server: A,
+    slot: Option<Arc<Slot>>,
     config: &Config,
 ) where
     R: AsyncRead + Unpin + Send + 'static,
@@ -59,10 +61,25 @@ pub(crate) async fn serve<R, W, A, M, F, S, B>(
         &mut reader,
         &mut buffer,
         config.get_read_buffer_len(),
+        slot.as_deref(),
     );
+    // Until the block is complete, the server may tell the connection to close: a newer
+    // one takes its place at the connection bound, or a shutdown finds it silent.
+    let head = async {
+        match &slot {
+            Some(slot) => tokio::select! {
+                head = head => head,
+                () = slot.closed() => Err(HeadError::Closed),
+            },
+            None => head.await,
+        }
+    };
     let consumed = match tokio::time::timeout(config.get_header_timeout(), head).await {
         Ok(Ok(consumed)) => consumed,
         Ok(Err(HeadError::Empty)) => return,
+        Ok(Err(HeadError::Closed)) => {
+            return debug!("closed before its header block: a newer connection or a shutdown");
+        }
         Ok(Err(HeadError::Io(e))) => return log_io("reading the header block", &e),
         Ok(Err(HeadError::Protocol(e))) => {
             debug!(error = e.name(), "refused a broken request");
@@ -74,6 +91,11 @@ pub(crate) async fn serve<R, W, A, M, F, S, B>(
         }
         Err(_) => return debug!("the header block did not come within the header timeout"),
     };
+    if let Some(slot) = slot
+        && !slot.start()
+    {
+        return debug!("closed as its header block came: a newer connection or a shutdown");
+    }
     let Some(environment) = reader.environment() else {
         return;
     };
@@ -149,6 +171,8 @@ pub(crate) async fn serve<R, W, A, M, F, S, B>(
 enum HeadError {
     /// The peer closed before a byte (Apache does, when it answers 411 itself).
     Empty,
+    /// The server told the connection to close (see [`Slot`]).
+    Closed,
     Io(io::Error),
     Protocol(ProtocolError),
 }
@@ -160,6 +184,7 @@ async fn read_head<R: AsyncRead + Unpin>(
     reader: &mut Reader<HeaderStorage>,
     buffer: &mut BytesMut,
     read_len: usize,
+    slot: Option<&Slot>,
 ) -> Result<usize, HeadError> {
     let mut consumed = 0;
     loop {
@@ -174,6 +199,9 @@ async fn read_head<R: AsyncRead + Unpin>(
             return Err(HeadError::Protocol(
                 error.unwrap_or(ProtocolError::RemotePrematureEof),
             ));
+        }
+        if let Some(slot) = slot {
+            slot.receiving();
         }
         loop {
             let input = buffer.get(consumed..).unwrap_or(&[]);

@@ -55,6 +55,7 @@ mod request;
 mod response;
 mod server;
 mod storage;
+mod waiting;
 
 /// The protocol core (for [`Config::protocol`]'s `sioscgi::Config`, and the reader and
 /// writer themselves), at the version this crate uses.

@@ -14,6 +14,7 @@ use tower_service::Service;
 use tracing::{debug, error, warn};
 
 use crate::connection;
+use crate::waiting::Waiting;
 use crate::{Body, BoxError, Config, IncomingRequest, Listener};
 
 /// Serves the application `make_service` makes over SCGI, on every connection
@@ -107,7 +108,7 @@ where
     B: http_body::Body,
     B::Error: Into<BoxError>,
 {
-    connection::serve(read, write, |_| ready(service), (), config).await;
+    connection::serve(read, write, |_| ready(service), (), None, config).await;
 }
 
 /// The server [`serve`] returns: set it up, then `.await` it.
@@ -135,8 +136,9 @@ impl<L: Listener, M, F> Serve<L, M, F> {
         self
     }
 
-    /// Stops when `signal` completes: the server stops accepting, lets every connection
-    /// in flight finish (for at most [`Config::shutdown_timeout`]), then returns.
+    /// Stops when `signal` completes: the server stops accepting, closes the connections
+    /// that have not sent a byte yet, lets every other connection finish its request (for
+    /// at most [`Config::shutdown_timeout`]), then returns.
     pub fn with_graceful_shutdown<G>(self, signal: G) -> Serve<L, M, G>
     where
         G: Future<Output = ()> + Send + 'static,
@@ -183,50 +185,70 @@ where
         } = self;
         Box::pin(async move {
             let max = config.get_max_connections();
-            let slots = Arc::new(Semaphore::new(max));
+            let permits = Arc::new(Semaphore::new(max));
             let config = Arc::new(config);
+            let mut waiting = Waiting::new(max);
             let mut signal = std::pin::pin!(signal);
             loop {
-                // A free slot first: at the bound, connections wait in the kernel's backlog.
-                let permit = tokio::select! {
-                    permit = Arc::clone(&slots).acquire_owned() => permit,
-                    () = &mut signal => break,
-                };
-                let Ok(permit) = permit else { break };
                 let accepted = tokio::select! {
                     accepted = listener.accept() => accepted,
                     () = &mut signal => break,
                 };
-                match accepted {
-                    Ok((read, write, peer)) => {
-                        let make = make_service.clone();
-                        let config = Arc::clone(&config);
-                        tokio::spawn(async move {
-                            connection::serve(
-                                read,
-                                write,
-                                |incoming| make_one(make, incoming),
-                                peer,
-                                &config,
-                            )
-                            .await;
-                            drop(permit);
-                        });
-                    }
+                let (read, write, peer) = match accepted {
+                    Ok(connection) => connection,
                     Err(e) if connection::is_peer_gone(&e) => {
-                        debug!(error = %e, "accept: peer gone")
+                        debug!(error = %e, "accept: peer gone");
+                        continue;
                     }
                     Err(e) => {
                         // Out of file descriptors, most likely: give the connections in flight
                         // a moment to end instead of spinning.
                         error!(error = %e, "accept failed");
                         tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
                     }
-                }
+                };
+                let permit = match Arc::clone(&permits).try_acquire_owned() {
+                    Ok(permit) => permit,
+                    Err(_) => {
+                        // At the bound, the connection that has waited longest for its
+                        // header block (idle, trickling) gives way to this one; if every
+                        // connection is past its header block, this one waits for the
+                        // first to end, and the rest wait in the kernel's backlog.
+                        if waiting.close_oldest() {
+                            debug!(
+                                "at the connection bound: closed the oldest still without its header block"
+                            );
+                        }
+                        let permit = tokio::select! {
+                            permit = Arc::clone(&permits).acquire_owned() => permit,
+                            () = &mut signal => break,
+                        };
+                        let Ok(permit) = permit else { break };
+                        permit
+                    }
+                };
+                let slot = waiting.admit();
+                let make = make_service.clone();
+                let config = Arc::clone(&config);
+                tokio::spawn(async move {
+                    connection::serve(
+                        read,
+                        write,
+                        |incoming| make_one(make, incoming),
+                        peer,
+                        Some(slot),
+                        &config,
+                    )
+                    .await;
+                    drop(permit);
+                });
             }
+            // Connections that have not sent a byte close now; the others finish.
+            waiting.close_silent();
             drop(listener);
             let everyone = u32::try_from(max).unwrap_or(u32::MAX);
-            let finished = slots.acquire_many(everyone);
+            let finished = permits.acquire_many(everyone);
             match config.get_shutdown_timeout() {
                 Some(limit) => {
                     if tokio::time::timeout(limit, finished).await.is_err() {

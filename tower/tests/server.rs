@@ -587,19 +587,92 @@ async fn a_silent_peer_is_closed_at_the_header_timeout() {
 }
 
 #[tokio::test]
-async fn the_connection_bound_holds_new_connections_back() {
+async fn at_the_bound_the_oldest_peer_without_a_header_block_gives_way() {
+    let config = Config::new()
+        .max_connections(4)
+        .header_timeout(Duration::from_secs(60));
+    let (address, _stop) = tcp_server(config).await;
+    // Twice the bound of idle peers, one at a time (the accept order is theirs).
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        let stream = TcpStream::connect(address).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        idle.push(stream);
+    }
+    let answer = tokio::time::timeout(Duration::from_secs(10), request_get(address, "/hello", &[]))
+        .await
+        .expect("served long before the header timeout");
+    assert!(answer.ends_with(b"hello\n"));
+    // The five oldest were closed to make room, unanswered; the three newest still wait.
+    for (i, stream) in idle.iter_mut().enumerate().take(5) {
+        let mut buf = [0u8; 16];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("peer {i} closed by the server"))
+            .unwrap_or(0);
+        assert_eq!(n, 0, "peer {i}: closed without an answer");
+    }
+    for stream in &idle[5..] {
+        let mut buf = [0u8; 16];
+        let still_open = matches!(stream.try_read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+        assert!(still_open);
+    }
+}
+
+#[tokio::test]
+async fn the_bound_holds_new_connections_back_while_every_one_is_served() {
     let (address, _stop) = tcp_server(Config::new().max_connections(1)).await;
-    let holder = TcpStream::connect(address).await.unwrap();
+    // The one connection is past its header block (the service takes 300 ms): nothing
+    // to close, so the next request waits for it.
+    let slow = tokio::spawn(request_get(address, "/slow", &[]));
     tokio::time::sleep(Duration::from_millis(100)).await;
     let waiting = tokio::spawn(request_get(address, "/hello", &[]));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!waiting.is_finished(), "served beyond the bound");
-    drop(holder); // the server sees an empty connection and frees its slot
+    assert!(slow.await.unwrap().ends_with(b"slow\n"));
     let answer = tokio::time::timeout(Duration::from_secs(10), waiting)
         .await
         .expect("served once the slot is free")
         .unwrap();
     assert!(answer.ends_with(b"hello\n"));
+}
+
+#[tokio::test]
+async fn a_shutdown_closes_silent_peers_at_once_and_finishes_started_requests() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let config = Config::new().header_timeout(Duration::from_secs(3600));
+    let server = tokio::spawn(
+        sioscgi_tower::serve(listener, app())
+            .config(config)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let mut silent = TcpStream::connect(address).await.unwrap();
+    // Half a header block: mid-request, it gets to finish.
+    let request = scgi("GET", "/hello", &[], b"");
+    let mut halfway = TcpStream::connect(address).await.unwrap();
+    halfway.write_all(&request[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buf))
+        .await
+        .expect("the silent peer is closed at once, not at the header timeout")
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!server.is_finished(), "waits for the request under way");
+    let answer = exchange(halfway, &request[10..]).await;
+    assert!(answer.ends_with(b"hello\n"));
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("returns once the request is done")
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]

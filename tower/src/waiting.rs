@@ -1,0 +1,271 @@
+//! The connections still waiting for their header block, oldest first: at the connection
+//! bound the oldest gives way to a new connection, and a graceful shutdown closes those
+//! that have not sent a byte.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use tokio::sync::Notify;
+
+/// Connected, nothing received yet.
+const SILENT: u8 = 0;
+/// Part of the header block received.
+const RECEIVING: u8 = 1;
+/// The header block is complete: the request is being served.
+const STARTED: u8 = 2;
+/// Told to close: a newer connection took its place, or the server shuts down.
+const CLOSED: u8 = 3;
+
+/// A connection's place in the queue, shared by the accept loop and its task.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    state: AtomicU8,
+    wake: Notify,
+}
+
+impl Slot {
+    /// The first bytes came (a shutdown leaves the connection alone from now on).
+    pub(crate) fn receiving(&self) {
+        let _ = self
+            .state
+            .compare_exchange(SILENT, RECEIVING, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// The header block is complete; `false` if the connection was told to close first.
+    pub(crate) fn start(&self) -> bool {
+        let mut now = self.state.load(Ordering::Acquire);
+        while now == SILENT || now == RECEIVING {
+            match self
+                .state
+                .compare_exchange(now, STARTED, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(actual) => now = actual,
+            }
+        }
+        now == STARTED
+    }
+
+    /// Completes when the connection is told to close.
+    pub(crate) async fn closed(&self) {
+        loop {
+            // A `notify_one` before this call left a permit: no wake-up is lost.
+            if self.state.load(Ordering::Acquire) == CLOSED {
+                return;
+            }
+            self.wake.notified().await;
+        }
+    }
+
+    /// Tells the connection to close if it is in one of `states`; whether it was.
+    fn close_if(&self, states: &[u8]) -> bool {
+        for &state in states {
+            if self
+                .state
+                .compare_exchange(state, CLOSED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                self.wake.notify_one();
+                return true;
+            }
+        }
+        false
+    }
+
+    fn is_waiting(&self) -> bool {
+        matches!(self.state.load(Ordering::Acquire), SILENT | RECEIVING)
+    }
+}
+
+/// The accept loop's queue of the connections it started, in accept order, pruned of
+/// those past their header block. Slots whose connections are gone are reused: in a
+/// steady state a connection costs no allocation here.
+#[derive(Debug)]
+pub(crate) struct Waiting {
+    queue: VecDeque<Arc<Slot>>,
+    free: Vec<Arc<Slot>>,
+    /// The connection bound: at most this many connections wait, so the queue is
+    /// compacted whenever it holds more than twice this many slots.
+    bound: usize,
+    /// Slots allocated so far.
+    #[cfg(test)]
+    made: usize,
+}
+
+impl Waiting {
+    pub(crate) fn new(bound: usize) -> Self {
+        Waiting {
+            queue: VecDeque::new(),
+            free: Vec::new(),
+            bound,
+            #[cfg(test)]
+            made: 0,
+        }
+    }
+
+    /// A slot for a connection just accepted, at the back of the queue.
+    pub(crate) fn admit(&mut self) -> Arc<Slot> {
+        self.prune();
+        if self.queue.len() > self.most_queued() {
+            self.compact();
+        }
+        let slot = self.free.pop().unwrap_or_else(|| {
+            #[cfg(test)]
+            {
+                self.made += 1;
+            }
+            Arc::default()
+        });
+        self.queue.push_back(Arc::clone(&slot));
+        slot
+    }
+
+    /// Tells the connection that has waited longest for its header block to close;
+    /// whether there was one.
+    pub(crate) fn close_oldest(&mut self) -> bool {
+        while let Some(slot) = self.queue.pop_front() {
+            let closed = slot.close_if(&[SILENT, RECEIVING]);
+            self.recycle(slot);
+            if closed {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A graceful shutdown: every connection that has not sent a byte closes now (the
+    /// others finish their requests).
+    pub(crate) fn close_silent(&mut self) {
+        for slot in self.queue.drain(..) {
+            slot.close_if(&[SILENT]);
+        }
+    }
+
+    /// Drops the slots at the front that no longer wait.
+    fn prune(&mut self) {
+        while let Some(front) = self.queue.front() {
+            if front.is_waiting() {
+                break;
+            }
+            if let Some(slot) = self.queue.pop_front() {
+                self.recycle(slot);
+            }
+        }
+    }
+
+    /// Keeps only the slots that still wait (an old one at the front can hold many
+    /// finished ones behind it).
+    fn compact(&mut self) {
+        let mut queue = std::mem::take(&mut self.queue);
+        for slot in queue.drain(..) {
+            if slot.is_waiting() {
+                self.queue.push_back(slot);
+            } else {
+                self.recycle(slot);
+            }
+        }
+        // The emptied buffer of the old queue is dropped with it: the new one holds at
+        // most the bound.
+    }
+
+    /// How many slots the queue holds before it is compacted.
+    fn most_queued(&self) -> usize {
+        self.bound.saturating_mul(2).saturating_add(64)
+    }
+
+    /// Keeps `slot` for a later connection if its task is done with it (up to as many as
+    /// a compaction frees, and at most 4,096: 256 KiB).
+    fn recycle(&mut self, slot: Arc<Slot>) {
+        if Arc::strong_count(&slot) == 1 && self.free.len() < self.most_queued().min(4096) {
+            slot.state.store(SILENT, Ordering::Release);
+            // A wake-up left by a `notify_one` nobody awaited is consumed by the next
+            // `closed()`, which then sees the state and waits on.
+            self.free.push(slot);
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oldest_waiting_connection_gives_way() {
+        let mut waiting = Waiting::new(8);
+        let slots: Vec<_> = (0..4).map(|_| waiting.admit()).collect();
+        // The oldest is being served: the next oldest, still receiving, closes.
+        assert!(slots[0].start());
+        slots[1].receiving();
+        assert!(waiting.close_oldest());
+        assert!(!slots[1].start(), "told to close");
+        assert!(slots[0].start(), "a started one stays started");
+        // Then the silent ones, oldest first, until none waits.
+        assert!(waiting.close_oldest());
+        assert!(!slots[2].start());
+        assert!(slots[3].start());
+        assert!(!waiting.close_oldest());
+    }
+
+    #[test]
+    fn a_shutdown_closes_only_the_silent() {
+        let mut waiting = Waiting::new(8);
+        let slots: Vec<_> = (0..3).map(|_| waiting.admit()).collect();
+        slots[1].receiving();
+        assert!(slots[2].start());
+        waiting.close_silent();
+        assert!(!slots[0].start());
+        assert!(slots[1].start(), "mid-request: it finishes");
+        assert!(slots[2].start());
+    }
+
+    #[tokio::test]
+    async fn closed_wakes_the_connection_even_if_told_before_it_waits() {
+        let mut waiting = Waiting::new(8);
+        let slot = waiting.admit();
+        assert!(waiting.close_oldest());
+        slot.closed().await;
+        let other = waiting.admit();
+        let task = tokio::spawn({
+            let other = Arc::clone(&other);
+            async move { other.closed().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(waiting.close_oldest());
+        task.await.unwrap();
+    }
+
+    #[test]
+    fn the_queue_stays_bounded_and_slots_are_reused() {
+        let bound = 4;
+        let mut waiting = Waiting::new(bound);
+        // One connection waits at the front for ever; thousands behind it are served.
+        let stuck = waiting.admit();
+        for _ in 0..10_000 {
+            let slot = waiting.admit();
+            assert!(slot.start());
+            drop(slot);
+            assert!(waiting.len() <= 2 * bound + 66, "{}", waiting.len());
+        }
+        // Finished slots came back: the connections took them rather than new ones
+        // (at most one compaction's worth were ever allocated).
+        assert!(
+            waiting.made <= 2 * bound + 66,
+            "{} slots for 10,001 connections",
+            waiting.made
+        );
+        // Without a stuck one, a handful serve every connection.
+        let mut waiting = Waiting::new(bound);
+        for _ in 0..10_000 {
+            let slot = waiting.admit();
+            assert!(slot.start());
+        }
+        assert!(waiting.made <= 2, "{}", waiting.made);
+        assert!(stuck.start());
+    }
+}
