@@ -482,9 +482,41 @@ class Backend:
         return graceful
 
 
-def axum_app(binary: str, tmp: pathlib.Path, unix: bool) -> Backend:
+def axum_app(binary: str, tmp: pathlib.Path, unix: bool, *flags: str) -> Backend:
     address = ["--unix", SOCKET] if unix else ["--listen", f"127.0.0.1:{APP_PORT}"]
-    return Backend([binary, *address, "--header-timeout", str(TIMEOUT)], tmp, unix)
+    if "--header-timeout" not in flags:
+        flags = ("--header-timeout", str(TIMEOUT), *flags)
+    return Backend([binary, *address, *flags], tmp, unix)
+
+
+def axum_bound_and_shutdown(who: str, binary: str, port: int, tmp: pathlib.Path, r: Results) -> None:
+    """Idle peers at the SCGI port beyond the connection bound, and a shutdown with a
+    silent peer connected, through nginx."""
+    bound = 64
+    app = axum_app(binary, tmp, False, "--max-connections", str(bound), "--header-timeout", "30")
+    idle = []
+    try:
+        for _ in range(2 * bound):
+            idle.append(socket.create_connection(("127.0.0.1", APP_PORT)))
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        status, _, body = curl(port, "/hello", timeout=10)
+        took = time.monotonic() - t0
+        r.check(who, f"{2 * bound} idle peers at the SCGI port, bound {bound}: a request through nginx within 1 s",
+                status == 200 and body == b"hello\n" and took < 1.0, f"{status} in {took * 1000:.0f} ms")
+        # A graceful stop closes the silent ones at once (the header timeout is 30 s).
+        silent = socket.create_connection(("127.0.0.1", APP_PORT))
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        graceful = app.stop()
+        took = time.monotonic() - t0
+        silent.close()
+        r.check(who, "SIGTERM with silent peers connected: a graceful stop within 1 s, not at the header timeout",
+                graceful and took < 1.0, f"graceful: {graceful}, in {took * 1000:.0f} ms")
+    finally:
+        for s in idle:
+            s.close()
+        app.stop()
 
 
 def sha256_line(data: bytes) -> str:
@@ -539,12 +571,70 @@ def axum_functional(who: str, name: str, port: int, app: Backend, tmp: pathlib.P
     status, _, _ = curl(port, "/nope")
     r.check(who, "404", status == 404, f"{status}")
 
+    # Repeated header lines (a browser's two Cookie lines, a proxy chain's X-Forwarded-For):
+    # every value reaches the handler, as one combined value or as repeated headers.
+    repeated = ["-H", "Cookie: a=1", "-H", "Cookie: b=2", "-H", "Accept: text/html", "-H", "Accept: application/json",
+                "-H", "X-Forwarded-For: 10.0.0.1", "-H", "X-Forwarded-For: 10.0.0.2"]
+    status, _, body = curl(port, "/headers", *repeated)
+    try:
+        seen = json.loads(body) if status == 200 else {}
+    except ValueError:
+        seen = {}
+    joined = {k: " | ".join(v) for k, v in seen.items()}
+    ok = (status == 200 and all(x in joined.get("cookie", "") for x in ("a=1", "b=2"))
+          and all(x in joined.get("accept", "") for x in ("text/html", "application/json"))
+          and all(x in joined.get("x-forwarded-for", "") for x in ("10.0.0.1", "10.0.0.2")))
+    r.check(who, "repeated Cookie, Accept and X-Forwarded-For lines: every value reaches the handler", ok,
+            f"{status} cookie={seen.get('cookie')} accept={seen.get('accept')} xff={seen.get('x-forwarded-for')}")
+
+    # axum's ConnectInfo<SocketAddr> is the web server's client (curl), port included.
+    out = subprocess.run(["curl", "-s", "-w", "\n%{local_port}", f"http://127.0.0.1:{port}/client"],
+                         capture_output=True, text=True, check=False).stdout.split("\n")
+    body, local_port = (out[0], out[-1]) if len(out) >= 2 else ("", "")
+    r.check(who, "ConnectInfo<SocketAddr>: the client's address and port", body == f"127.0.0.1:{local_port}",
+            f"{body!r}, curl's port {local_port}")
+
+    events = sse_arrivals(port, "/events")
+    offsets = [round((t - events[0]) * 1000) for t in events] if events else []
+    streamed = len(events) == 5 and all(abs(o - 300 * k) <= 100 for k, o in enumerate(offsets))
+    detail = f"event arrivals (ms after the first): {offsets}"
+    if name == "nginx":
+        r.check(who, "server-sent events arrive as sent (within 100 ms)", streamed, detail)
+    else:
+        # What lighttpd and Apache do with a stream (docs/e2e.md and the tower README say).
+        r.check(who, "server-sent events: all five arrive (" + ("as sent" if streamed else "not as sent") + ")",
+                len(events) == 5, detail)
+
     # An HTTP client that announces 10 MB, sends 1 MB and vanishes.
     with socket.create_connection(("127.0.0.1", port)) as s:
         s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n" + b"x" * (1 << 20))
     time.sleep(1.0)
     status, _, _ = curl(port, "/hello")
     r.check(who, "client aborts mid-upload, keeps serving", status == 200 and app.alive(), f"next request {status}")
+
+
+def sse_arrivals(port: int, path: str, timeout: float = 10.0) -> list[float]:
+    """GET `path` through the web server as a browser's EventSource does; the arrival time
+    of each `data:` event of the body."""
+    arrivals: list[float] = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n".encode())
+        seen = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                data = s.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            now = time.monotonic()
+            before = seen.count(b"data: ")
+            seen += data
+            arrivals += [now] * (seen.count(b"data: ") - before)
+            if len(arrivals) >= 5:
+                break
+    return arrivals
 
 
 def axum_load(who: str, port: int, app: Backend, seconds: int, r: Results) -> dict[str, str]:
@@ -642,6 +732,8 @@ def axum_suites(binary: str, only: list[str], tmp: pathlib.Path, seconds: int, r
                 app = axum_app(binary, tmp, unix)
                 loads[who] = axum_load(who, PORTS[name], app, seconds, r)
                 r.check(who, "graceful stop on SIGTERM", app.stop(), "")
+                if name == "nginx" and not unix:
+                    axum_bound_and_shutdown(who, binary, PORTS[name], tmp, r)
             except Exception as e:
                 error_log = webdir / "error.log"
                 detail = error_log.read_text(errors="replace")[-500:] if error_log.exists() else ""

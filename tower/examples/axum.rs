@@ -9,7 +9,13 @@
 //! - `GET /hello`: `hello\n` (`text/plain`);
 //! - `POST /echo`: the request body, sent back (up to 100 MiB, else 413);
 //! - `GET /json`: `{"method", "uri", "remote_addr", "headers"}` (the number of headers);
+//! - `GET /headers`: every header, `{"name": ["value", ...]}` (repeated ones in order);
+//! - `GET /client`: the client's address, from axum's `ConnectInfo<SocketAddr>`;
+//! - `GET /events`: five server-sent events, 300 ms apart (`text/event-stream`);
 //! - anything else: 404.
+//!
+//! `--http ADDR:PORT` serves the same application over HTTP with `axum::serve` instead
+//! (the end-to-end suite's reference: nginx `proxy_pass` to it).
 //!
 //! The echo reads the whole body before it answers, as every SCGI application must for a
 //! body larger than the socket buffers: nginx stops sending the request body once the
@@ -27,17 +33,22 @@
 //! the web server's workers (`www-data`, `nobody`) can connect; in production, give the
 //! socket to a group the web server is in instead.
 
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Extension, Request};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Extension, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json};
 use axum::routing::{get, post};
+use http_body::Frame;
 use sioscgi_tower::{CgiEnvironment, Config};
 
-const USAGE: &str = "usage: axum (--listen ADDR:PORT | --unix PATH) [--max-connections N] \
+const USAGE: &str = "usage: axum (--listen ADDR:PORT | --unix PATH | --http ADDR:PORT) [--max-connections N] \
                      [--header-timeout SECONDS] [--quiet | --verbose]";
 
 /// The application.
@@ -46,7 +57,68 @@ fn app() -> Router {
         .route("/hello", get(hello))
         .route("/echo", post(echo).layer(DefaultBodyLimit::max(ECHO_LIMIT)))
         .route("/json", get(json))
+        .route("/headers", get(headers))
+        .route("/client", get(client))
+        .route("/events", get(events))
         .fallback(not_found)
+}
+
+/// Every header, repeated ones in order (nginx passes each line as a pair of its own).
+async fn headers(headers: HeaderMap) -> impl IntoResponse {
+    let mut all = serde_json::Map::new();
+    for name in headers.keys() {
+        let values = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned().into())
+            .collect();
+        all.insert(name.as_str().to_owned(), serde_json::Value::Array(values));
+    }
+    Json(all)
+}
+
+/// The client's address, as behind `axum::serve`: the web server's client, not the web
+/// server.
+async fn client(ConnectInfo(client): ConnectInfo<SocketAddr>) -> String {
+    format!("{client}\n")
+}
+
+/// Server-sent events: `data: N` every 300 ms, five of them (a body of unknown length:
+/// the server marks it `X-Accel-Buffering: no` for nginx).
+async fn events() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/event-stream")],
+        Body::new(Ticks {
+            sent: 0,
+            next: Box::pin(tokio::time::sleep(Duration::ZERO)),
+        }),
+    )
+}
+
+/// The body of `/events`.
+struct Ticks {
+    sent: u32,
+    next: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl http_body::Body for Ticks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if self.sent == 5 {
+            return Poll::Ready(None);
+        }
+        ready!(self.next.as_mut().poll(cx));
+        self.sent += 1;
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+        self.next.as_mut().reset(deadline);
+        let event = format!("data: {}\n\n", self.sent);
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from(event)))))
+    }
 }
 
 async fn hello() -> impl IntoResponse {
@@ -80,6 +152,7 @@ async fn not_found() -> impl IntoResponse {
 
 enum Address {
     Tcp(String),
+    Http(String),
     #[cfg(unix)]
     Unix(std::path::PathBuf),
 }
@@ -99,6 +172,7 @@ fn parse_args() -> Result<Options, String> {
         let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs a value"));
         match arg.as_str() {
             "--listen" => address = Some(Address::Tcp(value("--listen")?)),
+            "--http" => address = Some(Address::Http(value("--http")?)),
             #[cfg(unix)]
             "--unix" => address = Some(Address::Unix(value("--unix")?.into())),
             "--max-connections" => {
@@ -117,7 +191,7 @@ fn parse_args() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    let address = address.ok_or("--listen or --unix is needed")?;
+    let address = address.ok_or("--listen, --unix or --http is needed")?;
     Ok(Options {
         address,
         config,
@@ -165,6 +239,15 @@ async fn main() -> std::io::Result<()> {
             eprintln!("axum over SCGI on {}", listener.local_addr()?);
             sioscgi_tower::serve(listener, app())
                 .config(options.config)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+        Address::Http(address) => {
+            // The reference: the same application over HTTP, as axum serves it.
+            let listener = tokio::net::TcpListener::bind(&address).await?;
+            eprintln!("axum over HTTP on {}", listener.local_addr()?);
+            let app = app().into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await
         }

@@ -20,7 +20,7 @@ use crate::body::{Body, BodyError, Incoming};
 use crate::incoming::client_socket_addr;
 use crate::response::may_have_body;
 use crate::storage::HeaderStorage;
-use crate::waiting::Slot;
+use crate::waiting::{Slot, Waiter};
 use crate::{BoxError, CgiEnvironment, Config, IncomingRequest, encode_head, request};
 
 /// Header-block storage reserved up front: what a browser's request through nginx needs.
@@ -41,7 +41,7 @@ pub(crate) async fn serve<R, W, A, M, F, S, B>(
     mut write: W,
     make: M,
     web_server: A,
-    slot: Option<Arc<Slot>>,
+    slot: Option<Waiter>,
     config: &Config,
 ) where
     R: AsyncRead + Unpin + Send + 'static,

@@ -12,7 +12,8 @@ use tokio::sync::Notify;
 const SILENT: u8 = 0;
 /// Part of the header block received.
 const RECEIVING: u8 = 1;
-/// The header block is complete: the request is being served.
+/// No longer waiting: the header block is complete (the request is being served), or
+/// the connection ended without one.
 const STARTED: u8 = 2;
 /// Told to close: a newer connection took its place, or the server shuts down.
 const CLOSED: u8 = 3;
@@ -78,6 +79,27 @@ impl Slot {
     }
 }
 
+/// A connection task's hold on its slot: however the task leaves its header phase (the
+/// block came, the peer left, a timeout, an error), the slot stops waiting when this is
+/// dropped, so the queue never closes a connection that is already gone in place of a
+/// live one.
+#[derive(Debug)]
+pub(crate) struct Waiter(Arc<Slot>);
+
+impl std::ops::Deref for Waiter {
+    type Target = Slot;
+
+    fn deref(&self) -> &Slot {
+        &self.0
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        self.0.start();
+    }
+}
+
 /// The accept loop's queue of the connections it started, in accept order, pruned of
 /// those past their header block. Slots whose connections are gone are reused: in a
 /// steady state a connection costs no allocation here.
@@ -105,7 +127,7 @@ impl Waiting {
     }
 
     /// A slot for a connection just accepted, at the back of the queue.
-    pub(crate) fn admit(&mut self) -> Arc<Slot> {
+    pub(crate) fn admit(&mut self) -> Waiter {
         self.prune();
         if self.queue.len() > self.most_queued() {
             self.compact();
@@ -118,7 +140,7 @@ impl Waiting {
             Arc::default()
         });
         self.queue.push_back(Arc::clone(&slot));
-        slot
+        Waiter(slot)
     }
 
     /// Tells the connection that has waited longest for its header block to close;
@@ -213,6 +235,24 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_that_ended_is_not_closed_in_place_of_a_live_one() {
+        let mut waiting = Waiting::new(8);
+        let gone = waiting.admit();
+        let live = waiting.admit();
+        // The first peer left before a byte: its task dropped its hold.
+        drop(gone);
+        assert!(waiting.close_oldest());
+        assert!(
+            !live.start(),
+            "the live one was closed: the gone one was skipped"
+        );
+        let mut waiting = Waiting::new(8);
+        drop(waiting.admit());
+        waiting.close_silent();
+        assert!(!waiting.close_oldest());
+    }
+
+    #[test]
     fn a_shutdown_closes_only_the_silent() {
         let mut waiting = Waiting::new(8);
         let slots: Vec<_> = (0..3).map(|_| waiting.admit()).collect();
@@ -231,10 +271,7 @@ mod tests {
         assert!(waiting.close_oldest());
         slot.closed().await;
         let other = waiting.admit();
-        let task = tokio::spawn({
-            let other = Arc::clone(&other);
-            async move { other.closed().await }
-        });
+        let task = tokio::spawn(async move { other.closed().await });
         tokio::task::yield_now().await;
         assert!(waiting.close_oldest());
         task.await.unwrap();
