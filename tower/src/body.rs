@@ -102,6 +102,21 @@ impl fmt::Display for BodyError {
 
 impl std::error::Error for BodyError {}
 
+/// Reads and drops what the service left of `body`, if at most `limit` bytes. `true`
+/// when the body was read to its end.
+pub(crate) async fn drain(body: &dyn Source, limit: u64) -> bool {
+    if body.remaining() > limit {
+        return false;
+    }
+    loop {
+        match poll_fn(|cx| body.poll_chunk(cx)).await {
+            None => return true,
+            Some(Ok(_)) => {}
+            Some(Err(_)) => return false,
+        }
+    }
+}
+
 /// Where a [`Body`] gets its bytes: the connection's read half, shared with the server
 /// (which drains what the service left unread).
 pub(crate) trait Source: Send + Sync {
@@ -150,21 +165,6 @@ impl<R: AsyncRead + Unpin + Send> Incoming<R> {
                 timer_armed: false,
                 failed: None,
             }),
-        }
-    }
-
-    /// Reads and drops what the service left of the body, if at most `limit` bytes.
-    /// `true` when the body was read to its end.
-    pub(crate) async fn drain(&self, limit: u64) -> bool {
-        if self.remaining() > limit {
-            return false;
-        }
-        loop {
-            match poll_fn(|cx| self.poll_chunk(cx)).await {
-                None => return true,
-                Some(Ok(_)) => {}
-                Some(Err(_)) => return false,
-            }
         }
     }
 }

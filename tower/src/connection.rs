@@ -11,15 +11,16 @@ use bytes::{Buf, Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
 use http::{Method, Request, Response};
 use sioscgi::{Error as ProtocolError, Event, Reader, ResponseHead, Status};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tower_service::Service;
 use tracing::{debug, error};
 
-use crate::body::{Body, BodyError, Incoming};
+use crate::body::{Body, BodyError, Incoming, Source, drain};
 #[cfg(feature = "axum")]
 use crate::incoming::client_socket_addr;
 use crate::response::may_have_body;
 use crate::storage::HeaderStorage;
+use crate::transport::Transport;
 use crate::waiting::{Slot, Waiter};
 use crate::{BoxError, CgiEnvironment, Config, IncomingRequest, encode_head, request};
 
@@ -36,16 +37,17 @@ const INTERNAL_ERROR: &[u8] =
 /// Serves the connection's one request with the service `make` makes for it (once its
 /// header block has come), then closes the connection. `web_server` is the address of
 /// the connection's other end.
-pub(crate) async fn serve<R, W, A, M, F, S, B>(
-    mut read: R,
-    mut write: W,
+///
+/// The connection is read and answered without waiting for as long as it can be (see
+/// [`Transport`]), and registered with the runtime only when something must wait.
+pub(crate) async fn serve<T, A, M, F, S, B>(
+    transport: T,
     make: M,
     web_server: A,
     slot: Option<Waiter>,
     config: &Config,
 ) where
-    R: AsyncRead + Unpin + Send + 'static,
-    W: AsyncWrite + Unpin,
+    T: Transport,
     M: FnOnce(IncomingRequest<A>) -> F,
     F: Future<Output = S>,
     S: Service<Request<Body>, Response = Response<B>>,
@@ -56,8 +58,15 @@ pub(crate) async fn serve<R, W, A, M, F, S, B>(
     let storage = HeaderStorage::new(INITIAL_STORAGE, config.storage_len());
     let mut reader = Reader::with_config(storage, *config.get_protocol());
     let mut buffer = BytesMut::new();
+    let mut conn = Conn::Raw(transport);
+    if !T::IMMEDIATE {
+        // Registered already: nothing to gain from a read without waiting.
+        if let Err(e) = conn.register() {
+            return log_io("registering the connection", &e);
+        }
+    }
     let head = read_head(
-        &mut read,
+        &mut conn,
         &mut reader,
         &mut buffer,
         config.get_read_buffer_len(),
@@ -84,8 +93,8 @@ pub(crate) async fn serve<R, W, A, M, F, S, B>(
         Ok(Err(HeadError::Protocol(e))) => {
             debug!(error = e.name(), "refused a broken request");
             if let Some(code) = e.status_hint() {
-                refuse(&mut write, code, e.name(), config).await;
-                drain_rest(&mut read, config.get_drain_limit(), config).await;
+                refuse(&mut conn, code, e.name(), config).await;
+                drain_rest(&mut conn, config.get_drain_limit(), config).await;
             }
             return;
         }
@@ -111,25 +120,42 @@ pub(crate) async fn serve<R, W, A, M, F, S, B>(
         Ok(parts) => parts,
         Err(e) => {
             debug!(error = %e, "refused a request http cannot represent");
-            refuse(&mut write, 400, e.summary(), config).await;
+            refuse(&mut conn, 400, e.summary(), config).await;
             // The body bytes that came with the block are read already.
             let left = content_length.saturating_sub(buffer.len() as u64);
-            return drain_rest(&mut read, left.min(config.get_drain_limit()), config).await;
+            return drain_rest(&mut conn, left.min(config.get_drain_limit()), config).await;
         }
     };
-    // A request without a body needs nothing more from the connection.
-    let incoming = (content_length > 0).then(|| {
-        Arc::new(Incoming::new(
-            read,
-            buffer.split().freeze(),
+    // A request without a body needs nothing more from the connection; one whose body
+    // came whole with the block, nothing more either.
+    let early = buffer.split().freeze();
+    let incoming: Option<Arc<dyn Source>> = if content_length == 0 {
+        None
+    } else if early.len() as u64 >= content_length {
+        Some(Arc::new(Incoming::new(
+            tokio::io::empty(),
+            early,
             buffer,
             content_length,
             config.get_read_buffer_len(),
             config.get_idle_timeout(),
-        ))
-    });
+        )))
+    } else {
+        let read = match conn.take_read() {
+            Ok(read) => read,
+            Err(e) => return log_io("registering the connection", &e),
+        };
+        Some(Arc::new(Incoming::new(
+            read,
+            early,
+            buffer,
+            content_length,
+            config.get_read_buffer_len(),
+            config.get_idle_timeout(),
+        )))
+    };
     let body = match &incoming {
-        Some(incoming) => Body::new(incoming.clone()),
+        Some(incoming) => Body::new(Arc::clone(incoming)),
         None => Body::empty(),
     };
     let head_only = parts.method == Method::HEAD;
@@ -145,25 +171,87 @@ pub(crate) async fn serve<R, W, A, M, F, S, B>(
     let request = Request::from_parts(parts, body);
 
     let written = match call(&mut service, request).await {
-        Ok(response) => write_response(&mut write, response, head_only, config).await,
+        Ok(response) => write_response(&mut conn, response, head_only, config).await,
         Err(e) => {
             error!(error = %e, "the service failed: answered 500");
-            write_idle(&mut write, INTERNAL_ERROR, config.get_idle_timeout()).await
+            write_all(&mut conn, INTERNAL_ERROR, config.get_idle_timeout()).await
         }
     };
     if let Err(e) = written {
         return log_io("writing the response", &e);
     }
-    // The answer is complete: end it (the web server may answer its client now), then
-    // read what the service left of the body, so that closing does not reset the
-    // connection under a web server still sending it.
-    let idle = config.get_idle_timeout();
-    if let Err(e) = with_idle(idle, write.shutdown()).await {
-        return log_io("ending the response", &e);
+    // The answer is complete. If the service left body bytes unread on the connection,
+    // end the answer (the web server may answer its client now), then read them, so
+    // that closing does not reset the connection under a web server still sending
+    // them. Otherwise closing the connection ends the answer.
+    let Some(incoming) = incoming.filter(|incoming| incoming.remaining() > 0) else {
+        return;
+    };
+    if let Conn::Registered { write, .. } = &mut conn {
+        let idle = config.get_idle_timeout();
+        if let Err(e) = with_idle(idle, write.shutdown()).await {
+            return log_io("ending the response", &e);
+        }
     }
-    if let Some(incoming) = incoming {
-        let drain = incoming.drain(config.get_drain_limit());
-        let _ = tokio::time::timeout(config.get_drain_timeout(), drain).await;
+    let drain = drain(&*incoming, config.get_drain_limit());
+    let _ = tokio::time::timeout(config.get_drain_timeout(), drain).await;
+}
+
+/// A connection, not registered with the runtime until something must wait.
+enum Conn<T: Transport> {
+    /// Read and written without waiting.
+    Raw(T),
+    /// Registered: the read half moves to the request body when it must be read.
+    Registered {
+        read: Option<T::Read>,
+        write: T::Write,
+    },
+    /// Registering failed.
+    Gone,
+}
+
+impl<T: Transport> Conn<T> {
+    /// Registers the connection, if it is not yet.
+    fn register(&mut self) -> io::Result<()> {
+        if let Conn::Raw(_) = self {
+            let Conn::Raw(transport) = std::mem::replace(self, Conn::Gone) else {
+                return Ok(());
+            };
+            let (read, write) = transport.register()?;
+            *self = Conn::Registered {
+                read: Some(read),
+                write,
+            };
+        }
+        Ok(())
+    }
+
+    fn read_half(&mut self) -> io::Result<&mut T::Read> {
+        self.register()?;
+        match self {
+            Conn::Registered {
+                read: Some(read), ..
+            } => Ok(read),
+            _ => Err(io::Error::from(io::ErrorKind::NotConnected)),
+        }
+    }
+
+    fn take_read(&mut self) -> io::Result<T::Read> {
+        self.register()?;
+        match self {
+            Conn::Registered { read, .. } => read
+                .take()
+                .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected)),
+            _ => Err(io::Error::from(io::ErrorKind::NotConnected)),
+        }
+    }
+
+    fn write_half(&mut self) -> io::Result<&mut T::Write> {
+        self.register()?;
+        match self {
+            Conn::Registered { write, .. } => Ok(write),
+            _ => Err(io::Error::from(io::ErrorKind::NotConnected)),
+        }
     }
 }
 
@@ -179,8 +267,8 @@ enum HeadError {
 
 /// Reads until the header block is complete; returns how many bytes of `buffer` it took
 /// (the rest is body).
-async fn read_head<R: AsyncRead + Unpin>(
-    read: &mut R,
+async fn read_head<T: Transport>(
+    conn: &mut Conn<T>,
     reader: &mut Reader<HeaderStorage>,
     buffer: &mut BytesMut,
     read_len: usize,
@@ -191,7 +279,21 @@ async fn read_head<R: AsyncRead + Unpin>(
         if buffer.capacity() - buffer.len() < read_len / 4 {
             buffer.reserve(read_len);
         }
-        if read.read_buf(buffer).await.map_err(HeadError::Io)? == 0 {
+        let n = match conn {
+            Conn::Raw(transport) => match read_now(transport, buffer, read_len) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // Nothing more has come: wait for it like any connection.
+                    conn.register().map_err(HeadError::Io)?;
+                    continue;
+                }
+                read => read.map_err(HeadError::Io)?,
+            },
+            _ => {
+                let read = conn.read_half().map_err(HeadError::Io)?;
+                read.read_buf(buffer).await.map_err(HeadError::Io)?
+            }
+        };
+        if n == 0 {
             if buffer.is_empty() {
                 return Err(HeadError::Empty);
             }
@@ -246,14 +348,14 @@ where
 /// whose body fails before its first byte, becomes a `500`; a body that fails later, or
 /// is longer or shorter than it said, ends the connection abruptly (the web server then
 /// knows the answer is broken).
-async fn write_response<W, B>(
-    write: &mut W,
+async fn write_response<T, B>(
+    conn: &mut Conn<T>,
     response: Response<B>,
     head_only: bool,
     config: &Config,
 ) -> io::Result<()>
 where
-    W: AsyncWrite + Unpin,
+    T: Transport,
     B: http_body::Body,
     B::Error: Into<BoxError>,
 {
@@ -274,11 +376,11 @@ where
     let mut head = Vec::with_capacity(256);
     if let Err(e) = encode_head(&parts, body.size_hint().exact(), &mut head) {
         error!(error = %e, status = parts.status.as_u16(), "answered 500");
-        return write_idle(write, INTERNAL_ERROR, idle).await;
+        return write_all(conn, INTERNAL_ERROR, idle).await;
     }
     let head = Bytes::from(head);
     if head_only || !may_have_body(parts.status) {
-        return write_idle(write, head, idle).await;
+        return write_all(conn, head, idle).await;
     }
     let mut body = pin!(body);
     // Errors become `BoxError` at once: the body's own error type need not be `Send`.
@@ -297,19 +399,19 @@ where
     match first {
         Some(Some(Err(e))) => {
             error!(error = %e, "the response body failed before its first byte: answered 500");
-            return write_idle(write, INTERNAL_ERROR, idle).await;
+            return write_all(conn, INTERNAL_ERROR, idle).await;
         }
         Some(Some(Ok(frame))) => {
             let data = frame.into_data().ok();
             sent = data.as_ref().map_or(0, |d| d.remaining() as u64);
             check_length(sent, declared)?;
             match data {
-                Some(data) => write_idle(write, head.chain(data), idle).await?,
-                None => write_idle(write, head, idle).await?,
+                Some(data) => write_all(conn, head.chain(data), idle).await?,
+                None => write_all(conn, head, idle).await?,
             }
         }
-        Some(None) => return write_idle(write, head, idle).await,
-        None => write_idle(write, head, idle).await?,
+        Some(None) => return write_all(conn, head, idle).await,
+        None => write_all(conn, head, idle).await?,
     }
     while let Some(frame) = poll_fn(&mut next).await {
         let frame = frame.map_err(|e| {
@@ -325,7 +427,7 @@ where
         if let Ok(data) = frame.into_data() {
             sent += data.remaining() as u64;
             check_length(sent, declared)?;
-            write_idle(write, data, idle).await?;
+            write_all(conn, data, idle).await?;
         }
     }
     if let Some(declared) = declared
@@ -379,7 +481,7 @@ fn check_length(sent: u64, declared: Option<u64>) -> io::Result<()> {
 }
 
 /// Answers a request that cannot be served: `code`, with `reason` as a line of text.
-async fn refuse<W: AsyncWrite + Unpin>(write: &mut W, code: u16, reason: &str, config: &Config) {
+async fn refuse<T: Transport>(conn: &mut Conn<T>, code: u16, reason: &str, config: &Config) {
     let Ok(head) = ResponseHead::new(Some(Status::Code(code)), &[("Content-Type", "text/plain")])
     else {
         return;
@@ -389,6 +491,7 @@ async fn refuse<W: AsyncWrite + Unpin>(write: &mut W, code: u16, reason: &str, c
     answer.push(b'\n');
     let idle = config.get_idle_timeout();
     let written = async {
+        let write = conn.write_half()?;
         write_idle(write, &answer[..], idle).await?;
         with_idle(idle, write.shutdown()).await
     };
@@ -400,7 +503,8 @@ async fn refuse<W: AsyncWrite + Unpin>(write: &mut W, code: u16, reason: &str, c
 /// After a refusal: reads and drops up to `limit` more bytes (for at most the drain
 /// timeout) or until the peer closes, so that closing does not reset the connection
 /// under a web server still sending the request, which would lose the answer.
-async fn drain_rest<R: AsyncRead + Unpin>(read: &mut R, limit: u64, config: &Config) {
+async fn drain_rest<T: Transport>(conn: &mut Conn<T>, limit: u64, config: &Config) {
+    let Ok(read) = conn.read_half() else { return };
     let drain = async {
         let mut scratch = [0u8; 4096];
         let mut left = limit;
@@ -412,6 +516,62 @@ async fn drain_rest<R: AsyncRead + Unpin>(read: &mut R, limit: u64, config: &Con
         }
     };
     let _ = tokio::time::timeout(config.get_drain_timeout(), drain).await;
+}
+
+/// Writes all of `buf` to the connection: what fits at once without registering it,
+/// the rest (if any) as [`write_idle`] does.
+async fn write_all<T: Transport>(
+    conn: &mut Conn<T>,
+    mut buf: impl Buf,
+    idle: Duration,
+) -> io::Result<()> {
+    if let Conn::Raw(transport) = conn {
+        while buf.has_remaining() {
+            let mut slices = [io::IoSlice::new(&[]); 4];
+            let count = buf.chunks_vectored(&mut slices);
+            match transport.write_now(slices.get(..count).unwrap_or(&[])) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
+                Ok(n) => buf.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !buf.has_remaining() {
+            return Ok(());
+        }
+    }
+    write_idle(conn.write_half()?, buf, idle).await
+}
+
+/// Reads what has come on an unregistered connection into `buffer` (`WouldBlock` if
+/// nothing has), through a scratch buffer of the thread's: its bytes stay initialized
+/// from one connection to the next, so that no read pays for zeroing.
+fn read_now<T: Transport>(
+    transport: &mut T,
+    buffer: &mut BytesMut,
+    read_len: usize,
+) -> io::Result<usize> {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.try_borrow_mut().map_err(io::Error::other)?;
+        if scratch.len() < read_len {
+            scratch.resize(read_len, 0);
+        }
+        let into = scratch.get_mut(..read_len).unwrap_or_default();
+        loop {
+            match transport.read_now(into) {
+                Ok(n) => {
+                    buffer.extend_from_slice(into.get(..n).unwrap_or_default());
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    })
 }
 
 /// Writes all of `buf` (vectored when it is in pieces), giving up after `idle` without

@@ -55,6 +55,7 @@ mod request;
 mod response;
 mod server;
 mod storage;
+mod transport;
 mod waiting;
 
 /// The protocol core (for [`Config::protocol`]'s `sioscgi::Config`, and the reader and
@@ -65,7 +66,7 @@ pub use body::{Body, BodyError};
 pub use cgi::CgiEnvironment;
 pub use config::Config;
 pub use incoming::{IncomingRequest, Shared};
-pub use listener::Listener;
+pub use listener::{Connections, Listener};
 pub use request::{RequestError, into_request};
 pub use response::{ResponseError, encode_head};
 pub use server::{Serve, serve, serve_connection};

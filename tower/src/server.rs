@@ -6,6 +6,7 @@ use std::future::{Future, IntoFuture, Pending, pending, poll_fn, ready};
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -14,6 +15,8 @@ use tower_service::Service;
 use tracing::{debug, error, warn};
 
 use crate::connection;
+use crate::listener::Accepted;
+use crate::transport::Registered;
 use crate::waiting::Waiting;
 use crate::{Body, BoxError, Config, IncomingRequest, Listener};
 
@@ -108,7 +111,8 @@ where
     B: http_body::Body,
     B::Error: Into<BoxError>,
 {
-    connection::serve(read, write, |_| ready(service), (), None, config).await;
+    let transport = Registered(read, write);
+    connection::serve(transport, |_| ready(service), (), None, config).await;
 }
 
 /// The server [`serve`] returns: set it up, then `.await` it.
@@ -178,12 +182,13 @@ where
 
     fn into_future(self) -> Self::IntoFuture {
         let Serve {
-            mut listener,
+            listener,
             make_service,
             config,
             signal,
         } = self;
         Box::pin(async move {
+            let mut connections = listener.into_connections()?;
             let max = config.get_max_connections();
             let permits = Arc::new(Semaphore::new(max));
             let config = Arc::new(config);
@@ -191,11 +196,11 @@ where
             let mut signal = std::pin::pin!(signal);
             loop {
                 let accepted = tokio::select! {
-                    accepted = listener.accept() => accepted,
+                    accepted = connections.accept() => accepted,
                     () = &mut signal => break,
                 };
-                let (read, write, peer) = match accepted {
-                    Ok(connection) => connection,
+                let accepted = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) if connection::is_peer_gone(&e) => {
                         debug!(error = %e, "accept: peer gone");
                         continue;
@@ -231,22 +236,36 @@ where
                 let slot = waiting.admit();
                 let make = make_service.clone();
                 let config = Arc::clone(&config);
-                tokio::spawn(async move {
-                    connection::serve(
-                        read,
-                        write,
-                        |incoming| make_one(make, incoming),
-                        peer,
-                        Some(slot),
-                        &config,
-                    )
-                    .await;
+                let mut task = Box::pin(async move {
+                    let make = |incoming| make_one(make, incoming);
+                    let slot = Some(slot);
+                    match accepted {
+                        Accepted::Registered(read, write, peer) => {
+                            let transport = Registered(read, write);
+                            connection::serve(transport, make, peer, slot, &config).await;
+                        }
+                        #[cfg(unix)]
+                        Accepted::Tcp(stream, peer) => {
+                            connection::serve(stream, make, peer, slot, &config).await;
+                        }
+                        #[cfg(unix)]
+                        Accepted::Unix(stream, peer) => {
+                            connection::serve(stream, make, peer, slot, &config).await;
+                        }
+                    }
                     drop(permit);
                 });
+                // The connection runs here first, in the accept loop's task: a request
+                // that came whole and is answered without waiting (most are, from a web
+                // server on the same machine) never becomes a task of its own, so no other
+                // worker thread is woken for it. One that waits continues as a task.
+                if poll_once(task.as_mut()).await.is_pending() {
+                    tokio::spawn(task);
+                }
             }
             // Connections that have not sent a byte close now; the others finish.
             waiting.close_silent();
-            drop(listener);
+            drop(connections);
             let everyone = u32::try_from(max).unwrap_or(u32::MAX);
             let finished = permits.acquire_many(everyone);
             match config.get_shutdown_timeout() {
@@ -272,4 +291,9 @@ where
     let made = make.call(incoming).await;
     let Ok(service) = made;
     service
+}
+
+/// Polls `future` once, with the calling task's context.
+async fn poll_once<F: Future + Unpin>(mut future: F) -> Poll<F::Output> {
+    poll_fn(|cx| Poll::Ready(Pin::new(&mut future).poll(cx))).await
 }

@@ -1,0 +1,111 @@
+//! A connection as the server handles it: first read and answered without waiting, as a
+//! plain non-blocking socket, then, only if it must wait, registered with tokio.
+//!
+//! A web server sends its whole request at once, and a small answer fits the socket's
+//! buffer: most connections never wait. Registering a socket with the runtime costs two
+//! system calls (`epoll_ctl` to add it, and again to remove it), as many as reading the
+//! request and writing the answer; a connection that does not wait skips them.
+
+use std::io::{self, IoSlice};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// The connection of one request.
+pub(crate) trait Transport {
+    /// The read half, once registered (the request body owns it).
+    type Read: AsyncRead + Unpin + Send + 'static;
+    /// The write half, once registered.
+    type Write: AsyncWrite + Unpin;
+
+    /// Whether [`Transport::read_now`] and [`Transport::write_now`] can ever do anything
+    /// (a connection from a [`Listener`](crate::Listener) of your own is registered
+    /// already).
+    const IMMEDIATE: bool;
+
+    /// Reads what has arrived, without waiting: `WouldBlock` if nothing has.
+    fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+
+    /// Writes what fits, without waiting: `WouldBlock` if nothing does.
+    fn write_now(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+
+    /// Registers the connection with the runtime, for the reads and writes that wait.
+    fn register(self) -> io::Result<(Self::Read, Self::Write)>;
+}
+
+/// A connection already registered, as a [`Listener`](crate::Listener) of your own
+/// gives it.
+pub(crate) struct Registered<R, W>(pub(crate) R, pub(crate) W);
+
+impl<R, W> Transport for Registered<R, W>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin,
+{
+    type Read = R;
+    type Write = W;
+    const IMMEDIATE: bool = false;
+
+    fn read_now(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+
+    fn write_now(&mut self, _: &[IoSlice<'_>]) -> io::Result<usize> {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+
+    fn register(self) -> io::Result<(R, W)> {
+        Ok((self.0, self.1))
+    }
+}
+
+#[cfg(unix)]
+mod sockets {
+    use std::io::{self, IoSlice, Read, Write};
+
+    use super::Transport;
+
+    /// A TCP connection as `accept4` gave it (non-blocking, not registered).
+    impl Transport for mio::net::TcpStream {
+        type Read = tokio::net::tcp::OwnedReadHalf;
+        type Write = tokio::net::tcp::OwnedWriteHalf;
+        const IMMEDIATE: bool = true;
+
+        fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            Read::read(self, buf)
+        }
+
+        fn write_now(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            Write::write_vectored(self, bufs)
+        }
+
+        fn register(self) -> io::Result<(Self::Read, Self::Write)> {
+            let stream = tokio::net::TcpStream::from_std(self.into())?;
+            // A connection that waits is a large or streamed answer: its later pieces
+            // must not wait for the acknowledgement of the earlier ones (Nagle). One
+            // write alone never waits, so a connection that does not is spared the
+            // system call.
+            stream.set_nodelay(true)?;
+            Ok(stream.into_split())
+        }
+    }
+
+    /// A Unix-domain connection as `accept4` gave it (non-blocking, not registered).
+    impl Transport for mio::net::UnixStream {
+        type Read = tokio::net::unix::OwnedReadHalf;
+        type Write = tokio::net::unix::OwnedWriteHalf;
+        const IMMEDIATE: bool = true;
+
+        fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            Read::read(self, buf)
+        }
+
+        fn write_now(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            Write::write_vectored(self, bufs)
+        }
+
+        fn register(self) -> io::Result<(Self::Read, Self::Write)> {
+            let stream = tokio::net::UnixStream::from_std(self.into())?;
+            Ok(stream.into_split())
+        }
+    }
+}
