@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! null_backend --listen 127.0.0.1:4000
+//! null_backend --unix /tmp/sioscgi.sock
 //! ```
 //!
 //! tokio, one task per connection; no protocol checks: it reads until the netstring's
@@ -9,8 +10,8 @@
 //! a plain search), answers a fixed `hello\n` in one write and closes. Never run it
 //! facing anything but a benchmark: it trusts its peer.
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use sioscgi_benches::backend::{self, Address};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 const ANSWER: &[u8] =
     b"Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nhello\n";
@@ -29,7 +30,7 @@ fn request_len(buf: &[u8]) -> Option<usize> {
     Some(block_end + 1 + body)
 }
 
-async fn connection(mut stream: TcpStream) {
+async fn connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) {
     let mut buf = vec![0u8; 16 * 1024];
     let mut have = 0;
     loop {
@@ -56,5 +57,9 @@ async fn connection(mut stream: TcpStream) {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    sioscgi_benches::backend::serve("null_backend", connection).await
+    match Address::from_args() {
+        Some(Address::Unix(path)) => backend::serve_unix("null_backend", &path, connection).await,
+        Some(Address::Tcp(_)) => backend::serve("null_backend", connection).await,
+        None => backend::usage("null_backend"),
+    }
 }
