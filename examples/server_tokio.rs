@@ -1,6 +1,12 @@
 //! `server_tokio`: the demo application of `server.rs` on tokio, through the async driver
 //! and `embedded-io-adapters`' tokio adapter; many connections at once.
 //!
+//! Built to cost what the protocol costs: a connection is first read and answered as a
+//! plain non-blocking socket (`accept4`, one read, one write, `close`) and registered
+//! with tokio only if it must wait; it runs first in the accept loop's task and becomes a
+//! task of its own only then; its 112 KiB of header-block storage and its buffers come
+//! from a pool of finished connections', never zeroed again.
+//!
 //! ```text
 //! cargo run --example server_tokio -- [--listen 127.0.0.1:4000] [--max-connections 1024]
 //!                                     [--timeout 30] [--allow-repeated-names] [--quiet]
@@ -9,14 +15,17 @@
 #[path = "demo/mod.rs"]
 mod demo;
 
-use std::sync::Arc;
+use std::future::Future;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use demo::Route;
 use embedded_io_adapters::tokio_1::FromTokio;
 use sioscgi::io::{Error, asynch};
 use sioscgi::{Config, DEFAULT_MAX_BLOCK_LEN, Reader, ResponseHead, Status};
+use tokio::io::unix::AsyncFd;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -70,7 +79,7 @@ fn parse_args() -> Result<Options, String> {
 /// 2,048 pairs, and their index.
 const STORAGE: usize = sioscgi::storage::len_for(DEFAULT_MAX_BLOCK_LEN, 2048);
 type Storage = [u8; STORAGE];
-type Request<'a> = asynch::Request<'a, FromTokio<TcpStream>, Storage>;
+type Request<'a> = asynch::Request<'a, Lazy, Storage>;
 type Failure = Error<std::io::Error>;
 
 async fn respond(
@@ -89,7 +98,8 @@ async fn respond(
 
 /// The application: answers one request, returns the status it sent.
 async fn handle(request: &mut Request<'_>) -> Result<u16, Failure> {
-    let mut chunk = vec![0u8; 64 * 1024];
+    // Only the routes that read a body need the chunk.
+    let chunk = || vec![0u8; 64 * 1024];
     match demo::route(&request.environment()) {
         Route::Index => {
             let page = demo::index_page(&request.environment());
@@ -99,6 +109,7 @@ async fn handle(request: &mut Request<'_>) -> Result<u16, Failure> {
             respond(request, 413, "text/plain", b"body too large to echo\n").await
         }
         Route::Echo => {
+            let mut chunk = chunk();
             let mut body = Vec::new();
             loop {
                 let n = request.read_body(&mut chunk).await?;
@@ -121,6 +132,7 @@ async fn handle(request: &mut Request<'_>) -> Result<u16, Failure> {
             Ok(200)
         }
         Route::Upload => {
+            let mut chunk = chunk();
             let mut summary = demo::Summary::default();
             loop {
                 let n = request.read_body(&mut chunk).await?;
@@ -167,7 +179,7 @@ async fn handle(request: &mut Request<'_>) -> Result<u16, Failure> {
             request
                 .send_head(&ResponseHead::new(Some(Status::Code(200)), &headers)?)
                 .await?;
-            let mut buf = vec![0u8; 64 * 1024];
+            let mut buf = vec![0u8; total.min(64 * 1024) as usize];
             let mut sent = 0u64;
             while sent < total {
                 let n = (total - sent).min(buf.len() as u64) as usize;
@@ -185,23 +197,53 @@ async fn handle(request: &mut Request<'_>) -> Result<u16, Failure> {
     }
 }
 
-async fn connection(stream: TcpStream, options: Arc<Options>) {
+/// A connection's buffers: the reader with its header-block storage, the receive and
+/// send buffers. Kept for the next connection when one ends (a fresh set is 136 KiB to
+/// zero).
+struct Buffers {
+    reader: Box<Reader<Storage>>,
+    rx: Vec<u8>,
+    tx: Vec<u8>,
+}
+
+/// The buffers of finished connections.
+static POOL: Mutex<Vec<Buffers>> = Mutex::new(Vec::new());
+
+impl Buffers {
+    fn take(config: Config) -> Self {
+        let pooled = POOL.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        match pooled {
+            Some(mut buffers) => {
+                buffers.reader.reset();
+                buffers
+            }
+            None => Buffers {
+                reader: Box::new(Reader::with_config([0u8; STORAGE], config)),
+                rx: vec![0u8; 16 * 1024],
+                tx: vec![0u8; 8 * 1024],
+            },
+        }
+    }
+
+    /// Back to the pool, which keeps at most `most`.
+    fn give_back(self, most: usize) {
+        let mut pool = POOL.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < most {
+            pool.push(self);
+        }
+    }
+}
+
+async fn connection(stream: Lazy, options: Arc<Options>) {
     let started = Instant::now();
-    let mut reader = Box::new(Reader::with_config([0u8; STORAGE], options.config));
-    let mut rx = vec![0u8; 16 * 1024];
-    let mut tx = vec![0u8; 8 * 1024];
-    let mut transport = FromTokio::new(stream);
+    let mut buffers = Buffers::take(options.config);
+    let Buffers { reader, rx, tx } = &mut buffers;
+    let mut transport = stream;
     let mut status = 0;
-    let serve = asynch::serve(
-        &mut transport,
-        &mut reader,
-        &mut rx,
-        &mut tx,
-        async |request| {
-            status = handle(request).await?;
-            Ok(())
-        },
-    );
+    let serve = asynch::serve(&mut transport, reader, rx, tx, async |request| {
+        status = handle(request).await?;
+        Ok(())
+    });
     let outcome = match tokio::time::timeout(options.timeout, serve).await {
         Ok(Ok(())) => {
             demo::REQUESTS.fetch_add(1, Ordering::Relaxed);
@@ -209,8 +251,8 @@ async fn connection(stream: TcpStream, options: Arc<Options>) {
         }
         // Apache's 411 (an empty connection), or a web server that dropped the connection
         // because its client left (EPIPE, ECONNRESET): nothing to log.
-        Ok(Err(e)) if e.is_peer_gone() => return,
-        Ok(Err(Error::EmptyConnection)) => return,
+        Ok(Err(e)) if e.is_peer_gone() => return buffers.give_back(POOLED),
+        Ok(Err(Error::EmptyConnection)) => return buffers.give_back(POOLED),
         Ok(Err(Error::Protocol(e))) => {
             status = e.status_hint().unwrap_or(0);
             format!(" ({})", e.name())
@@ -227,6 +269,71 @@ async fn connection(stream: TcpStream, options: Arc<Options>) {
         );
         eprintln!("{line}");
     }
+    buffers.give_back(POOLED);
+}
+
+/// How many sets of buffers the pool keeps (14 MiB).
+const POOLED: usize = 128;
+
+/// A connection as `accept4` gave it, read and written without waiting until something
+/// must wait: then registered with tokio, for good (registering costs two `epoll_ctl`
+/// calls, as many as the request's read and write).
+enum Lazy {
+    Raw(mio::net::TcpStream),
+    Registered(FromTokio<TcpStream>),
+    Gone,
+}
+
+impl Lazy {
+    fn register(&mut self) -> std::io::Result<&mut FromTokio<TcpStream>> {
+        if let Lazy::Raw(_) = self
+            && let Lazy::Raw(stream) = std::mem::replace(self, Lazy::Gone)
+        {
+            let stream = TcpStream::from_std(stream.into())?;
+            // Only a connection that waits can write twice before an acknowledgement.
+            stream.set_nodelay(true)?;
+            *self = Lazy::Registered(FromTokio::new(stream));
+        }
+        match self {
+            Lazy::Registered(stream) => Ok(stream),
+            _ => Err(std::io::ErrorKind::NotConnected.into()),
+        }
+    }
+}
+
+impl embedded_io_async::ErrorType for Lazy {
+    type Error = std::io::Error;
+}
+
+impl embedded_io_async::Read for Lazy {
+    async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Lazy::Raw(stream) = self {
+            match std::io::Read::read(stream, buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                done => return done,
+            }
+        }
+        self.register()?.read(buf).await
+    }
+}
+
+impl embedded_io_async::Write for Lazy {
+    async fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Lazy::Raw(stream) = self {
+            match std::io::Write::write(stream, buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                done => return done,
+            }
+        }
+        self.register()?.write(buf).await
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Lazy::Registered(stream) => stream.flush().await,
+            _ => Ok(()),
+        }
+    }
 }
 
 #[tokio::main]
@@ -241,7 +348,7 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let listener = match TcpListener::bind(&options.listen).await {
+    let listener = match listen(&options.listen).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("server_tokio: cannot listen on {}: {e}", options.listen);
@@ -249,6 +356,7 @@ async fn main() {
         }
     };
     let address = listener
+        .get_ref()
         .local_addr()
         .map_or(options.listen.clone(), |a| a.to_string());
     eprintln!(
@@ -260,15 +368,40 @@ async fn main() {
         let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
             return;
         };
-        match listener.accept().await {
-            Ok((stream, _)) => {
+        match accept(&listener).await {
+            Ok(stream) => {
                 let options = Arc::clone(&options);
-                tokio::spawn(async move {
-                    connection(stream, options).await;
+                let mut task = Box::pin(async move {
+                    connection(Lazy::Raw(stream), options).await;
                     drop(permit);
                 });
+                // Here first: a request answered without waiting never becomes a task,
+                // and no other worker thread is woken for it.
+                let first = std::future::poll_fn(|cx| Poll::Ready(task.as_mut().poll(cx))).await;
+                if first.is_pending() {
+                    tokio::spawn(task);
+                }
             }
             Err(e) => eprintln!("accept failed: {e}"),
+        }
+    }
+}
+
+/// A non-blocking listener, registered with tokio for its readiness only.
+async fn listen(address: &str) -> std::io::Result<AsyncFd<mio::net::TcpListener>> {
+    let listener = TcpListener::bind(address).await?.into_std()?;
+    // `AsyncFd::new` is deprecated in tokio 1.54 for descriptors it does not own; this
+    // one owns its listener, which closes only after the `AsyncFd` deregisters it.
+    #[allow(deprecated)]
+    AsyncFd::new(mio::net::TcpListener::from_std(listener))
+}
+
+/// The next connection, not registered with tokio (`accept4` with `SOCK_NONBLOCK`).
+async fn accept(listener: &AsyncFd<mio::net::TcpListener>) -> std::io::Result<mio::net::TcpStream> {
+    loop {
+        let mut ready = listener.readable().await?;
+        if let Ok(accepted) = ready.try_io(|listener| listener.get_ref().accept()) {
+            return accepted.map(|(stream, _)| stream);
         }
     }
 }
