@@ -707,6 +707,32 @@ def axum_faults(app: Backend, r: Results) -> None:
             app.alive() and hello() and not app.warnings(), ", ".join(sorted(answers)))
 
 
+def lighttpd_streaming(binary: str, tmp: pathlib.Path, r: Results) -> None:
+    """lighttpd gathers a response body before passing it on unless told otherwise: with
+    `server.stream-response-body = 2` (what the README says to add), server-sent events
+    arrive as sent."""
+    webdir = tmp / "lighttpd-streaming"
+    webdir.mkdir()
+    snippet = (HERE / "snippets" / "lighttpd.conf").read_text() + "server.stream-response-body = 2\n"
+    conf = webdir / "lighttpd.conf"
+    conf.write_text(LIGHTTPD_BASE.format(tmp=webdir, port=PORTS["lighttpd"], snippet=snippet))
+    web = subprocess.Popen(["lighttpd", "-D", "-f", str(conf)], env={"PATH": "/usr/sbin:/usr/bin:/bin"},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    app = None
+    try:
+        wait_port(PORTS["lighttpd"])
+        app = axum_app(binary, tmp, False)
+        events = sse_arrivals(PORTS["lighttpd"], "/events")
+        offsets = [round((t - events[0]) * 1000) for t in events] if events else []
+        streamed = len(events) == 5 and all(abs(o - 300 * k) <= 100 for k, o in enumerate(offsets))
+        r.check("axum: lighttpd", "with server.stream-response-body = 2: server-sent events arrive as sent",
+                streamed, f"event arrivals (ms after the first): {offsets}")
+    finally:
+        if app is not None:
+            app.stop()
+        stop_web_server(web)
+
+
 def axum_suites(binary: str, only: list[str], tmp: pathlib.Path, seconds: int, r: Results,
                 loads: dict[str, dict[str, str]], versions: dict[str, str], ci: bool) -> None:
     for name in only:
@@ -745,6 +771,8 @@ def axum_suites(binary: str, only: list[str], tmp: pathlib.Path, seconds: int, r
                 if web is not None:
                     stop_web_server(web)
             log(f"   {who}: {round(time.monotonic() - t0)} s")
+    if "lighttpd" in only and shutil.which("lighttpd"):
+        lighttpd_streaming(binary, tmp, r)
     log("== axum: faults at the SCGI port")
     app = axum_app(binary, tmp, False)
     try:

@@ -21,9 +21,12 @@
 //! - **Requests**: [`into_request`] turns the CGI environment into an `http::Request`
 //!   (method, URI, version, `HTTP_*` headers, `content-type`, `content-length`), with the
 //!   rest of the environment (`REMOTE_ADDR`, `HTTPS`, `SCRIPT_NAME`, ...) as a
-//!   [`CgiEnvironment`] extension. A value `http` cannot represent gets a `400` without
-//!   calling the service. The body is a [`Body`]: read from the socket as the service
-//!   polls it, bounded by `CONTENT_LENGTH`.
+//!   [`CgiEnvironment`] extension; repeated header lines become repeated headers (the
+//!   default [`Config`] allows repeated names). With the `axum` feature (default), every
+//!   request also carries `axum::extract::ConnectInfo<SocketAddr>`: the web server's
+//!   client. A value `http` cannot represent gets a `400` without calling the service.
+//!   The body is a [`Body`]: read from the socket as the service polls it, bounded by
+//!   `CONTENT_LENGTH`.
 //!
 //!   Read the whole body before you answer if it can be larger than the socket buffers
 //!   (a few MiB): nginx stops sending the request body once the response head arrives,
@@ -31,13 +34,19 @@
 //!   answer that streams while the upload still comes (an echo) stalls behind them until
 //!   the idle timeout. lighttpd copes.
 //! - **Responses**: [`encode_head`] writes the status and headers as a CGI head through
-//!   the core's writer rules, without the hop-by-hop headers; a response that breaks a
-//!   rule becomes a logged `500`. The body is streamed; a small response leaves in one
-//!   write with its head. Trailers are dropped.
-//! - **The server**: [`serve`] takes any [`Listener`] (TCP, Unix-domain sockets), bounds
-//!   the connections served at once, times out the header block and idle bodies, shuts
-//!   down gracefully, and ends quietly the connections a web server drops (`EPIPE`,
-//!   `ECONNRESET`). [`Config`] holds its limits.
+//!   the core's writer rules and RFC 9110 as hyper applies it (a final `1xx` is a
+//!   `500`, no `Content-Length` on `204`, none added to `304`), without the hop-by-hop
+//!   headers; a response that breaks a rule becomes a logged `500`. The body is
+//!   streamed (a stream marked `X-Accel-Buffering: no` for nginx); a small response
+//!   leaves in one write with its head. Trailers are dropped.
+//! - **The server**: [`serve`] takes any [`Listener`] (TCP, Unix-domain sockets) and
+//!   what `axum::serve` takes (a `Router`, its make-services; [`Shared`] for any other
+//!   service), bounds the connections served at once (the longest idle before its header
+//!   block gives way at the bound), times out the header block and idle bodies, shuts
+//!   down gracefully (closing at once the connections that sent nothing), and ends
+//!   quietly the connections a web server drops (`EPIPE`, `ECONNRESET`). A connection
+//!   answered at once is never registered with tokio nor made a task of its own.
+//!   [`Config`] holds its limits.
 //!
 //! Logging goes through [`tracing`](https://docs.rs/tracing): `error` for a service
 //! failure or a response that breaks a rule (answered `500`), `warn` for I/O failures,
