@@ -647,6 +647,156 @@ pub(crate) fn is_peer_gone(e: &io::Error) -> bool {
 mod tests {
     use super::*;
 
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use tokio::io::{AsyncReadExt, DuplexStream};
+
+    /// A socket whose reads without waiting give `now` (then `WouldBlock`), whose writes
+    /// without waiting take at most `fits` bytes in all, and whose registration hands
+    /// out a pipe: what came later is read from it, what is written after goes to it.
+    struct Socket {
+        now: Vec<u8>,
+        fits: usize,
+        written: Arc<Mutex<Vec<u8>>>,
+        registered: Arc<AtomicBool>,
+        later: Option<DuplexStream>,
+    }
+
+    impl Transport for Socket {
+        type Read = tokio::io::ReadHalf<DuplexStream>;
+        type Write = tokio::io::WriteHalf<DuplexStream>;
+        const IMMEDIATE: bool = true;
+
+        fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.now.is_empty() {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = buf.len().min(self.now.len());
+            buf[..n].copy_from_slice(&self.now[..n]);
+            self.now.drain(..n);
+            Ok(n)
+        }
+
+        fn write_now(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+            let mut written = self.written.lock().unwrap();
+            let room = self.fits - written.len();
+            if room == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let mut n = 0;
+            for buf in bufs {
+                let take = buf.len().min(room - n);
+                written.extend_from_slice(&buf[..take]);
+                n += take;
+            }
+            Ok(n)
+        }
+
+        fn register(self) -> io::Result<(Self::Read, Self::Write)> {
+            self.registered.store(true, Ordering::SeqCst);
+            Ok(tokio::io::split(self.later.expect("registered once")))
+        }
+    }
+
+    /// Serves `request`, of which `now` bytes have come when the connection is accepted
+    /// (the rest comes through the pipe), with room for `fits` bytes of answer without
+    /// waiting; returns whether the connection was registered and the whole answer.
+    async fn serve_socket(
+        request: &[u8],
+        now: usize,
+        fits: usize,
+        answer: &'static [u8],
+    ) -> (bool, Vec<u8>) {
+        let (later, mut peer) = tokio::io::duplex(1 << 20);
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let registered = Arc::new(AtomicBool::new(false));
+        let socket = Socket {
+            now: request[..now].to_vec(),
+            fits,
+            written: Arc::clone(&written),
+            registered: Arc::clone(&registered),
+            later: Some(later),
+        };
+        let service = tower_fn(move |request: Request<Body>| async move {
+            // The body is read whole, as services do.
+            let body = http_body_util::BodyExt::collect(request.into_body())
+                .await?
+                .to_bytes();
+            assert_eq!(&body[..], b"body");
+            Ok::<_, BoxError>(Response::new(http_body_util::Full::new(
+                Bytes::from_static(answer),
+            )))
+        });
+        let rest = request[now..].to_vec();
+        let config = Config::new();
+        let served = serve(socket, |_| std::future::ready(service), (), None, &config);
+        let peer_side = async {
+            peer.write_all(&rest).await.unwrap();
+            let mut after = Vec::new();
+            peer.read_to_end(&mut after).await.unwrap();
+            after
+        };
+        let ((), after) = tokio::join!(served, peer_side);
+        let mut all = written.lock().unwrap().clone();
+        all.extend_from_slice(&after);
+        (registered.load(Ordering::SeqCst), all)
+    }
+
+    fn request() -> Vec<u8> {
+        let block =
+            b"CONTENT_LENGTH\x004\x00SCGI\x001\x00REQUEST_METHOD\x00POST\x00REQUEST_URI\x00/\x00";
+        let mut request = format!("{}:", block.len()).into_bytes();
+        request.extend_from_slice(block);
+        request.extend_from_slice(b",body");
+        request
+    }
+
+    #[tokio::test]
+    async fn a_request_that_came_whole_is_answered_without_registering() {
+        let request = request();
+        let (registered, answer) = serve_socket(&request, request.len(), 1 << 16, b"hello").await;
+        assert!(!registered);
+        assert_eq!(answer, b"Status: 200 OK\r\ncontent-length: 5\r\n\r\nhello");
+    }
+
+    #[tokio::test]
+    async fn a_connection_registers_when_it_must_wait() {
+        let request = request();
+        let whole = b"Status: 200 OK\r\ncontent-length: 5\r\n\r\nhello";
+        // Nothing yet, half the block, the block without its body: it waits for the rest.
+        for now in [0, 20, request.len() - 4] {
+            let (registered, answer) = serve_socket(&request, now, 1 << 16, b"hello").await;
+            assert!(registered, "{now}");
+            assert_eq!(answer, whole, "{now}");
+        }
+        // An answer larger than the socket takes at once: the rest waits.
+        let (registered, answer) = serve_socket(&request, request.len(), 10, b"hello").await;
+        assert!(registered);
+        assert_eq!(answer, whole);
+    }
+
+    /// A service from a closure.
+    fn tower_fn<F>(f: F) -> TowerFn<F> {
+        TowerFn(f)
+    }
+    struct TowerFn<F>(F);
+    impl<F, Fut, B> Service<Request<Body>> for TowerFn<F>
+    where
+        F: FnMut(Request<Body>) -> Fut,
+        Fut: Future<Output = Result<Response<B>, BoxError>>,
+    {
+        type Response = Response<B>;
+        type Error = BoxError;
+        type Future = Fut;
+        fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> Poll<Result<(), BoxError>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, request: Request<Body>) -> Fut {
+            (self.0)(request)
+        }
+    }
+
     #[test]
     fn the_block_is_shared_with_the_received_bytes() {
         let wire = Bytes::from_static(b"8:A\x00b\x00C\x00d\x00,body");
