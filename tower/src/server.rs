@@ -235,6 +235,7 @@ where
                 };
                 let slot = waiting.admit();
                 let make = make_service.clone();
+                let first_here = config.get_first_in_accept_loop();
                 let config = Arc::clone(&config);
                 let mut task = Box::pin(async move {
                     let make = |incoming| make_one(make, incoming);
@@ -259,7 +260,7 @@ where
                 // that came whole and is answered without waiting (most are, from a web
                 // server on the same machine) never becomes a task of its own, so no other
                 // worker thread is woken for it. One that waits continues as a task.
-                if poll_once(task.as_mut()).await.is_pending() {
+                if !first_here || poll_once(task.as_mut()).await.is_pending() {
                     tokio::spawn(task);
                 }
             }

@@ -497,6 +497,23 @@ async fn a_client_without_an_ip_address_is_unspecified() {
 }
 
 #[tokio::test]
+async fn a_connection_that_waits_does_not_hold_up_the_next() {
+    // By default a connection runs first in the accept loop; one that waits (the 300 ms
+    // service) continues as a task of its own, and the next is served meanwhile. The same
+    // with every connection a task from the start.
+    for first in [true, false] {
+        let config = Config::new().first_in_accept_loop(first);
+        let (address, _stop) = tcp_server(config).await;
+        let slow = tokio::spawn(request_get(address, "/slow", &[]));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let answer = request_get(address, "/hello", &[]).await;
+        assert!(answer.ends_with(b"hello\n"));
+        assert!(!slow.is_finished(), "the quick one was not held up by the slow one");
+        assert!(slow.await.unwrap().ends_with(b"slow\n"));
+    }
+}
+
+#[tokio::test]
 async fn a_failing_service_is_a_500() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
