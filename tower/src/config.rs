@@ -250,7 +250,7 @@ mod tests {
         assert!(config.get_protocol().repeated_names_allowed());
         assert!(config.get_first_in_accept_loop());
         assert!(
-            !config
+            !Config::new()
                 .first_in_accept_loop(false)
                 .get_first_in_accept_loop()
         );

@@ -508,7 +508,10 @@ async fn a_connection_that_waits_does_not_hold_up_the_next() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let answer = request_get(address, "/hello", &[]).await;
         assert!(answer.ends_with(b"hello\n"));
-        assert!(!slow.is_finished(), "the quick one was not held up by the slow one");
+        assert!(
+            !slow.is_finished(),
+            "the quick one was not held up by the slow one"
+        );
         assert!(slow.await.unwrap().ends_with(b"slow\n"));
     }
 }
