@@ -866,7 +866,10 @@ def syscalls_per_request(backend: Backend, port: int, path: str, tmp: pathlib.Pa
     tracer = subprocess.Popen(["strace", "-f", "-c", "-o", str(out), "-p", str(backend.proc.pid)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
-    run = subprocess.run(["wrk", "-t1", "-c4", "-d3s", f"http://127.0.0.1:{port}{path}"],
+    # The load of the CPU rounds. strace slows the backend several times, which leaves
+    # nginx more time to send its request before the backend reads: the count favours a
+    # backend that reads before it registers (sioscgi-tower, the async demo).
+    run = subprocess.run(["wrk", "-t2", "-c16", "-d3s", f"http://127.0.0.1:{port}{path}"],
                          capture_output=True, text=True, check=False).stdout
     tracer.send_signal(signal.SIGINT)
     try:
@@ -1022,7 +1025,9 @@ def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str
                   "it; `async-demo`: `examples/server_tokio.rs` (the README's main command, the core's async driver); "
                   "`axum`: `tower/examples/axum.rs` (sioscgi-tower); `axum-http`: the same application served by "
                   "`axum::serve` (hyper), the anchor. System calls: `strace -f -c` on the process during a 3 s "
-                  "`wrk -t1 -c4` run, per request, the most frequent named.", "",
+                  "`wrk -t2 -c16` run, per request, the most frequent named (strace slows a backend several "
+                  "times, leaving nginx more time to send before the backend reads: the count favours the "
+                  "backends that read before they register a connection).", "",
                   "| backend | transport | path | requests/s | ÷ null | CPU per request | ÷ null | system calls per request |",
                   "|---|---|---|---|---|---|---|---|"]
         for row in cpu:

@@ -97,7 +97,9 @@ impl Config {
 
     /// The most connections served at once (at least 1, at most 2^29). When all are
     /// taken, a new connection takes the place of the one that has waited longest for
-    /// its header block (a peer that connected and stays silent or trickles is closed),
+    /// its header block, once that one has waited a quarter of a second (a peer that
+    /// connected and stays silent or trickles is closed; a younger one may have its
+    /// request in the kernel's buffer already),
     /// so idle peers at the port cannot keep a web server's requests out; if every
     /// connection is past its header block, the server stops accepting until one ends,
     /// and the kernel's backlog holds the rest.

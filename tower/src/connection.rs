@@ -180,19 +180,22 @@ pub(crate) async fn serve<T, A, M, F, S, B>(
     if let Err(e) = written {
         return log_io("writing the response", &e);
     }
-    // The answer is complete. If the service left body bytes unread on the connection,
-    // end the answer (the web server may answer its client now), then read them, so
-    // that closing does not reset the connection under a web server still sending
-    // them. Otherwise closing the connection ends the answer.
-    let Some(incoming) = incoming.filter(|incoming| incoming.remaining() > 0) else {
-        return;
-    };
+    // The answer is complete. A registered connection's write half is shut down: that
+    // flushes a writer that buffers (a `Listener` of your own may give one) and ends the
+    // answer, so that the web server may answer its client while what the service left
+    // of the body is read. A connection never registered has written everything, and
+    // closing it ends the answer.
     if let Conn::Registered { write, .. } = &mut conn {
         let idle = config.get_idle_timeout();
         if let Err(e) = with_idle(idle, write.shutdown()).await {
             return log_io("ending the response", &e);
         }
     }
+    // Body bytes left unread are read, so that closing does not reset the connection
+    // under a web server still sending them.
+    let Some(incoming) = incoming.filter(|incoming| incoming.remaining() > 0) else {
+        return;
+    };
     let drain = drain(&*incoming, config.get_drain_limit());
     let _ = tokio::time::timeout(config.get_drain_timeout(), drain).await;
 }
@@ -423,6 +426,9 @@ where
                 broken(format!("the response body failed: {e}"))
             }
         })?;
+        // A body in pieces streams: its later pieces must not wait for the
+        // acknowledgement of the earlier ones (the registered socket has TCP_NODELAY).
+        conn.register()?;
         // Trailers have no place in a CGI response: they are dropped.
         if let Ok(data) = frame.into_data() {
             sent += data.remaining() as u64;

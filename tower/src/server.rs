@@ -4,6 +4,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::{Future, IntoFuture, Pending, pending, poll_fn, ready};
 use std::io;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
@@ -17,7 +18,7 @@ use tracing::{debug, error, warn};
 use crate::connection;
 use crate::listener::Accepted;
 use crate::transport::Registered;
-use crate::waiting::Waiting;
+use crate::waiting::{GiveWay, MIN_WAIT_TO_GIVE_WAY, Waiting};
 use crate::{Body, BoxError, Config, IncomingRequest, Listener};
 
 /// Serves the application `make_service` makes over SCGI, on every connection
@@ -194,7 +195,7 @@ where
             let config = Arc::new(config);
             let mut waiting = Waiting::new(max);
             let mut signal = std::pin::pin!(signal);
-            loop {
+            'accepting: loop {
                 let accepted = tokio::select! {
                     accepted = connections.accept() => accepted,
                     () = &mut signal => break,
@@ -217,17 +218,32 @@ where
                     Ok(permit) => permit,
                     Err(_) => {
                         // At the bound, the connection that has waited longest for its
-                        // header block (idle, trickling) gives way to this one; if every
-                        // connection is past its header block, this one waits for the
-                        // first to end, and the rest wait in the kernel's backlog.
-                        if waiting.close_oldest() {
-                            debug!(
-                                "at the connection bound: closed the oldest still without its header block"
-                            );
-                        }
-                        let permit = tokio::select! {
-                            permit = Arc::clone(&permits).acquire_owned() => permit,
-                            () = &mut signal => break,
+                        // header block (idle, trickling: at least a quarter of a second)
+                        // gives way to this one; while none has waited that long, or if
+                        // every connection is past its header block, this one waits for a
+                        // connection to end, and the rest wait in the kernel's backlog.
+                        let permit = loop {
+                            let ask_again = match waiting.close_oldest(MIN_WAIT_TO_GIVE_WAY) {
+                                GiveWay::Closed => {
+                                    debug!(
+                                        "at the connection bound: closed the oldest still without its header block"
+                                    );
+                                    None
+                                }
+                                GiveWay::NotBefore(at) => Some(at),
+                                GiveWay::Nobody => None,
+                            };
+                            let later = async {
+                                match ask_again {
+                                    Some(at) => tokio::time::sleep_until(at).await,
+                                    None => pending().await,
+                                }
+                            };
+                            tokio::select! {
+                                permit = Arc::clone(&permits).acquire_owned() => break permit,
+                                () = later => {}
+                                () = &mut signal => break 'accepting,
+                            }
                         };
                         let Ok(permit) = permit else { break };
                         permit
@@ -260,8 +276,19 @@ where
                 // that came whole and is answered without waiting (most are, from a web
                 // server on the same machine) never becomes a task of its own, so no other
                 // worker thread is woken for it. One that waits continues as a task.
-                if !first_here || poll_once(task.as_mut()).await.is_pending() {
+                if !first_here {
                     tokio::spawn(task);
+                    continue;
+                }
+                match poll_once(task.as_mut()).await {
+                    Ok(Poll::Ready(())) => {}
+                    Ok(Poll::Pending) => drop(tokio::spawn(task)),
+                    // As `tokio::spawn` would keep a service's panic in its task, the
+                    // server keeps serving; the connection is dropped (closed).
+                    Err(panic) => error!(
+                        panic = panic_message(&*panic),
+                        "the service panicked: connection closed"
+                    ),
                 }
             }
             // Connections that have not sent a byte close now; the others finish.
@@ -294,7 +321,23 @@ where
     service
 }
 
-/// Polls `future` once, with the calling task's context.
-async fn poll_once<F: Future + Unpin>(mut future: F) -> Poll<F::Output> {
-    poll_fn(|cx| Poll::Ready(Pin::new(&mut future).poll(cx))).await
+/// Polls `future` once, with the calling task's context; `Err` if it panicked.
+async fn poll_once<F: Future + Unpin>(
+    mut future: F,
+) -> Result<Poll<F::Output>, Box<dyn std::any::Any + Send>> {
+    poll_fn(|cx| {
+        let poll = AssertUnwindSafe(|| Pin::new(&mut future).poll(cx));
+        Poll::Ready(std::panic::catch_unwind(poll))
+    })
+    .await
+}
+
+/// The message of a panic, if it has one.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    match panic.downcast_ref::<&str>() {
+        Some(message) => message,
+        None => panic
+            .downcast_ref::<String>()
+            .map_or("(not a string)", String::as_str),
+    }
 }

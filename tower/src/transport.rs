@@ -80,10 +80,10 @@ mod sockets {
 
         fn register(self) -> io::Result<(Self::Read, Self::Write)> {
             let stream = tokio::net::TcpStream::from_std(self.into())?;
-            // A connection that waits is a large or streamed answer: its later pieces
-            // must not wait for the acknowledgement of the earlier ones (Nagle). One
-            // write alone never waits, so a connection that does not is spared the
-            // system call.
+            // A connection registers for a large or streamed answer (a body in more
+            // than one piece registers before its second): its later pieces must not
+            // wait for the acknowledgement of the earlier ones (Nagle). One write alone
+            // never waits, so a connection answered in one is spared the system call.
             stream.set_nodelay(true)?;
             Ok(stream.into_split())
         }

@@ -1,12 +1,21 @@
 //! The connections still waiting for their header block, oldest first: at the connection
-//! bound the oldest gives way to a new connection, and a graceful shutdown closes those
-//! that have not sent a byte.
+//! bound the oldest gives way to a new connection (once it has waited
+//! [`MIN_WAIT_TO_GIVE_WAY`]), and a graceful shutdown closes those that have not sent a
+//! byte.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// How long a connection must have waited for its header block before it gives way to a
+/// new one at the bound. A web server sends its block as soon as it connects: a
+/// connection this old without one is idle or trickling, while a younger one may have
+/// its request in the kernel's buffer already, not yet read (its task not yet run).
+pub(crate) const MIN_WAIT_TO_GIVE_WAY: Duration = Duration::from_millis(250);
 
 /// Connected, nothing received yet.
 const SILENT: u8 = 0;
@@ -23,6 +32,8 @@ const CLOSED: u8 = 3;
 pub(crate) struct Slot {
     state: AtomicU8,
     wake: Notify,
+    /// When the connection was accepted: microseconds after [`Waiting`]'s start.
+    since: AtomicU64,
 }
 
 impl Slot {
@@ -100,11 +111,23 @@ impl Drop for Waiter {
     }
 }
 
+/// What [`Waiting::close_oldest`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum GiveWay {
+    /// The connection that has waited longest was told to close.
+    Closed,
+    /// The oldest has not waited [`MIN_WAIT_TO_GIVE_WAY`] yet: ask again at this time.
+    NotBefore(Instant),
+    /// No connection waits for its header block.
+    Nobody,
+}
+
 /// The accept loop's queue of the connections it started, in accept order, pruned of
 /// those past their header block. Slots whose connections are gone are reused: in a
 /// steady state a connection costs no allocation here.
 #[derive(Debug)]
 pub(crate) struct Waiting {
+    start: Instant,
     queue: VecDeque<Arc<Slot>>,
     free: Vec<Arc<Slot>>,
     /// The connection bound: at most this many connections wait, so the queue is
@@ -118,6 +141,7 @@ pub(crate) struct Waiting {
 impl Waiting {
     pub(crate) fn new(bound: usize) -> Self {
         Waiting {
+            start: Instant::now(),
             queue: VecDeque::new(),
             free: Vec::new(),
             bound,
@@ -139,21 +163,32 @@ impl Waiting {
             }
             Arc::default()
         });
+        let since = Instant::now().saturating_duration_since(self.start);
+        let micros = u64::try_from(since.as_micros()).unwrap_or(u64::MAX);
+        slot.since.store(micros, Ordering::Relaxed);
         self.queue.push_back(Arc::clone(&slot));
         Waiter(slot)
     }
 
-    /// Tells the connection that has waited longest for its header block to close;
-    /// whether there was one.
-    pub(crate) fn close_oldest(&mut self) -> bool {
+    /// Tells the connection that has waited longest for its header block to close, if
+    /// it has waited at least `min_wait`.
+    pub(crate) fn close_oldest(&mut self, min_wait: Duration) -> GiveWay {
+        self.prune();
+        let Some(oldest) = self.queue.front() else {
+            return GiveWay::Nobody;
+        };
+        let since = self.start + Duration::from_micros(oldest.since.load(Ordering::Relaxed));
+        if Instant::now() < since + min_wait {
+            return GiveWay::NotBefore(since + min_wait);
+        }
         while let Some(slot) = self.queue.pop_front() {
             let closed = slot.close_if(&[SILENT, RECEIVING]);
             self.recycle(slot);
             if closed {
-                return true;
+                return GiveWay::Closed;
             }
         }
-        false
+        GiveWay::Nobody
     }
 
     /// A graceful shutdown: every connection that has not sent a byte closes now (the
@@ -198,8 +233,10 @@ impl Waiting {
 
     /// Keeps `slot` for a later connection if its task is done with it (up to as many as
     /// a compaction frees, and at most 4,096: 256 KiB).
-    fn recycle(&mut self, slot: Arc<Slot>) {
-        if Arc::strong_count(&slot) == 1 && self.free.len() < self.most_queued().min(4096) {
+    fn recycle(&mut self, mut slot: Arc<Slot>) {
+        // `get_mut` (an acquire) rather than a count: the task's last store to the slot
+        // happens before this reset.
+        if Arc::get_mut(&mut slot).is_some() && self.free.len() < self.most_queued().min(4096) {
             slot.state.store(SILENT, Ordering::Release);
             // A wake-up left by a `notify_one` nobody awaited is consumed by the next
             // `closed()`, which then sees the state and waits on.
@@ -224,14 +261,14 @@ mod tests {
         // The oldest is being served: the next oldest, still receiving, closes.
         assert!(slots[0].start());
         slots[1].receiving();
-        assert!(waiting.close_oldest());
+        assert_eq!(waiting.close_oldest(Duration::ZERO), GiveWay::Closed);
         assert!(!slots[1].start(), "told to close");
         assert!(slots[0].start(), "a started one stays started");
         // Then the silent ones, oldest first, until none waits.
-        assert!(waiting.close_oldest());
+        assert_eq!(waiting.close_oldest(Duration::ZERO), GiveWay::Closed);
         assert!(!slots[2].start());
         assert!(slots[3].start());
-        assert!(!waiting.close_oldest());
+        assert_eq!(waiting.close_oldest(Duration::ZERO), GiveWay::Nobody);
     }
 
     #[test]
@@ -241,7 +278,7 @@ mod tests {
         let live = waiting.admit();
         // The first peer left before a byte: its task dropped its hold.
         drop(gone);
-        assert!(waiting.close_oldest());
+        assert_eq!(waiting.close_oldest(Duration::ZERO), GiveWay::Closed);
         assert!(
             !live.start(),
             "the live one was closed: the gone one was skipped"
@@ -249,7 +286,34 @@ mod tests {
         let mut waiting = Waiting::new(8);
         drop(waiting.admit());
         waiting.close_silent();
-        assert!(!waiting.close_oldest());
+        assert_eq!(waiting.close_oldest(Duration::ZERO), GiveWay::Nobody);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_a_connection_that_has_waited_long_enough_gives_way() {
+        let mut waiting = Waiting::new(8);
+        let old = waiting.admit();
+        tokio::time::advance(Duration::from_millis(100)).await;
+        let young = waiting.admit();
+        // Too young: ask again when the oldest has waited long enough.
+        let at = match waiting.close_oldest(MIN_WAIT_TO_GIVE_WAY) {
+            GiveWay::NotBefore(at) => at,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            at - Instant::now(),
+            MIN_WAIT_TO_GIVE_WAY - Duration::from_millis(100)
+        );
+        tokio::time::advance(at - Instant::now()).await;
+        assert_eq!(waiting.close_oldest(MIN_WAIT_TO_GIVE_WAY), GiveWay::Closed);
+        assert!(!old.start());
+        // The next oldest is timed from its own accept.
+        assert!(matches!(
+            waiting.close_oldest(MIN_WAIT_TO_GIVE_WAY),
+            GiveWay::NotBefore(_)
+        ));
+        assert!(young.start());
+        assert_eq!(waiting.close_oldest(MIN_WAIT_TO_GIVE_WAY), GiveWay::Nobody);
     }
 
     #[test]
@@ -268,12 +332,12 @@ mod tests {
     async fn closed_wakes_the_connection_even_if_told_before_it_waits() {
         let mut waiting = Waiting::new(8);
         let slot = waiting.admit();
-        assert!(waiting.close_oldest());
+        assert_eq!(waiting.close_oldest(Duration::ZERO), GiveWay::Closed);
         slot.closed().await;
         let other = waiting.admit();
         let task = tokio::spawn(async move { other.closed().await });
         tokio::task::yield_now().await;
-        assert!(waiting.close_oldest());
+        assert_eq!(waiting.close_oldest(Duration::ZERO), GiveWay::Closed);
         task.await.unwrap();
     }
 

@@ -65,6 +65,7 @@ fn app() -> Router {
             }),
         )
         .route("/big", get(|| async { vec![b'z'; 4 << 20] }))
+        .route("/panic", get(panicking))
         .route(
             "/status/{code}",
             get(
@@ -98,6 +99,11 @@ fn app() -> Router {
             }),
         )
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+}
+
+/// A handler that panics before its first `.await`.
+async fn panicking() -> &'static str {
+    panic!("a handler that panics")
 }
 
 /// A body of pieces whose total length it does not say (a stream).
@@ -513,6 +519,17 @@ async fn a_connection_that_waits_does_not_hold_up_the_next() {
             "the quick one was not held up by the slow one"
         );
         assert!(slow.await.unwrap().ends_with(b"slow\n"));
+    }
+}
+
+#[tokio::test]
+async fn a_service_that_panics_loses_its_connection_not_the_server() {
+    for first in [true, false] {
+        let (address, _stop) = tcp_server(Config::new().first_in_accept_loop(first)).await;
+        let answer = request_get(address, "/panic", &[]).await;
+        assert!(answer.is_empty(), "{first}: closed without an answer");
+        let answer = request_get(address, "/hello", &[]).await;
+        assert!(answer.ends_with(b"hello\n"), "{first}: still serving");
     }
 }
 
