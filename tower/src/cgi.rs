@@ -150,19 +150,25 @@ impl CgiEnvironment {
     }
 }
 
+/// The environment of `pairs` (for tests).
+#[cfg(test)]
+pub(crate) fn environment_of(pairs: &[(&str, &str)]) -> CgiEnvironment {
+    let mut block = Vec::new();
+    for (n, v) in pairs {
+        block.extend_from_slice(n.as_bytes());
+        block.push(0);
+        block.extend_from_slice(v.as_bytes());
+        block.push(0);
+    }
+    CgiEnvironment::new(block.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn environment(pairs: &[(&str, &str)]) -> CgiEnvironment {
-        let mut block = Vec::new();
-        for (n, v) in pairs {
-            block.extend_from_slice(n.as_bytes());
-            block.push(0);
-            block.extend_from_slice(v.as_bytes());
-            block.push(0);
-        }
-        CgiEnvironment::new(block.into())
+        environment_of(pairs)
     }
 
     #[test]

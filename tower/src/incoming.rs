@@ -138,33 +138,26 @@ mod axum_support {
 
     use super::IncomingRequest;
 
-    impl<A> Service<IncomingRequest<A>> for axum::Router<()> {
-        type Response = Self;
-        type Error = Infallible;
-        type Future = Ready<Result<Self, Infallible>>;
+    /// A router serves as its own make-service: each request gets a clone.
+    macro_rules! serves_itself {
+        ($($router:ty),*) => {$(
+            impl<A> Service<IncomingRequest<A>> for $router {
+                type Response = Self;
+                type Error = Infallible;
+                type Future = Ready<Result<Self, Infallible>>;
 
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-            Poll::Ready(Ok(()))
-        }
+                fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+                    Poll::Ready(Ok(()))
+                }
 
-        fn call(&mut self, _: IncomingRequest<A>) -> Self::Future {
-            ready(Ok(self.clone()))
-        }
+                fn call(&mut self, _: IncomingRequest<A>) -> Self::Future {
+                    ready(Ok(self.clone()))
+                }
+            }
+        )*};
     }
 
-    impl<A> Service<IncomingRequest<A>> for axum::routing::MethodRouter<()> {
-        type Response = Self;
-        type Error = Infallible;
-        type Future = Ready<Result<Self, Infallible>>;
-
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn call(&mut self, _: IncomingRequest<A>) -> Self::Future {
-            ready(Ok(self.clone()))
-        }
-    }
+    serves_itself!(axum::Router<()>, axum::routing::MethodRouter<()>);
 
     /// The client's address ([`IncomingRequest::client_socket_addr`]), not the web
     /// server's: what `ConnectInfo<SocketAddr>` means behind `axum::serve`.
@@ -188,14 +181,7 @@ mod tests {
     use super::*;
 
     fn incoming(pairs: &[(&str, &str)]) -> IncomingRequest<&'static str> {
-        let mut block = Vec::new();
-        for (n, v) in pairs {
-            block.extend_from_slice(n.as_bytes());
-            block.push(0);
-            block.extend_from_slice(v.as_bytes());
-            block.push(0);
-        }
-        IncomingRequest::new(CgiEnvironment::new(block.into()), "nginx")
+        IncomingRequest::new(crate::cgi::environment_of(pairs), "nginx")
     }
 
     #[test]

@@ -58,54 +58,59 @@ where
     }
 }
 
+/// A socket as `accept4` gave it: non-blocking, not registered with the runtime.
 #[cfg(unix)]
-mod sockets {
-    use std::io::{self, IoSlice, Read, Write};
+pub(crate) trait RawSocket: io::Read + io::Write {
+    /// The read half, once registered.
+    type Read: AsyncRead + Unpin + Send + 'static;
+    /// The write half, once registered.
+    type Write: AsyncWrite + Unpin;
 
-    use super::Transport;
+    /// Registers the socket with the runtime.
+    fn register(self) -> io::Result<(Self::Read, Self::Write)>;
+}
 
-    /// A TCP connection as `accept4` gave it (non-blocking, not registered).
-    impl Transport for mio::net::TcpStream {
-        type Read = tokio::net::tcp::OwnedReadHalf;
-        type Write = tokio::net::tcp::OwnedWriteHalf;
-        const IMMEDIATE: bool = true;
+#[cfg(unix)]
+impl<S: RawSocket> Transport for S {
+    type Read = S::Read;
+    type Write = S::Write;
+    const IMMEDIATE: bool = true;
 
-        fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            Read::read(self, buf)
-        }
-
-        fn write_now(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-            Write::write_vectored(self, bufs)
-        }
-
-        fn register(self) -> io::Result<(Self::Read, Self::Write)> {
-            let stream = tokio::net::TcpStream::from_std(self.into())?;
-            // A connection registers for a large or streamed answer (a body in more
-            // than one piece registers before its second): its later pieces must not
-            // wait for the acknowledgement of the earlier ones (Nagle). One write alone
-            // never waits, so a connection answered in one is spared the system call.
-            stream.set_nodelay(true)?;
-            Ok(stream.into_split())
-        }
+    fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        io::Read::read(self, buf)
     }
 
-    /// A Unix-domain connection as `accept4` gave it (non-blocking, not registered).
-    impl Transport for mio::net::UnixStream {
-        type Read = tokio::net::unix::OwnedReadHalf;
-        type Write = tokio::net::unix::OwnedWriteHalf;
-        const IMMEDIATE: bool = true;
+    fn write_now(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        io::Write::write_vectored(self, bufs)
+    }
 
-        fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            Read::read(self, buf)
-        }
+    fn register(self) -> io::Result<(Self::Read, Self::Write)> {
+        RawSocket::register(self)
+    }
+}
 
-        fn write_now(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-            Write::write_vectored(self, bufs)
-        }
+#[cfg(unix)]
+impl RawSocket for mio::net::TcpStream {
+    type Read = tokio::net::tcp::OwnedReadHalf;
+    type Write = tokio::net::tcp::OwnedWriteHalf;
 
-        fn register(self) -> io::Result<(Self::Read, Self::Write)> {
-            let stream = tokio::net::UnixStream::from_std(self.into())?;
-            Ok(stream.into_split())
-        }
+    fn register(self) -> io::Result<(Self::Read, Self::Write)> {
+        let stream = tokio::net::TcpStream::from_std(self.into())?;
+        // A connection registers for a large or streamed answer (a body in more than
+        // one piece registers before its second): its later pieces must not wait for
+        // the acknowledgement of the earlier ones (Nagle). One write alone never waits,
+        // so a connection answered in one is spared the system call.
+        stream.set_nodelay(true)?;
+        Ok(stream.into_split())
+    }
+}
+
+#[cfg(unix)]
+impl RawSocket for mio::net::UnixStream {
+    type Read = tokio::net::unix::OwnedReadHalf;
+    type Write = tokio::net::unix::OwnedWriteHalf;
+
+    fn register(self) -> io::Result<(Self::Read, Self::Write)> {
+        Ok(tokio::net::UnixStream::from_std(self.into())?.into_split())
     }
 }
