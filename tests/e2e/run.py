@@ -56,13 +56,28 @@ http {{
   access_log off;
   client_body_temp_path {tmp}/body;
   scgi_temp_path {tmp}/scgi;
+  proxy_temp_path {tmp}/proxy;
   keepalive_requests 1000000;  # wrk counts a server-side keep-alive close as an error
-  server {{
+{http}
+}}
+"""
+
+NGINX_SERVER = """  server {{
     listen 127.0.0.1:{port};
 {snippet}
   }}
-}}
 """
+
+
+def nginx_conf(tmp: pathlib.Path, servers: list[tuple[int, str]], http: str = "") -> str:
+    """An nginx configuration with a server per (port, snippet), its temporary directories
+    made (nginx's workers, user nobody when started as root, write request bodies there)."""
+    for sub in ("body", "scgi", "proxy"):
+        (tmp / sub).mkdir(exist_ok=True)
+        os.chmod(tmp / sub, 0o777)
+    blocks = http + "".join(NGINX_SERVER.format(port=port, snippet=snippet) for port, snippet in servers)
+    return NGINX_BASE.format(tmp=tmp, http=blocks)
+
 
 LIGHTTPD_BASE = """server.document-root = "{tmp}"
 server.port = {port}
@@ -185,16 +200,14 @@ def app_count() -> int:
 # ------------------------------------------------------------------------ web servers
 
 
-def start_web_server(name: str, tmp: pathlib.Path, snippet_name: str | None = None) -> subprocess.Popen:
+def start_web_server(name: str, tmp: pathlib.Path, snippet_name: str | None = None,
+                     extra: str = "") -> subprocess.Popen:
+    """`name` with the snippet of tests/e2e/snippets (and `extra` lines after it)."""
     port = PORTS[name]
-    snippet = (HERE / "snippets" / f"{snippet_name or name}.conf").read_text()
+    snippet = (HERE / "snippets" / f"{snippet_name or name}.conf").read_text() + extra
     conf = tmp / f"{name}.conf"
     if name == "nginx":
-        for sub in ("body", "scgi"):
-            # nginx's workers (user nobody when started as root) write request bodies here.
-            (tmp / sub).mkdir(exist_ok=True)
-            os.chmod(tmp / sub, 0o777)
-        conf.write_text(NGINX_BASE.format(tmp=tmp, port=port, snippet=snippet))
+        conf.write_text(nginx_conf(tmp, [(port, snippet)]))
         args = ["nginx", "-c", str(conf)]
     elif name == "lighttpd":
         conf.write_text(LIGHTTPD_BASE.format(tmp=tmp, port=port, snippet=snippet))
@@ -595,16 +608,13 @@ def axum_functional(who: str, name: str, port: int, app: Backend, tmp: pathlib.P
     r.check(who, "ConnectInfo<SocketAddr>: the client's address and port", body == f"127.0.0.1:{local_port}",
             f"{body!r}, curl's port {local_port}")
 
-    events = sse_arrivals(port, "/events")
-    offsets = [round((t - events[0]) * 1000) for t in events] if events else []
-    streamed = len(events) == 5 and all(abs(o - 300 * k) <= 100 for k, o in enumerate(offsets))
-    detail = f"event arrivals (ms after the first): {offsets}"
+    count, streamed, detail = events_as_sent(port)
     if name == "nginx":
         r.check(who, "server-sent events arrive as sent (within 100 ms)", streamed, detail)
     else:
         # What lighttpd and Apache do with a stream (docs/e2e.md and the tower README say).
         r.check(who, "server-sent events: all five arrive (" + ("as sent" if streamed else "not as sent") + ")",
-                len(events) == 5, detail)
+                count == 5, detail)
 
     # An HTTP client that announces 10 MB, sends 1 MB and vanishes.
     with socket.create_connection(("127.0.0.1", port)) as s:
@@ -612,6 +622,15 @@ def axum_functional(who: str, name: str, port: int, app: Backend, tmp: pathlib.P
     time.sleep(1.0)
     status, _, _ = curl(port, "/hello")
     r.check(who, "client aborts mid-upload, keeps serving", status == 200 and app.alive(), f"next request {status}")
+
+
+def events_as_sent(port: int) -> tuple[int, bool, str]:
+    """The axum example's /events (five events 300 ms apart) through the web server: how
+    many came, whether each came within 100 ms of its time, and their arrivals."""
+    events = sse_arrivals(port, "/events")
+    offsets = [round((t - events[0]) * 1000) for t in events] if events else []
+    streamed = len(events) == 5 and all(abs(o - 300 * k) <= 100 for k, o in enumerate(offsets))
+    return len(events), streamed, f"event arrivals (ms after the first): {offsets}"
 
 
 def sse_arrivals(port: int, path: str, timeout: float = 10.0) -> list[float]:
@@ -713,20 +732,13 @@ def lighttpd_streaming(binary: str, tmp: pathlib.Path, r: Results) -> None:
     arrive as sent."""
     webdir = tmp / "lighttpd-streaming"
     webdir.mkdir()
-    snippet = (HERE / "snippets" / "lighttpd.conf").read_text() + "server.stream-response-body = 2\n"
-    conf = webdir / "lighttpd.conf"
-    conf.write_text(LIGHTTPD_BASE.format(tmp=webdir, port=PORTS["lighttpd"], snippet=snippet))
-    web = subprocess.Popen(["lighttpd", "-D", "-f", str(conf)], env={"PATH": "/usr/sbin:/usr/bin:/bin"},
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    web = start_web_server("lighttpd", webdir, extra="server.stream-response-body = 2\n")
     app = None
     try:
-        wait_port(PORTS["lighttpd"])
         app = axum_app(binary, tmp, False)
-        events = sse_arrivals(PORTS["lighttpd"], "/events")
-        offsets = [round((t - events[0]) * 1000) for t in events] if events else []
-        streamed = len(events) == 5 and all(abs(o - 300 * k) <= 100 for k, o in enumerate(offsets))
+        _, streamed, detail = events_as_sent(PORTS["lighttpd"])
         r.check("axum: lighttpd", "with server.stream-response-body = 2: server-sent events arrive as sent",
-                streamed, f"event arrivals (ms after the first): {offsets}")
+                streamed, detail)
     finally:
         if app is not None:
             app.stop()
@@ -802,47 +814,22 @@ CPU_BACKENDS = {
 # Unix socket (its Unix snippet), and HTTP through `proxy_pass` with upstream keepalive
 # (what an axum application behind nginx uses without SCGI).
 CPU_PORTS = {"tcp": 47181, "unix": 47184, "http": 47185}
-NGINX_CPU = """daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-worker_processes 2;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {tmp}/body;
-  scgi_temp_path {tmp}/scgi;
-  proxy_temp_path {tmp}/proxy;
-  keepalive_requests 1000000;
-  upstream axum_http {{ server 127.0.0.1:{http_port}; keepalive 64; }}
-  server {{
-    listen 127.0.0.1:{tcp};
-{tcp_snippet}
-  }}
-  server {{
-    listen 127.0.0.1:{unix};
-{unix_snippet}
-  }}
-  server {{
-    listen 127.0.0.1:{http};
-    location / {{
+# The anchor: HTTP to the backend through `proxy_pass` with upstream keepalive.
+NGINX_PROXY = """    location / {
       proxy_pass http://axum_http;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-    }}
-  }}
-}}
-"""
+    }"""
 
 
 def start_nginx_cpu(tmp: pathlib.Path) -> subprocess.Popen:
-    for sub in ("body", "scgi", "proxy"):
-        (tmp / sub).mkdir(exist_ok=True)
-        os.chmod(tmp / sub, 0o777)
     conf = tmp / "nginx-cpu.conf"
-    conf.write_text(NGINX_CPU.format(
-        tmp=tmp, http_port=APP_PORT + 1, **CPU_PORTS,
-        tcp_snippet=(HERE / "snippets" / "nginx.conf").read_text(),
-        unix_snippet=(HERE / "snippets" / "nginx-unix.conf").read_text()))
+    upstream = f"  upstream axum_http {{ server 127.0.0.1:{APP_PORT + 1}; keepalive 64; }}\n"
+    conf.write_text(nginx_conf(tmp, [
+        (CPU_PORTS["tcp"], (HERE / "snippets" / "nginx.conf").read_text()),
+        (CPU_PORTS["unix"], (HERE / "snippets" / "nginx-unix.conf").read_text()),
+        (CPU_PORTS["http"], NGINX_PROXY),
+    ], http=upstream))
     proc = subprocess.Popen(["nginx", "-c", str(conf)], env={"PATH": "/usr/sbin:/usr/bin:/bin"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     for port in CPU_PORTS.values():

@@ -129,9 +129,14 @@ pub fn encode_head(
     {
         pairs.push(("content-length", decimal(len, &mut length)));
     }
-    let mut line = [0u8; STATUS_LINE_LEN];
+    // The few codes the http crate names and the registry does not (418): rare enough
+    // for a line of their own.
+    let line;
     let status = match (Status::reason_phrase(code), parts.status.canonical_reason()) {
-        (None, Some(reason)) => status_line(code, reason, &mut line),
+        (None, Some(reason)) => {
+            line = format!("{code} {reason}");
+            Status::Line(&line)
+        }
         _ => Status::Code(code),
     };
     let head = ResponseHead::new(Some(status), pairs.as_slice()).map_err(ResponseError::Rules)?;
@@ -179,28 +184,6 @@ impl<'a> PairList<'a> {
         } else {
             &self.heap
         }
-    }
-}
-
-/// Room for `NNN ` and the longest phrase of the `http` crate.
-const STATUS_LINE_LEN: usize = 64;
-
-/// `code reason` as a [`Status::Line`] in `buf` (a code alone if it does not fit).
-fn status_line<'a>(code: u16, reason: &str, buf: &'a mut [u8; STATUS_LINE_LEN]) -> Status<'a> {
-    let mut digits = [0u8; 20];
-    let digits = decimal(u64::from(code), &mut digits);
-    let len = digits.len() + 1 + reason.len();
-    let Some(out) = buf.get_mut(..len) else {
-        return Status::Code(code);
-    };
-    let (number, rest) = out.split_at_mut(digits.len());
-    number.copy_from_slice(digits.as_bytes());
-    let (space, phrase) = rest.split_at_mut(1);
-    space.copy_from_slice(b" ");
-    phrase.copy_from_slice(reason.as_bytes());
-    match std::str::from_utf8(out) {
-        Ok(line) => Status::Line(line),
-        Err(_) => Status::Code(code),
     }
 }
 

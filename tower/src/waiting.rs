@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -32,8 +32,6 @@ const CLOSED: u8 = 3;
 pub(crate) struct Slot {
     state: AtomicU8,
     wake: Notify,
-    /// When the connection was accepted: microseconds after [`Waiting`]'s start.
-    since: AtomicU64,
 }
 
 impl Slot {
@@ -127,8 +125,8 @@ pub(crate) enum GiveWay {
 /// steady state a connection costs no allocation here.
 #[derive(Debug)]
 pub(crate) struct Waiting {
-    start: Instant,
-    queue: VecDeque<Arc<Slot>>,
+    /// Each connection's slot, with when it was accepted.
+    queue: VecDeque<(Instant, Arc<Slot>)>,
     free: Vec<Arc<Slot>>,
     /// The connection bound: at most this many connections wait, so the queue is
     /// compacted whenever it holds more than twice this many slots.
@@ -141,7 +139,6 @@ pub(crate) struct Waiting {
 impl Waiting {
     pub(crate) fn new(bound: usize) -> Self {
         Waiting {
-            start: Instant::now(),
             queue: VecDeque::new(),
             free: Vec::new(),
             bound,
@@ -163,49 +160,48 @@ impl Waiting {
             }
             Arc::default()
         });
-        let since = Instant::now().saturating_duration_since(self.start);
-        let micros = u64::try_from(since.as_micros()).unwrap_or(u64::MAX);
-        slot.since.store(micros, Ordering::Relaxed);
-        self.queue.push_back(Arc::clone(&slot));
+        self.queue.push_back((Instant::now(), Arc::clone(&slot)));
         Waiter(slot)
     }
 
     /// Tells the connection that has waited longest for its header block to close, if
     /// it has waited at least `min_wait`.
     pub(crate) fn close_oldest(&mut self, min_wait: Duration) -> GiveWay {
-        self.prune();
-        let Some(oldest) = self.queue.front() else {
-            return GiveWay::Nobody;
-        };
-        let since = self.start + Duration::from_micros(oldest.since.load(Ordering::Relaxed));
-        if Instant::now() < since + min_wait {
-            return GiveWay::NotBefore(since + min_wait);
-        }
-        while let Some(slot) = self.queue.pop_front() {
-            let closed = slot.close_if(&[SILENT, RECEIVING]);
-            self.recycle(slot);
-            if closed {
-                return GiveWay::Closed;
+        loop {
+            self.prune();
+            let Some(&(accepted, _)) = self.queue.front() else {
+                return GiveWay::Nobody;
+            };
+            // Each candidate is timed: the oldest may complete its block meanwhile, and
+            // the next one may be young.
+            if Instant::now() < accepted + min_wait {
+                return GiveWay::NotBefore(accepted + min_wait);
+            }
+            if let Some((_, slot)) = self.queue.pop_front() {
+                let closed = slot.close_if(&[SILENT, RECEIVING]);
+                self.recycle(slot);
+                if closed {
+                    return GiveWay::Closed;
+                }
             }
         }
-        GiveWay::Nobody
     }
 
     /// A graceful shutdown: every connection that has not sent a byte closes now (the
     /// others finish their requests).
     pub(crate) fn close_silent(&mut self) {
-        for slot in self.queue.drain(..) {
+        for (_, slot) in self.queue.drain(..) {
             slot.close_if(&[SILENT]);
         }
     }
 
     /// Drops the slots at the front that no longer wait.
     fn prune(&mut self) {
-        while let Some(front) = self.queue.front() {
+        while let Some((_, front)) = self.queue.front() {
             if front.is_waiting() {
                 break;
             }
-            if let Some(slot) = self.queue.pop_front() {
+            if let Some((_, slot)) = self.queue.pop_front() {
                 self.recycle(slot);
             }
         }
@@ -215,9 +211,9 @@ impl Waiting {
     /// finished ones behind it).
     fn compact(&mut self) {
         let mut queue = std::mem::take(&mut self.queue);
-        for slot in queue.drain(..) {
+        for (accepted, slot) in queue.drain(..) {
             if slot.is_waiting() {
-                self.queue.push_back(slot);
+                self.queue.push_back((accepted, slot));
             } else {
                 self.recycle(slot);
             }
