@@ -4,8 +4,8 @@ network with the guest's port 4000 forwarded from 127.0.0.1:4000) behind nginx, 
 and Apache; and the WASM module of examples/wasm-module behind its Node socket server.
 Both serve the same application: /hello, /upload (length and CRC-32), /env, /stats, 404.
 
-Imported by run.py (--firmware RUN_SH, --wasm SERVE_SH); the checks and the load go
-through the same helpers as the other suites.
+Imported by run.py (--firmware RUN_SH, --wasm SERVE_SH): the same checks for both, behind
+the web servers with the README's TCP snippets, and faults straight at the SCGI port.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def load(who: str, port: int, guest: Guest, seconds: int, r: Results) -> dict[st
     r.check(who, "still alive after the load", guest.alive(), "")
     return {"requests": str(requests), "rate": rate, "errors": str(non2xx + errors),
             "latency": f"avg {latency.group(1)}, max {latency.group(3)}" if latency else "?",
-            "stack": f"{after.get('stack_used', 0)} of {after.get('stack_size', 0)} B"}
+            "stack": f"{after['stack_used']} of {after['stack_size']} B" if "stack_used" in after else "(no stack: Node)"}
 
 
 def direct_faults(who: str, guest: Guest, r: Results) -> None:
@@ -195,7 +195,7 @@ def direct_faults(who: str, guest: Guest, r: Results) -> None:
         t0 = time.monotonic()
         ok = scgi_raw(hello).endswith(b"hello\n")
         took = time.monotonic() - t0
-        r.check(who, "7 silent peers hold 7 sockets: the 8th serves", ok and took < 2.5,
+        r.check(who, "7 silent peers connected (the firmware has 8 sockets): a request is served", ok and took < 2.5,
                 f"{took * 1000:.0f} ms")
     finally:
         for s in idle:
@@ -203,22 +203,24 @@ def direct_faults(who: str, guest: Guest, r: Results) -> None:
     r.check(who, "alive after the faults", guest.alive(), "")
 
 
-def firmware_suites(script: str, only: list[str], tmp: pathlib.Path, seconds: int, r: Results,
-                    loads: dict[str, dict[str, str]], ci: bool) -> None:
+def guest_suites(kind: str, script: str, only: list[str], tmp: pathlib.Path, seconds: int, r: Results,
+                 loads: dict[str, dict[str, str]], ci: bool) -> None:
+    """`kind` ("firmware" or "wasm") started by `script` behind each web server of `only`,
+    then faults straight at its SCGI port."""
     for name in only:
         exe = {"nginx": "nginx", "lighttpd": "lighttpd", "apache": "/usr/sbin/apache2"}[name]
         if run.shutil.which(exe) is None:
             if ci:
                 r.check(name, "installed", False, "missing under CI")
             continue
-        who = f"firmware: {name}"
+        who = f"{kind}: {name}"
         log(f"== {who}")
         t0 = time.monotonic()
-        webdir = tmp / f"firmware-{name}"
+        webdir = tmp / f"{kind}-{name}"
         webdir.mkdir()
         guest = web = None
         try:
-            guest = Guest(script, "firmware", tmp)
+            guest = Guest(script, kind, tmp)
             web = run.start_web_server(name, webdir)
             functional(who, name, PORTS[name], tmp, r)
             loads[who] = load(who, PORTS[name], guest, seconds, r)
@@ -235,9 +237,9 @@ def firmware_suites(script: str, only: list[str], tmp: pathlib.Path, seconds: in
             if guest is not None:
                 guest.stop()
         log(f"   {who}: {round(time.monotonic() - t0)} s")
-    log("== firmware: faults at the SCGI port")
-    guest = Guest(script, "firmware", tmp)
+    log(f"== {kind}: faults at the SCGI port")
+    guest = Guest(script, kind, tmp)
     try:
-        direct_faults("firmware: scgi port", guest, r)
+        direct_faults(f"{kind}: scgi port", guest, r)
     finally:
         guest.stop()

@@ -5,6 +5,7 @@ Usage: run.py SERVER_BINARY [--only nginx,lighttpd,apache] [--load-seconds 20]
               [--results docs/e2e.md] [--axum AXUM_BINARY]
               [--backends null=BIN,null-unix=BIN,tokio-scgi=BIN,async-demo=BIN,axum=BIN,axum-unix=BIN,axum-http=BIN]
               [--cpu-seconds 10] [--firmware examples/embedded-net/run.sh]
+              [--wasm examples/wasm-module/serve.sh] [--firmware-load-seconds 30]
 
 With --axum, the axum example of sioscgi-tower runs the same kind of suite behind each web
 server, over TCP and (nginx, lighttpd) a Unix socket, then faults at its SCGI port (hundreds
@@ -13,7 +14,8 @@ behind nginx under wrk while its CPU time (user + system, from /proc) is measure
 per request and requests per second, the null backend (no protocol work) as the reference,
 and the system calls per request under strace. With --firmware, the riscv32 firmware of
 examples/embedded-net (under QEMU, reached through QEMU's forwarded port) runs its suite
-behind each web server (firmware.py), with a 30 s load.
+behind each web server (firmware.py), with a 30 s load; with --wasm, the WASM module behind
+its Node socket server (examples/wasm-module/serve.sh) the same suite behind nginx.
 
 Each web server is started with its own config file, pid and log files in a temp dir
 (never the system service), built from a small base plus the snippet in snippets/ that
@@ -1012,7 +1014,8 @@ def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str
                   "emulated CPU, kept to see regressions, not a speed claim; QEMU's forwarded port listens with a "
                   "backlog of one, so a connect that finds it full waits for the client's SYN retransmission (1 s): "
                   "that is the maximum latency. Stack: the firmware's high-water mark after the load (painted at "
-                  "boot).", "",
+                  "boot). `examples/wasm-module` behind `serve.mjs` (Node, `node:net`, moving bytes only; the "
+                  "module decides everything and makes every response byte), the same checks behind nginx.", "",
                   "| backend behind | requests | errors (non-2xx + socket) | requests/s | latency | stack used |",
                   "|---|---|---|---|---|---|"]
         for who, row in guest_loads.items():
@@ -1092,6 +1095,7 @@ def main() -> int:
     p.add_argument("--backends", default="")
     p.add_argument("--cpu-seconds", type=int, default=10)
     p.add_argument("--firmware", help="examples/embedded-net/run.sh (the firmware built)")
+    p.add_argument("--wasm", help="examples/wasm-module/serve.sh (the module built); behind nginx")
     p.add_argument("--firmware-load-seconds", type=int, default=30)
     a = p.parse_args()
     backends = [tuple(item.split("=", 1)) for item in a.backends.split(",") if item]
@@ -1154,11 +1158,14 @@ def main() -> int:
         if a.axum:
             axum_suites(a.axum, a.only.split(","), tmp, a.load_seconds, r, axum_loads, versions, ci)
         guest_loads: dict[str, dict[str, str]] = {}
-        if a.firmware:
+        if a.firmware or a.wasm:
             import firmware  # imports this module: only when it runs
 
-            firmware.firmware_suites(a.firmware, a.only.split(","), tmp, a.firmware_load_seconds, r,
-                                     guest_loads, ci)
+            if a.firmware:
+                firmware.guest_suites("firmware", a.firmware, a.only.split(","), tmp, a.firmware_load_seconds, r,
+                                      guest_loads, ci)
+            if a.wasm:
+                firmware.guest_suites("wasm", a.wasm, ["nginx"], tmp, a.firmware_load_seconds, r, guest_loads, ci)
         cpu = []
         if backends:
             log("== CPU per request behind nginx")
