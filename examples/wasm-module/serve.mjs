@@ -5,7 +5,8 @@
 // closes when the module says so.
 //
 // Usage: node serve.mjs MODULE.wasm [PORT]  (listens on 127.0.0.1:PORT, default 4000)
-// A connection's deadline (10 s) is the host's: the module has no clock.
+// Time is the host's (the module has no clock): a connection has 10 s from accept to close,
+// however it trickles; after the answer, 2 s for the peer to close its half.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
@@ -16,6 +17,7 @@ const m = instance.exports;
 const MORE = 0;
 const RESPOND = 1;
 const DEADLINE_MS = 10_000;
+const LINGER_MS = 2_000;
 const capacity = m.chunk_capacity();
 
 const server = net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -32,6 +34,13 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       m.conn_close(slot);
     }
   };
+  // An absolute deadline (socket.setTimeout would be an idle timeout, which a peer sending
+  // a byte now and then never reaches).
+  let timer = setTimeout(() => {
+    release();
+    socket.destroy();
+  }, DEADLINE_MS);
+  socket.on('close', () => clearTimeout(timer));
   // What the module answered: MORE, or the end of this connection.
   const act = (step) => {
     if (step === MORE) return false;
@@ -42,24 +51,17 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       socket.end();
     }
     release();
-    // Whatever the peer still sends (an unread body) is read and dropped.
-    socket.on('data', () => {});
+    // Whatever the peer still sends (an unread body) is read and dropped, for a while.
+    clearTimeout(timer);
+    timer = setTimeout(() => socket.destroy(), LINGER_MS);
     return true;
   };
-  socket.setTimeout(DEADLINE_MS, () => {
-    release();
-    socket.destroy();
-  });
   socket.on('data', (data) => {
     if (!open) return;
     for (let at = 0; at < data.length; at += capacity) {
       const piece = data.subarray(at, at + capacity);
       new Uint8Array(m.memory.buffer, m.chunk_buffer(), piece.length).set(piece);
-      if (act(m.conn_feed(slot, piece.length))) {
-        socket.removeAllListeners('data');
-        socket.on('data', () => {});
-        return;
-      }
+      if (act(m.conn_feed(slot, piece.length))) return;
     }
   });
   socket.on('end', () => {
@@ -73,5 +75,5 @@ server.listen(port, '127.0.0.1', () => {
   console.log(`wasm-module: serving SCGI on 127.0.0.1:${port}`);
 });
 for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.on(signal, () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 200));
+  process.on(signal, () => process.exit(0));
 }

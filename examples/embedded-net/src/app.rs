@@ -18,7 +18,8 @@ use crate::stack_paint;
 const CRC32: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
 
 /// The largest body `/upload` takes; a larger one gets 413 before a byte of it is read.
-pub const MAX_UPLOAD: u64 = 64 * 1024 * 1024;
+/// (A connection has 10 s in all: a slower upload is cut at the deadline.)
+pub const MAX_UPLOAD: u64 = 16 * 1024 * 1024;
 
 /// Requests answered in full.
 pub static ANSWERED: AtomicU32 = AtomicU32::new(0);
@@ -50,28 +51,33 @@ enum Route {
     Upload,
     Env,
     Stats,
-    MethodNotAllowed,
+    /// The path exists; the method does not: the methods it takes.
+    MethodNotAllowed(&'static str),
     NotFound,
 }
 
 fn route(env: &Environment<'_>) -> Route {
     let method = env.request_method().unwrap_or(b"GET");
     let get = method == b"GET" || method == b"HEAD";
-    let (path_route, allowed) = if path_is(env, b"/hello") {
-        (Route::Hello, get)
+    let (path_route, allowed, methods) = if path_is(env, b"/hello") {
+        (Route::Hello, get, "GET, HEAD")
     } else if path_is(env, b"/upload") {
-        (Route::Upload, method == b"POST" || method == b"PUT")
+        (
+            Route::Upload,
+            method == b"POST" || method == b"PUT",
+            "POST, PUT",
+        )
     } else if path_is(env, b"/env") {
-        (Route::Env, get)
+        (Route::Env, get, "GET, HEAD")
     } else if path_is(env, b"/stats") {
-        (Route::Stats, get)
+        (Route::Stats, get, "GET, HEAD")
     } else {
         return Route::NotFound;
     };
     if allowed {
         path_route
     } else {
-        Route::MethodNotAllowed
+        Route::MethodNotAllowed(methods)
     }
 }
 
@@ -143,7 +149,13 @@ pub async fn handle<T: Read + Write, S: Storage>(
             );
             text(request, 200, &body).await
         }
-        Route::MethodNotAllowed => text(request, 405, "method not allowed\n").await,
+        Route::MethodNotAllowed(methods) => {
+            let headers = [("Content-Type", "text/plain"), ("Allow", methods)];
+            request
+                .send_head(&ResponseHead::new(Some(Status::Code(405)), &headers)?)
+                .await?;
+            request.write_body(b"method not allowed\n").await
+        }
         Route::NotFound => text(request, 404, "not found\n").await,
     }
 }

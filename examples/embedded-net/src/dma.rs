@@ -1,6 +1,10 @@
 //! The `virtio-drivers` HAL on bare metal: physical addresses are the addresses the code
 //! uses (machine mode, no MMU), and the device's rings come from a static pool that is
 //! never given back (the device lives as long as the firmware). No heap.
+//!
+//! Sharing a buffer is the identity and unsharing does nothing: that assumes memory the
+//! device sees as the CPU does (QEMU's `virt`; cache-coherent DMA). A chip whose DMA is not
+//! coherent needs cache maintenance in `share` and `unshare`.
 
 use core::cell::UnsafeCell;
 use core::ptr::NonNull;

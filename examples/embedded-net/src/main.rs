@@ -108,34 +108,52 @@ async fn scgi_task(stack: Stack<'static>, connection: &'static mut Connection) -
     let mut socket = TcpSocket::new(stack, socket_rx, socket_tx);
     let mut reader = Reader::with_config(&mut storage[..], CONFIG);
     loop {
+        // Before the handshake too: a SYN whose handshake never completes (a spoofed
+        // source, a client gone) must not hold the socket for good.
+        socket.set_timeout(Some(DEADLINE));
         if socket.accept(PORT).await.is_err() {
             socket.abort();
-            let _ = socket.flush().await;
+            let _ = with_timeout(LINGER, socket.flush()).await;
             continue;
         }
-        socket.set_timeout(Some(DEADLINE));
         let serve = asynch::serve(&mut socket, &mut reader, rx, tx, async |request| {
             app::handle(request, chunk).await
         });
-        let counter = match with_timeout(DEADLINE, serve).await {
-            Ok(Ok(())) => &app::ANSWERED,
-            Ok(Err(Error::Protocol(e))) if e.is_remote() => &app::REFUSED,
-            _ => &app::FAILED,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        // Close our half, wait for the peer's (reading whatever it still sends), then drop
-        // the connection without the 10 s TIME-WAIT smoltcp would keep the socket in.
-        socket.close();
-        let _ = with_timeout(LINGER, async {
-            let _ = socket.flush().await;
-            let mut sink = [0u8; 64];
-            while let Ok(n) = embedded_io_async::Read::read(&mut socket, &mut sink).await {
-                if n == 0 {
-                    break;
-                }
+        let complete = match with_timeout(DEADLINE, serve).await {
+            Ok(Ok(())) => {
+                app::ANSWERED.fetch_add(1, Ordering::Relaxed);
+                true
             }
-        })
-        .await;
+            // Refused with its status hint: that answer is complete.
+            Ok(Err(Error::Protocol(e))) if e.is_remote() && e.status_hint().is_some() => {
+                app::REFUSED.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            // The peer left, an I/O error, the deadline: whatever was sent is not a whole
+            // response.
+            _ => {
+                app::FAILED.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        };
+        if complete {
+            // Close our half (the end of the response), wait for the peer's, reading
+            // whatever it still sends; then drop the connection without the 10 s TIME-WAIT
+            // smoltcp would keep the socket in.
+            socket.close();
+            let _ = with_timeout(LINGER, async {
+                let _ = socket.flush().await;
+                let mut sink = [0u8; 64];
+                while let Ok(n) = embedded_io_async::Read::read(&mut socket, &mut sink).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
+        // After a failure, a reset at once: a plain close would end a cut response as if
+        // it were whole, and the web server would pass it on as such.
         socket.abort();
         let _ = with_timeout(LINGER, socket.flush()).await;
     }

@@ -124,11 +124,14 @@ impl VirtioNet {
         let Some(device) = device.as_mut() else {
             return;
         };
-        for (token, buffer) in self.rx_tokens.iter_mut().zip(self.buffers.rx.iter_mut()) {
-            if token.is_none() {
+        // By index: a reference is made only to a buffer the driver holds, never to one
+        // the device may be writing.
+        for slot in 0..RX_SLOTS {
+            if self.rx_tokens[slot].is_none() {
                 // SAFETY: the buffer is not touched again until the device gives it back
                 // (`receive_complete` with this token).
-                *token = unsafe { device.receive_begin(buffer) }.ok();
+                self.rx_tokens[slot] =
+                    unsafe { device.receive_begin(&mut self.buffers.rx[slot]) }.ok();
             }
         }
     }
@@ -191,12 +194,14 @@ impl Driver for VirtioNet {
             tx_in_flight,
             ..
         } = self;
+        // Indexed in place (slots from `position`, in range): no reference to the whole
+        // array, which holds buffers the device owns.
         let rx = Rx {
-            frame: buffers.rx.get_mut(rx_slot)?.get_mut(frame)?,
+            frame: buffers.rx[rx_slot].get_mut(frame)?,
         };
         let tx = Tx {
-            buffer: buffers.tx.get_mut(tx_slot)?,
-            in_flight: tx_in_flight.get_mut(tx_slot)?,
+            buffer: &mut buffers.tx[tx_slot],
+            in_flight: &mut tx_in_flight[tx_slot],
         };
         Some((rx, tx))
     }

@@ -36,7 +36,7 @@ const CONFIG: Config = Config::new()
     .max_block_len(BLOCK_LEN)
     .allow_repeated_names(true);
 /// The largest body `/upload` takes; a larger one gets 413 before a byte of it is read.
-const MAX_UPLOAD: u64 = 64 * 1024 * 1024;
+const MAX_UPLOAD: u64 = 16 * 1024 * 1024;
 
 /// [`conn_feed`] and [`conn_eof`]: wait for more input.
 pub const MORE: i32 = 0;
@@ -53,7 +53,8 @@ enum Route {
     Upload,
     Env,
     Stats,
-    MethodNotAllowed,
+    /// The path exists; the method does not: the methods it takes.
+    MethodNotAllowed(&'static str),
     NotFound,
 }
 
@@ -271,21 +272,25 @@ fn path_is(env: &Environment<'_>, want: &[u8]) -> bool {
 fn route(env: &Environment<'_>) -> Route {
     let method = env.request_method().unwrap_or(b"GET");
     let get = method == b"GET" || method == b"HEAD";
-    let (found, allowed) = if path_is(env, b"/hello") {
-        (Route::Hello, get)
+    let (found, allowed, methods) = if path_is(env, b"/hello") {
+        (Route::Hello, get, "GET, HEAD")
     } else if path_is(env, b"/upload") {
-        (Route::Upload, method == b"POST" || method == b"PUT")
+        (
+            Route::Upload,
+            method == b"POST" || method == b"PUT",
+            "POST, PUT",
+        )
     } else if path_is(env, b"/env") {
-        (Route::Env, get)
+        (Route::Env, get, "GET, HEAD")
     } else if path_is(env, b"/stats") {
-        (Route::Stats, get)
+        (Route::Stats, get, "GET, HEAD")
     } else {
         return Route::NotFound;
     };
     if allowed {
         found
     } else {
-        Route::MethodNotAllowed
+        Route::MethodNotAllowed(methods)
     }
 }
 
@@ -294,12 +299,11 @@ fn route(env: &Environment<'_>) -> Route {
 fn answer(
     slot: &mut Slot,
     code: u16,
-    content_type: &str,
+    headers: &[(&str, &str)],
     body: impl FnOnce(&mut [u8]) -> usize,
 ) -> i32 {
-    let headers = [("Content-Type", content_type)];
     let mut writer = Writer::new();
-    let written = ResponseHead::new(Some(Status::Code(code)), &headers)
+    let written = ResponseHead::new(Some(Status::Code(code)), headers)
         .and_then(|head| writer.send_head(&head, &mut slot.output));
     let Ok(head_len) = written else {
         return CLOSE;
@@ -321,7 +325,11 @@ fn answer(
 }
 
 fn text(slot: &mut Slot, code: u16, body: &str) -> i32 {
-    answer(slot, code, "text/plain", |out| {
+    text_with(slot, code, &[("Content-Type", "text/plain")], body)
+}
+
+fn text_with(slot: &mut Slot, code: u16, headers: &[(&str, &str)], body: &str) -> i32 {
+    answer(slot, code, headers, |out| {
         let mut cursor = Cursor { buf: out, len: 0 };
         let _ = cursor.write_str(body);
         cursor.len
@@ -357,7 +365,8 @@ fn respond(slot: &mut Slot) -> i32 {
             };
             copy.copy_from_slice(env);
             let len = env.len();
-            answer(slot, 200, "text/plain; charset=iso-8859-1", |out| {
+            let headers = [("Content-Type", "text/plain; charset=iso-8859-1")];
+            answer(slot, 200, &headers, |out| {
                 let Some((out, from)) = out.get_mut(..len).zip(block.get(..len)) else {
                     return 0;
                 };
@@ -394,7 +403,10 @@ fn respond(slot: &mut Slot) -> i32 {
                 core::str::from_utf8(body.get(..len).unwrap_or(&[])).unwrap_or(""),
             )
         }
-        Route::MethodNotAllowed => text(slot, 405, "method not allowed\n"),
+        Route::MethodNotAllowed(methods) => {
+            let headers = [("Content-Type", "text/plain"), ("Allow", methods)];
+            text_with(slot, 405, &headers, "method not allowed\n")
+        }
         Route::NotFound => text(slot, 404, "not found\n"),
     }
 }
