@@ -3,8 +3,8 @@
 use crate::{
     Error,
     wire::response::{
-        Latin1Writer, has_line_break_or_nul, is_hop_by_hop, is_plain_ascii, is_token, latin1_len,
-        reason_phrase, status_line,
+        HopByHop, Latin1Writer, has_line_break_or_nul, hop_by_hop, is_hop_by_hop, is_plain_ascii,
+        is_token, latin1_len, reason_phrase, status_line,
     },
 };
 
@@ -112,8 +112,10 @@ impl<'a> ResponseHead<'a> {
     /// name and written with their canonical spelling.
     ///
     /// # Errors
-    /// In this order: [`Error::HeaderHopByHop`], [`Error::HeaderNotIso88591`],
-    /// [`Error::NonDocumentHeaders`] (as sioscgi), then [`Error::HeaderInjection`],
+    /// In this order: [`Error::HeaderHopByHop`] (RFC 2616's hop-by-hop names),
+    /// [`Error::HeaderNotIso88591`], [`Error::NonDocumentHeaders`] (sioscgi's checks, in
+    /// its order), then this crate's stricter ones: [`Error::HeaderHopByHop`] (`Trailer`,
+    /// `Proxy-Connection`), [`Error::HeaderInjection`],
     /// [`Error::BadHeaderName`], [`Error::DuplicateHeader`] (two `Content-Type` or two
     /// `Location`), [`Error::BadStatus`], [`Error::BadLocation`].
     pub fn new(
@@ -125,7 +127,8 @@ impl<'a> ResponseHead<'a> {
         let mut content_type: Option<&'a str> = None;
         let mut location: Option<&'a str> = None;
         let mut repeated_special = false;
-        let mut hop_by_hop = false;
+        let mut hop_by_hop_listed = false;
+        let mut hop_by_hop_more = false;
         let mut not_latin1 = false;
         let mut injection = false;
         let mut bad_name = false;
@@ -156,7 +159,11 @@ impl<'a> ResponseHead<'a> {
                 Some(Some(_)) => repeated_special = true,
                 None => {
                     has_others = true;
-                    hop_by_hop |= is_hop_by_hop(name);
+                    match hop_by_hop(name) {
+                        Some(HopByHop::Listed) => hop_by_hop_listed = true,
+                        Some(HopByHop::More) => hop_by_hop_more = true,
+                        None => {}
+                    }
                     let latin1 = if clean {
                         Some((name.len(), value.len()))
                     } else {
@@ -183,7 +190,7 @@ impl<'a> ResponseHead<'a> {
         }
 
         // sioscgi's checks, in its order.
-        if hop_by_hop {
+        if hop_by_hop_listed {
             return Err(Error::HeaderHopByHop);
         }
         if not_latin1 {
@@ -193,7 +200,10 @@ impl<'a> ResponseHead<'a> {
             return Err(Error::NonDocumentHeaders);
         }
 
-        // This crate's stricter checks (S10, S11, S13, S14).
+        // This crate's stricter checks (S12's additions, S10, S11, S13, S14).
+        if hop_by_hop_more {
+            return Err(Error::HeaderHopByHop);
+        }
         if injection {
             return Err(Error::HeaderInjection);
         }
@@ -494,6 +504,24 @@ mod tests {
         assert_eq!(
             e(None, &[("Location", "/"), ("X", "\n")]),
             Some(Error::NonDocumentHeaders)
+        );
+        // This crate's own hop-by-hop names come after sioscgi's checks, as sioscgi
+        // has no such rule and raises what it finds first.
+        assert_eq!(
+            e(ok, &[("Trailer", "x"), ("X", "\u{20ac}")]),
+            Some(Error::HeaderNotIso88591)
+        );
+        assert_eq!(
+            e(None, &[("Location", "/x"), ("Trailer", "x")]),
+            Some(Error::NonDocumentHeaders)
+        );
+        assert_eq!(
+            e(ok, &[("Trailer", "x"), ("X", "\n")]),
+            Some(Error::HeaderHopByHop)
+        );
+        assert_eq!(
+            e(ok, &[("Proxy-Connection", "x"), ("Bad Name", "x")]),
+            Some(Error::HeaderHopByHop)
         );
         assert_eq!(
             e(ok, &[("X", "a\r\nSet-Cookie: x")]),

@@ -8,26 +8,53 @@
 
 use nom::IResult;
 
-/// Response headers that describe one hop and must not come from a CGI application (S12).
-const HOP_BY_HOP: [&str; 10] = [
+/// Response headers that describe one hop and must not come from a CGI application (S12):
+/// RFC 2616 §13.5.1's list, which sioscgi (through `wsgiref.util.is_hop_by_hop`) refuses.
+const HOP_BY_HOP: [&str; 8] = [
     "connection",
     "keep-alive",
     "proxy-authenticate",
     "proxy-authorization",
-    "proxy-connection",
     "te",
-    "trailer",
     "trailers",
     "transfer-encoding",
     "upgrade",
 ];
 
-/// `true` if `name` is a hop-by-hop header (ASCII case-insensitive).
+/// Hop-by-hop headers this crate also refuses (stricter than sioscgi): `Trailer`, which
+/// announces trailer fields no CGI response can carry, and the non-standard
+/// `Proxy-Connection`.
+const HOP_BY_HOP_MORE: [&str; 2] = ["proxy-connection", "trailer"];
+
+/// Which list a hop-by-hop header name is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HopByHop {
+    /// RFC 2616's (sioscgi's own check).
+    Listed,
+    /// This crate's addition (checked after sioscgi's checks, in sioscgi's order).
+    More,
+}
+
+/// Which hop-by-hop list `name` is on, if any (ASCII case-insensitive).
+#[inline]
+pub(crate) fn hop_by_hop(name: &str) -> Option<HopByHop> {
+    // Most names have a length no hop-by-hop name has: one comparison rules them out.
+    if !matches!(name.len(), 2 | 7 | 8 | 10 | 16..=19) {
+        return None;
+    }
+    if HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        Some(HopByHop::Listed)
+    } else if HOP_BY_HOP_MORE.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        Some(HopByHop::More)
+    } else {
+        None
+    }
+}
+
+/// `true` if `name` is a hop-by-hop header of either list (ASCII case-insensitive).
 #[inline]
 pub(crate) fn is_hop_by_hop(name: &str) -> bool {
-    // Most names have a length no hop-by-hop name has: one comparison rules them out.
-    matches!(name.len(), 2 | 7 | 8 | 10 | 16..=19)
-        && HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name))
+    hop_by_hop(name).is_some()
 }
 
 /// `true` if `b` is an RFC 9110 `tchar`.
@@ -422,16 +449,25 @@ mod tests {
     }
 
     #[test]
-    fn hop_by_hop() {
+    fn hop_by_hop_lists() {
         assert!(is_hop_by_hop("connection"));
         assert!(is_hop_by_hop("TRAILER"));
         assert!(is_hop_by_hop("Proxy-Connection"));
         assert!(!is_hop_by_hop("Content-Type"));
         assert!(!is_hop_by_hop("Connections"));
         for name in HOP_BY_HOP {
-            assert!(is_hop_by_hop(name));
-            assert!(is_hop_by_hop(&name.to_ascii_uppercase()));
+            assert_eq!(hop_by_hop(name), Some(HopByHop::Listed));
+            assert_eq!(
+                hop_by_hop(&name.to_ascii_uppercase()),
+                Some(HopByHop::Listed)
+            );
         }
+        for name in HOP_BY_HOP_MORE {
+            assert_eq!(hop_by_hop(name), Some(HopByHop::More));
+            assert_eq!(hop_by_hop(&name.to_ascii_uppercase()), Some(HopByHop::More));
+        }
+        assert_eq!(hop_by_hop("Trailers"), Some(HopByHop::Listed));
+        assert_eq!(hop_by_hop("Trailer"), Some(HopByHop::More));
     }
 
     #[test]
