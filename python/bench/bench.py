@@ -12,7 +12,10 @@ nanoseconds per operation over several timeit repeats:
   same Python code for both packages);
 - `parse_bytewise`: the same, the request given one byte per `receive_data`;
 - `encode`: a new `SCGIWriter`, a `Headers("200 OK", ...)` with four headers made and
-  sent, a 1 KiB `Body`, `End`.
+  sent, a 1 KiB `Body`, `End`;
+- `body_<size>_<type>`: an upload's body, one chunk of `size` bytes (`bytes` or
+  `bytearray`, as an asyncio protocol or `sock.recv_into` gives them) per `receive_data`,
+  its `Body` event pulled and its `data` looked at (the length summed), per chunk.
 
 Run it with each package's interpreter (`run.py` does, and writes BENCHMARKS.md).
 """
@@ -93,6 +96,26 @@ def encode() -> bytes:
     return out
 
 
+BODY_SIZES = [1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20]
+UPLOAD_BLOCK = b"CONTENT_LENGTH\x001152921504606846976\x00SCGI\x001\x00"
+UPLOAD_HEAD = str(len(UPLOAD_BLOCK)).encode() + b":" + UPLOAD_BLOCK + b","
+
+
+def body_chunks(chunk: bytes | bytearray):
+    """A function that gives `chunk` to a reader in the body and uses its event."""
+    reader = rq.SCGIReader()
+    reader.receive_data(UPLOAD_HEAD)
+    assert isinstance(reader.next_event(), rq.Headers)
+    total = [0]
+
+    def one() -> None:
+        reader.receive_data(chunk)
+        event = reader.next_event()
+        total[0] += len(event.data)
+
+    return one
+
+
 def per_call(fn, number: int) -> float:
     runs = timeit.repeat(fn, number=number, repeat=7)
     return statistics.median(runs) / number * 1e9
@@ -117,6 +140,10 @@ def main() -> int:
         "parse_bytewise_ns": per_call(parse_bytewise, 20),
         "encode_ns": per_call(encode, 5000),
     }
+    for size in BODY_SIZES:
+        for kind in (bytes, bytearray):
+            chunk = kind(b"x" * size)
+            result[f"body_{size}_{kind.__name__}_ns"] = per_call(body_chunks(chunk), 2000)
     print(json.dumps(result))
     return 0
 

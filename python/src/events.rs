@@ -1,5 +1,70 @@
 //! The event classes both APIs share the shape of, written once: events that carry one
 //! value (`Headers(environment)`, `Body(data)`), the end marker, and the response head.
+//!
+//! Each is made as the original's Python classes are: subclassable (a subclass's
+//! `__init__` may take other arguments and call ours through `super()`), with writable
+//! attributes, and picklable and copyable (pickle protocol 2 and later) with the state
+//! the original's `__slots__` give: `(None, {attribute: value})`.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple, PyType};
+
+/// `__getstate__` as Python makes it for a class with `__slots__`: `fields` and any
+/// slots of a subclass, beside the instance `__dict__` of a subclass that has one
+/// (`(dict or None, {name: value})`; the dict alone, or `None`, without slot values).
+pub(crate) fn pickle_state(
+    object: &Bound<'_, PyAny>,
+    fields: &[(&str, Bound<'_, PyAny>)],
+) -> PyResult<Py<PyAny>> {
+    let py = object.py();
+    let slots = PyDict::new(py);
+    for (name, value) in fields {
+        slots.set_item(name, value)?;
+    }
+    let subclass_slots = py
+        .import("copyreg")?
+        .call_method1("_slotnames", (object.get_type(),))?;
+    for name in subclass_slots.try_iter()? {
+        let name = name?;
+        if let Ok(value) = object.getattr(name.cast::<pyo3::types::PyString>()?) {
+            slots.set_item(name, value)?;
+        }
+    }
+    let dict = match object.getattr(pyo3::intern!(py, "__dict__")) {
+        Ok(dict) if dict.len().unwrap_or(0) > 0 => dict,
+        _ => py.None().into_bound(py),
+    };
+    if slots.is_empty() {
+        return Ok(dict.unbind());
+    }
+    Ok(PyTuple::new(py, [dict, slots.into_any()])?
+        .into_any()
+        .unbind())
+}
+
+/// Whether `object` is exactly of class `T` (not of a subclass).
+pub(crate) fn is_exact<T: pyo3::PyTypeInfo>(cls: &Bound<'_, PyType>) -> bool {
+    cls.is(T::type_object(cls.py()))
+}
+
+/// The one value a value event's constructor was given, positionally or by `name`
+/// (`None` if not: a subclass's arguments, or pickle's `cls.__new__(cls)`).
+pub(crate) fn sole_argument(
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    name: &str,
+) -> Py<PyAny> {
+    let py = args.py();
+    match (args.len(), kwargs) {
+        (1, None) => args.get_item(0).map_or_else(|_| py.None(), Bound::unbind),
+        (0, Some(kwargs)) if kwargs.len() == 1 => kwargs
+            .get_item(name)
+            .ok()
+            .flatten()
+            .map_or_else(|| py.None(), Bound::unbind),
+        _ => py.None(),
+    }
+}
 
 /// An event class that carries one value, `$field`, settable as in the original, with
 /// the original's `repr`: `NAME(<value's str or repr>)`.
@@ -10,7 +75,7 @@ macro_rules! value_event {
         $(#[$field_doc:meta])* $field:ident, $show:ident
     ) => {
         $(#[$doc])*
-        #[pyo3::pyclass(extends = $base, module = $module, name = $name)]
+        #[pyo3::pyclass(extends = $base, subclass, module = $module, name = $name)]
         pub struct $ty {
             $(#[$field_doc])*
             #[pyo3(get, set)]
@@ -19,9 +84,27 @@ macro_rules! value_event {
 
         #[pyo3::pymethods]
         impl $ty {
+            /// Takes the value as `__init__` would; a subclass's other arguments are
+            /// left to its `__init__`.
             #[new]
-            fn new($field: pyo3::Py<pyo3::PyAny>) -> pyo3::PyClassInitializer<Self> {
+            #[pyo3(signature = (*args, **kwargs))]
+            fn new(
+                args: &pyo3::Bound<'_, pyo3::types::PyTuple>,
+                kwargs: Option<&pyo3::Bound<'_, pyo3::types::PyDict>>,
+            ) -> pyo3::PyClassInitializer<Self> {
+                let $field = crate::events::sole_argument(args, kwargs, stringify!($field));
                 pyo3::PyClassInitializer::from($base).add_subclass($ty { $field })
+            }
+
+            fn __init__(&mut self, $field: pyo3::Py<pyo3::PyAny>) {
+                self.$field = $field;
+            }
+
+            fn __getstate__(
+                slf: &pyo3::Bound<'_, Self>,
+            ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
+                let value = slf.borrow().$field.clone_ref(slf.py()).into_bound(slf.py());
+                crate::events::pickle_state(slf.as_any(), &[(stringify!($field), value)])
             }
 
             fn __repr__(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
@@ -41,14 +124,27 @@ macro_rules! value_event {
 macro_rules! end_event {
     ($(#[$doc:meta])* $ty:ident: $base:ident, $module:literal, $name:literal) => {
         $(#[$doc])*
-        #[pyo3::pyclass(extends = $base, module = $module, name = $name)]
+        #[pyo3::pyclass(extends = $base, subclass, module = $module, name = $name)]
         pub struct $ty;
 
         #[pyo3::pymethods]
         impl $ty {
+            /// A subclass's arguments are left to its `__init__`.
             #[new]
-            fn new() -> pyo3::PyClassInitializer<Self> {
+            #[pyo3(signature = (*_args, **_kwargs))]
+            fn new(
+                _args: &pyo3::Bound<'_, pyo3::types::PyTuple>,
+                _kwargs: Option<&pyo3::Bound<'_, pyo3::types::PyDict>>,
+            ) -> pyo3::PyClassInitializer<Self> {
                 pyo3::PyClassInitializer::from($base).add_subclass($ty)
+            }
+
+            fn __init__(&self) {}
+
+            fn __getstate__(
+                slf: &pyo3::Bound<'_, Self>,
+            ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
+                crate::events::pickle_state(slf.as_any(), &[])
             }
 
             fn __repr__(&self) -> &'static str {
@@ -59,64 +155,130 @@ macro_rules! end_event {
 }
 
 /// The response head class: a status and headers, checked when made (`$refuse` makes
-/// the API's exception), with the original's attributes, `encode()` and `repr`.
+/// the API's exception), with the original's writable attributes, `encode()` and
+/// `repr`. Once an attribute is assigned or `other_headers` handed out, `encode()`
+/// makes the head again from the attributes, checked by the same rules.
 macro_rules! head_event {
     (
         $(#[$doc:meta])*
         $ty:ident: $base:ident, $module:literal, $name:literal, $states:ident, $refuse:ident
     ) => {
         $(#[$doc])*
-        #[pyo3::pyclass(extends = $base, module = $module, name = $name)]
+        #[pyo3::pyclass(extends = $base, subclass, module = $module, name = $name)]
         pub struct $ty {
             head: crate::head::Head,
-            /// `other_headers` as a `wsgiref.headers.Headers`, once asked for (it may
-            /// then be changed: the head is encoded from it again).
-            other_headers: Option<pyo3::Py<pyo3::PyAny>>,
+            /// The attributes, once one is assigned or `other_headers` is handed out.
+            changed: Option<Box<crate::head::Attributes>>,
+            /// Made by `new` for the exact class from `__init__`'s arguments: its
+            /// `__init__` (called next, with the same arguments) has nothing to do.
+            fresh: bool,
         }
 
         #[pyo3::pymethods]
         impl $ty {
+            /// The exact class is checked here; a subclass's arguments are left to its
+            /// `__init__`.
             #[new]
+            #[classmethod]
+            #[pyo3(signature = (*args, **kwargs))]
             fn new(
-                py: pyo3::Python<'_>,
-                status: Option<pyo3::Bound<'_, pyo3::types::PyString>>,
-                headers: &pyo3::Bound<'_, pyo3::PyAny>,
+                cls: &pyo3::Bound<'_, pyo3::types::PyType>,
+                args: &pyo3::Bound<'_, pyo3::types::PyTuple>,
+                kwargs: Option<&pyo3::Bound<'_, pyo3::types::PyDict>>,
             ) -> pyo3::PyResult<pyo3::PyClassInitializer<Self>> {
-                let head = crate::head::Head::new(status, headers)?.map_err(|r| $refuse(py, &r))?;
+                let py = cls.py();
+                let (head, fresh) = if crate::events::is_exact::<$ty>(cls)
+                    && kwargs.is_none()
+                    && args.len() == 2
+                {
+                    let status = crate::head::status_argument(&args.get_item(0)?)?;
+                    let head = crate::head::Head::new(status, &args.get_item(1)?)?
+                        .map_err(|r| $refuse(py, &r))?;
+                    (head, true)
+                } else {
+                    (crate::head::Head::empty(py), false)
+                };
                 Ok(pyo3::PyClassInitializer::from($base).add_subclass($ty {
                     head,
-                    other_headers: None,
+                    changed: None,
+                    fresh,
                 }))
+            }
+
+            #[pyo3(signature = (status, headers))]
+            fn __init__(
+                &mut self,
+                py: pyo3::Python<'_>,
+                status: &pyo3::Bound<'_, pyo3::PyAny>,
+                headers: &pyo3::Bound<'_, pyo3::PyAny>,
+            ) -> pyo3::PyResult<()> {
+                if std::mem::take(&mut self.fresh) {
+                    return Ok(());
+                }
+                let status = crate::head::status_argument(status)?;
+                self.head =
+                    crate::head::Head::new(status, headers)?.map_err(|r| $refuse(py, &r))?;
+                self.changed = None;
+                Ok(())
             }
 
             /// The status line (`"200 OK"`), or `None`.
             #[getter]
-            fn status(&self, py: pyo3::Python<'_>) -> Option<pyo3::Py<pyo3::types::PyString>> {
-                self.head.status.as_ref().map(|s| s.clone_ref(py))
+            fn status(&self, py: pyo3::Python<'_>) -> pyo3::Py<pyo3::PyAny> {
+                match &self.changed {
+                    Some(a) => a.status.clone_ref(py),
+                    None => self.head.status(py),
+                }
+            }
+
+            #[setter]
+            fn set_status(&mut self, py: pyo3::Python<'_>, value: pyo3::Py<pyo3::PyAny>) {
+                self.attributes(py).status = value;
             }
 
             /// The `Content-Type` value, or `None`.
             #[getter]
-            fn content_type(&self, py: pyo3::Python<'_>) -> Option<pyo3::Py<pyo3::types::PyString>> {
-                self.head.content_type(py)
+            fn content_type(&self, py: pyo3::Python<'_>) -> pyo3::Py<pyo3::PyAny> {
+                match &self.changed {
+                    Some(a) => a.content_type.clone_ref(py),
+                    None => self.head.content_type(py),
+                }
+            }
+
+            #[setter]
+            fn set_content_type(&mut self, py: pyo3::Python<'_>, value: pyo3::Py<pyo3::PyAny>) {
+                self.attributes(py).content_type = value;
             }
 
             /// The `Location` value, or `None`.
             #[getter]
-            fn location(&self, py: pyo3::Python<'_>) -> Option<pyo3::Py<pyo3::types::PyString>> {
-                self.head.location(py)
+            fn location(&self, py: pyo3::Python<'_>) -> pyo3::Py<pyo3::PyAny> {
+                match &self.changed {
+                    Some(a) => a.location.clone_ref(py),
+                    None => self.head.location(py),
+                }
+            }
+
+            #[setter]
+            fn set_location(&mut self, py: pyo3::Python<'_>, value: pyo3::Py<pyo3::PyAny>) {
+                self.attributes(py).location = value;
             }
 
             /// The headers other than `Content-Type` and `Location`, as a
             /// `wsgiref.headers.Headers`.
             #[getter]
             fn other_headers(&mut self, py: pyo3::Python<'_>) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
-                if let Some(h) = &self.other_headers {
-                    return Ok(h.clone_ref(py));
-                }
-                let made = self.head.other_headers(py)?;
-                self.other_headers = Some(made.clone_ref(py));
+                let made = match self.changed.as_ref().and_then(|a| a.other_headers.as_ref()) {
+                    Some(h) => return Ok(h.clone_ref(py)),
+                    None => self.head.other_headers(py)?,
+                };
+                self.attributes(py).other_headers = Some(made.clone_ref(py));
                 Ok(made)
+            }
+
+            #[setter]
+            fn set_other_headers(&mut self, py: pyo3::Python<'_>, value: pyo3::Py<pyo3::PyAny>) {
+                self.attributes(py).other_headers = Some(value);
             }
 
             /// The state the writer is in after sending this head.
@@ -125,37 +287,66 @@ macro_rules! head_event {
                 &self,
                 py: pyo3::Python<'py>,
             ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
-                $states.get(py, if self.head.has_status() { 1 } else { 2 })
+                $states.get(py, if self.status(py).is_none(py) { 2 } else { 1 })
             }
 
             /// The head as bytes.
             fn encode(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<pyo3::Py<pyo3::types::PyBytes>> {
-                crate::writer::HeadEvent::current(self, py)
+                match &self.changed {
+                    None => Ok(self.head.encoded.clone_ref(py)),
+                    Some(attributes) => Ok(crate::head::Head::from_attributes(
+                        py,
+                        attributes,
+                        &self.head,
+                    )?
+                    .map_err(|r| $refuse(py, &r))?
+                    .encoded),
+                }
+            }
+
+            fn __getstate__(slf: &pyo3::Bound<'_, Self>) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
+                let py = slf.py();
+                let others = slf.borrow_mut().other_headers(py)?.into_bound(py);
+                let this = slf.borrow();
+                crate::events::pickle_state(
+                    slf.as_any(),
+                    &[
+                        ("status", this.status(py).into_bound(py)),
+                        ("content_type", this.content_type(py).into_bound(py)),
+                        ("location", this.location(py).into_bound(py)),
+                        ("other_headers", others),
+                    ],
+                )
             }
 
             fn __repr__(&mut self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
                 let others = self.other_headers(py)?;
-                self.head.repr(py, $name, others.bind(py))
+                Ok(format!(
+                    concat!($name, "(status={}, content_type={}, location={}, other_headers={})"),
+                    self.status(py).bind(py).str()?,
+                    self.content_type(py).bind(py).str()?,
+                    self.location(py).bind(py).str()?,
+                    others.bind(py).repr()?
+                ))
+            }
+        }
+
+        impl $ty {
+            /// The attributes, to change: taken from the checked head the first time.
+            fn attributes(&mut self, py: pyo3::Python<'_>) -> &mut crate::head::Attributes {
+                let head = &self.head;
+                self.changed
+                    .get_or_insert_with(|| Box::new(head.attributes(py)))
             }
         }
 
         impl crate::writer::HeadEvent for $ty {
-            /// The encoding, made again from `other_headers` if it was handed out (and may
-            /// have been changed since).
-            fn current(
-                &self,
-                py: pyo3::Python<'_>,
-            ) -> pyo3::PyResult<pyo3::Py<pyo3::types::PyBytes>> {
-                let Some(others) = &self.other_headers else {
-                    return Ok(self.head.encoded.clone_ref(py));
-                };
-                let pairs = crate::head::items(others.bind(py))?;
-                let rebuilt = self.head.with_others(py, pairs).map_err(|r| $refuse(py, &r))?;
-                Ok(rebuilt.encoded)
+            fn encoded(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<pyo3::Py<pyo3::types::PyBytes>> {
+                self.encode(py)
             }
 
-            fn has_status(&self) -> bool {
-                self.head.has_status()
+            fn has_status(&self, py: pyo3::Python<'_>) -> bool {
+                !self.status(py).is_none(py)
             }
         }
     };

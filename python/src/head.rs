@@ -67,19 +67,7 @@ impl Head {
         let has_location = refs.iter().any(|(n, _)| is(n, "Location"));
         let head = match ResponseHead::new(line, refs) {
             Ok(head) => head,
-            Err(error) => {
-                let name = (error == Error::HeaderHopByHop).then(|| {
-                    refs.iter()
-                        .find(|(n, _)| ResponseHead::is_hop_by_hop(n))
-                        .map(|(n, _)| (*n).to_owned())
-                        .unwrap_or_default()
-                });
-                return Err(Refusal {
-                    error,
-                    name,
-                    has_location,
-                });
-            }
+            Err(error) => return Err(refusal(py, error, &pairs, refs, has_location)),
         };
         // Encoded straight into the new bytes object (`encoded_len` is exact).
         let encoded = PyBytes::new_with(py, head.encoded_len(), |out| {
@@ -110,20 +98,72 @@ impl Head {
         })
     }
 
-    pub(crate) fn has_status(&self) -> bool {
-        self.status.is_some()
+    /// A head not made yet: what a subclass's object holds until its `__init__` calls
+    /// ours (and what pickle's `cls.__new__(cls)` makes before setting the attributes).
+    pub(crate) fn empty(py: Python<'_>) -> Head {
+        Head {
+            status: None,
+            pairs: Vec::new(),
+            content_type: None,
+            location: None,
+            encoded: PyBytes::new(py, b"").unbind(),
+        }
     }
 
-    pub(crate) fn content_type(&self, py: Python<'_>) -> Option<Py<PyString>> {
+    /// The status line, or `None`.
+    pub(crate) fn status(&self, py: Python<'_>) -> Py<PyAny> {
+        self.status
+            .as_ref()
+            .map_or_else(|| py.None(), |s| s.clone_ref(py).into_any())
+    }
+
+    /// The `Content-Type` value, or `None`.
+    pub(crate) fn content_type(&self, py: Python<'_>) -> Py<PyAny> {
         self.content_type
             .and_then(|i| self.pairs.get(i))
-            .map(|(_, v)| v.clone_ref(py))
+            .map_or_else(|| py.None(), |(_, v)| v.clone_ref(py).into_any())
     }
 
-    pub(crate) fn location(&self, py: Python<'_>) -> Option<Py<PyString>> {
+    /// The `Location` value, or `None`.
+    pub(crate) fn location(&self, py: Python<'_>) -> Py<PyAny> {
         self.location
             .and_then(|i| self.pairs.get(i))
-            .map(|(_, v)| v.clone_ref(py))
+            .map_or_else(|| py.None(), |(_, v)| v.clone_ref(py).into_any())
+    }
+
+    /// The attributes of this head, to be changed.
+    pub(crate) fn attributes(&self, py: Python<'_>) -> Attributes {
+        Attributes {
+            status: self.status(py),
+            content_type: self.content_type(py),
+            location: self.location(py),
+            other_headers: None,
+        }
+    }
+
+    /// The head made again from changed attributes (`other_headers` as they are now, or
+    /// `head`'s if never handed out), checked by the same rules.
+    pub(crate) fn from_attributes(
+        py: Python<'_>,
+        attributes: &Attributes,
+        head: &Head,
+    ) -> PyResult<Result<Head, Refusal>> {
+        let status = status_argument(attributes.status.bind(py))?;
+        let mut pairs = Vec::new();
+        for (name, value) in [
+            ("Content-Type", &attributes.content_type),
+            ("Location", &attributes.location),
+        ] {
+            let value = value.bind(py);
+            if !value.is_none() {
+                pairs.push((PyString::new(py, name), string(value)?));
+            }
+        }
+        match &attributes.other_headers {
+            Some(others) => pairs.extend(items(others.bind(py))?),
+            None => pairs.extend(head.others(py)),
+        }
+        Ok(Head::check(py, status, pairs))
     }
 
     /// The headers other than `Content-Type` and `Location`, in order.
@@ -142,23 +182,6 @@ impl Head {
             .collect()
     }
 
-    /// The head again with other headers (`other_headers` as changed after the head was
-    /// made); `Content-Type` and `Location` stay.
-    pub(crate) fn with_others(
-        &self,
-        py: Python<'_>,
-        others: Vec<(Bound<'_, PyString>, Bound<'_, PyString>)>,
-    ) -> Result<Head, Refusal> {
-        let mut pairs = Vec::with_capacity(others.len() + 2);
-        for i in [self.content_type, self.location].into_iter().flatten() {
-            if let Some((n, v)) = self.pairs.get(i) {
-                pairs.push((n.bind(py).clone(), v.bind(py).clone()));
-            }
-        }
-        pairs.extend(others);
-        Head::check(py, self.status.as_ref().map(|s| s.bind(py).clone()), pairs)
-    }
-
     /// `wsgiref.headers.Headers` of the other headers.
     pub(crate) fn other_headers(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let list = PyList::empty(py);
@@ -171,28 +194,82 @@ impl Head {
             .call1((list,))?
             .unbind())
     }
+}
 
-    /// The `repr` of the original's events: `NAME(status=..., content_type=..., location=...,
-    /// other_headers=Headers([...]))`.
-    pub(crate) fn repr(
-        &self,
-        py: Python<'_>,
-        class: &str,
-        others: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
-        let show = |v: Option<Py<PyString>>| -> PyResult<String> {
-            Ok(match v {
-                Some(s) => s.bind(py).to_str()?.to_owned(),
-                None => "None".to_owned(),
-            })
-        };
-        Ok(format!(
-            "{class}(status={}, content_type={}, location={}, other_headers={})",
-            show(self.status.as_ref().map(|s| s.clone_ref(py)))?,
-            show(self.content_type(py))?,
-            show(self.location(py))?,
-            others.repr()?
-        ))
+/// The refusal for the core's `error`, as the original would make it: the original
+/// looks for hop-by-hop names first, with `wsgiref.util.is_hop_by_hop` (Python's
+/// `str.lower()`, so `\u{212a}eep-Alive` is one), and names the first it finds among the
+/// headers other than `Content-Type` and `Location`; only then does it check ISO-8859-1.
+fn refusal(
+    py: Python<'_>,
+    error: Error,
+    pairs: &[(Bound<'_, PyString>, Bound<'_, PyString>)],
+    refs: &[(&str, &str)],
+    has_location: bool,
+) -> Refusal {
+    let mut refused = Refusal {
+        error,
+        name: None,
+        has_location,
+    };
+    if !matches!(error, Error::HeaderHopByHop | Error::HeaderNotIso88591) {
+        return refused;
+    }
+    // Only on these two errors: the original's own test, through Python.
+    let wsgiref = py
+        .import("wsgiref.util")
+        .and_then(|m| m.getattr("is_hop_by_hop"));
+    let listed = pairs.iter().find_map(|(name, _)| {
+        let lower = name.call_method0("lower").ok()?;
+        let lower = lower.cast::<PyString>().ok()?.to_str().ok()?.to_owned();
+        if lower == "content-type" || lower == "location" {
+            return None;
+        }
+        let hop = wsgiref
+            .as_ref()
+            .ok()?
+            .call1((name,))
+            .ok()?
+            .is_truthy()
+            .ok()?;
+        hop.then(|| name.to_string())
+    });
+    if let Some(name) = listed {
+        refused.error = Error::HeaderHopByHop;
+        refused.name = Some(name);
+    } else if error == Error::HeaderHopByHop {
+        // One of this crate's additions (`Trailer`, `Proxy-Connection`).
+        refused.name = refs
+            .iter()
+            .find(|(n, _)| ResponseHead::is_hop_by_hop(n))
+            .map(|(n, _)| (*n).to_owned());
+    }
+    refused
+}
+
+/// A head's attributes once changed (or handed out: `other_headers`), as the original
+/// keeps them.
+pub(crate) struct Attributes {
+    pub(crate) status: Py<PyAny>,
+    pub(crate) content_type: Py<PyAny>,
+    pub(crate) location: Py<PyAny>,
+    pub(crate) other_headers: Option<Py<PyAny>>,
+}
+
+/// A status argument: `None`, or a `str`; anything else fails where the original's
+/// check fails on it (`status.encode(...)`).
+pub(crate) fn status_argument<'py>(
+    status: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyString>>> {
+    if status.is_none() {
+        return Ok(None);
+    }
+    match status.cast::<PyString>() {
+        Ok(s) => Ok(Some(s.clone())),
+        Err(_) => Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+            "'{}' object has no attribute 'encode'",
+            status.get_type().name()?
+        ))),
     }
 }
 
@@ -204,6 +281,19 @@ pub(crate) fn string<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PySt
             "Header names/values must be of type str (got {})",
             value.repr()?
         ))),
+    }
+}
+
+/// Python's error for unpacking `len` values into `name, value`.
+fn unpack(len: usize) -> PyResult<()> {
+    match len {
+        2 => Ok(()),
+        0 | 1 => Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "not enough values to unpack (expected 2, got {len})"
+        ))),
+        _ => Err(pyo3::exceptions::PyValueError::new_err(
+            "too many values to unpack (expected 2)",
+        )),
     }
 }
 
@@ -227,13 +317,33 @@ fn pairs<'py>(
     };
     list.iter()
         .map(|item| {
-            let tuple = item.cast::<PyTuple>().map_err(PyErr::from)?;
-            if tuple.len() != 2 {
-                return Err(pyo3::exceptions::PyValueError::new_err(
-                    "a header is a (name, value) pair",
-                ));
-            }
-            Ok((string(&tuple.get_item(0)?)?, string(&tuple.get_item(1)?)?))
+            // Any pair unpacks, as `for name, value in headers` does; a pair that is not a
+            // tuple fails where the original's `bytes(other_headers)` fails on it
+            // (`"%s: %s" % pair`), unless it is the Content-Type or Location the head
+            // takes out.
+            let (name, value) = match item.cast::<PyTuple>() {
+                Ok(tuple) => {
+                    unpack(tuple.len())?;
+                    (tuple.get_item(0)?, tuple.get_item(1)?)
+                }
+                Err(_) => {
+                    let parts = item.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+                    unpack(parts.len())?;
+                    let mut parts = parts.into_iter();
+                    let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
+                        return Err(unpack(0).unwrap_err());
+                    };
+                    let name = string(&name)?;
+                    let lower = name.to_str().unwrap_or("").to_ascii_lowercase();
+                    if lower != "content-type" && lower != "location" {
+                        return Err(pyo3::exceptions::PyTypeError::new_err(
+                            "not enough arguments for format string",
+                        ));
+                    }
+                    (name.into_any(), value)
+                }
+            };
+            Ok((string(&name)?, string(&value)?))
         })
         .collect()
 }

@@ -6,18 +6,19 @@
 //! each body chunk received is one event; errors are `RemoteProtocolError` or
 //! `LocalProtocolError` with a message, and any error puts both halves in `ERROR`.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyType};
+use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 use sioscgi::{Error, Event, RxState};
 
 use crate::events::{end_event, head_event, value_event};
 use crate::head::Refusal;
 use crate::names;
-use crate::parse::{Detail, Failure, Flow, Parser, Problem};
+use crate::parse::{Detail, Failure, Feed, Flow, Parser, Problem, Span};
 use crate::python::{Members, exception};
+use crate::received::Received;
+use crate::request::{DEFAULT_LIMIT, limit_argument};
 use crate::writer::{TxState, step};
 
 const MODULE: &str = "sioscgi";
@@ -39,8 +40,10 @@ pub struct LegacyEvent;
 
 #[pymethods]
 impl LegacyEvent {
+    /// A subclass's arguments are left to its `__init__`.
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
         LegacyEvent
     }
 }
@@ -83,26 +86,55 @@ end_event!(
 
 /// An SCGI connection (2.x): bytes in, request events out; response events in, bytes
 /// out.
-#[pyclass(module = "sioscgi", name = "SCGIConnection")]
+#[pyclass(subclass, module = "sioscgi", name = "SCGIConnection")]
 pub struct SCGIConnection {
     parser: Parser,
     queue: VecDeque<Py<PyAny>>,
     tx: TxState,
     /// A local error (`LocalProtocolError`), which fails both halves as a remote one does.
     local: Option<String>,
+    /// Made by `new` from `__init__`'s arguments (the exact class): the `__init__` call
+    /// that follows has nothing to do.
+    fresh: bool,
 }
 
 #[pymethods]
 impl SCGIConnection {
+    /// The exact class takes `__init__`'s argument here; a subclass's arguments are left
+    /// to its `__init__`.
     #[new]
-    #[pyo3(signature = (rx_buffer_limit = 65536))]
-    fn new(rx_buffer_limit: i64) -> Self {
-        SCGIConnection {
-            parser: Parser::new(usize::try_from(rx_buffer_limit).unwrap_or(0)),
+    #[classmethod]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn new(
+        cls: &Bound<'_, PyType>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let exact = crate::events::is_exact::<Self>(cls);
+        let limit = if exact {
+            limit_argument("SCGIConnection", args, kwargs)?
+        } else {
+            DEFAULT_LIMIT
+        };
+        Ok(SCGIConnection {
+            parser: Parser::new(limit),
             queue: VecDeque::new(),
             tx: TxState::Headers,
             local: None,
+            fresh: exact,
+        })
+    }
+
+    /// Starts the connection afresh, as the original's `__init__` does.
+    #[pyo3(signature = (rx_buffer_limit = 65536))]
+    fn __init__(&mut self, rx_buffer_limit: i64) {
+        if std::mem::take(&mut self.fresh) {
+            return;
         }
+        self.parser = Parser::new(usize::try_from(rx_buffer_limit).unwrap_or(0));
+        self.queue.clear();
+        self.tx = TxState::Headers;
+        self.local = None;
     }
 
     /// The receive half's state (after every byte received so far).
@@ -121,38 +153,56 @@ impl SCGIConnection {
         TX_STATES.get(py, self.tx as usize)
     }
 
-    /// Gives the connection received bytes (`b""`: the peer closed its end). Raises
-    /// `LocalProtocolError` at once for bytes after the end; a remote error is raised by
-    /// the next `next_event`.
-    fn receive_data(&mut self, py: Python<'_>, data: Cow<'_, [u8]>) -> PyResult<()> {
-        if !data.is_empty() && self.parser.eof() && !self.failed() {
-            return Err(self.local_error(py, "Data received after EOF".to_owned()));
+    /// Gives the connection received bytes (`b""`, or any false value: the peer closed
+    /// its end). A chunk that is all body is handed on as the same object; the body
+    /// after the environment as a slice of it. Raises `LocalProtocolError` at once for
+    /// bytes after the end (also when the connection already failed: that error then
+    /// replaces the first, as in 2.x); a remote error is raised by the next
+    /// `next_event`.
+    fn receive_data(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let in_body = self.parser.state() == RxState::Body;
+        let Some(received) = Received::new(data, in_body)? else {
+            let queue = &mut self.queue;
+            return self.parser.feed(Feed::Eof, |event, _| {
+                queue.push_back(event_object(py, event, None)?);
+                Ok(Flow::Continue)
+            });
+        };
+        if self.parser.eof() {
+            self.local = Some("Data received after EOF".to_owned());
+            self.parser.replace(Problem::BadEvent, Detail::None);
+            return Err(self.error(py));
         }
         if self.failed() {
             return Ok(());
         }
-        // Body bytes past CONTENT_LENGTH: the whole chunk is refused.
+        // Body bytes past CONTENT_LENGTH: the whole chunk is refused (and stays in 2.x's
+        // buffer, which its limit is then checked against).
         let extra = match self.parser.state() {
             RxState::Body => self
                 .parser
                 .body_remaining()
-                .is_some_and(|left| data.len() as u64 > left),
-            RxState::Done => !data.is_empty(),
+                .is_some_and(|left| received.len() as u64 > left),
+            RxState::Done => true,
             _ => false,
         };
         if extra {
-            self.parser.fail(Problem::BodyTooLong, Detail::None);
+            self.parser
+                .fail(Problem::BodyTooLong, Detail::Length(received.len() as u64));
             return Ok(());
         }
         let queue = &mut self.queue;
-        self.parser.feed(&data, |event, after| {
+        self.parser.feed(received.feed(), |event, span| {
             let content_length = match &event {
                 Event::Headers(environment) => Some(environment.content_length()),
                 _ => None,
             };
-            queue.push_back(event_object(py, event)?);
+            queue.push_back(event_object(py, event, Some((&received, span)))?);
+            let after = received.len() - span.end;
             Ok(match content_length {
-                Some(length) if after as u64 > length => Flow::Fail(Problem::BodyTooLong),
+                Some(length) if after as u64 > length => {
+                    Flow::Fail(Problem::BodyTooLong, Detail::Length(after as u64))
+                }
                 _ => Flow::Continue,
             })
         })
@@ -172,13 +222,11 @@ impl SCGIConnection {
         if self.failed() {
             return Err(self.error(py));
         }
-        if let Some((out, next)) =
-            step::<LegacyResponseHeaders, LegacyResponseBody, LegacyResponseEnd>(
-                py, self.tx, event,
-            )?
-        {
-            self.tx = next;
-            return Ok(out);
+        if let Some(sent) = step::<LegacyResponseHeaders, LegacyResponseBody, LegacyResponseEnd>(
+            py, self.tx, event, &TX_STATES,
+        )? {
+            self.tx = sent.next;
+            return sent.out;
         }
         let kind: Bound<'_, PyType> = event.get_type();
         let state = self.tx_state(py)?;
@@ -228,6 +276,10 @@ fn remote_message(failure: &Failure, limit: usize) -> String {
         Detail::None => String::new(),
     };
     match failure.problem {
+        // 2.x checks its buffer against the limit last, and the refused bytes stay in it.
+        Problem::BodyTooLong if matches!(failure.detail, Detail::Length(n) if n > limit as u64) => {
+            "Too many bytes buffered".to_owned()
+        }
         Problem::BodyTooLong => "Request body longer than CONTENT_LENGTH".to_owned(),
         Problem::BadEvent => "The connection failed".to_owned(),
         Problem::Core(error) => match error {
@@ -255,8 +307,13 @@ fn remote_message(failure: &Failure, limit: usize) -> String {
     }
 }
 
-/// The 2.x event for a core event: values as ISO-8859-1 strings.
-fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
+/// The 2.x event for a core event: values as ISO-8859-1 strings; a body chunk taken from
+/// `received`, where `span` is.
+fn event_object(
+    py: Python<'_>,
+    event: Event<'_, '_>,
+    received: Option<(&Received<'_>, Span)>,
+) -> PyResult<Py<PyAny>> {
     Ok(match event {
         Event::Headers(environment) => {
             let dict = crate::environ::dict(
@@ -271,9 +328,12 @@ fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
             Py::new(py, init)?.into_any()
         }
         Event::Body(data) => {
-            let init = PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestBody {
-                data: PyBytes::new(py, data).into_any().unbind(),
-            });
+            let data = match received {
+                Some((received, span)) => received.chunk(span.start, span.end)?.unbind(),
+                None => PyBytes::new(py, data).into_any().unbind(),
+            };
+            let init =
+                PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestBody { data });
             Py::new(py, init)?.into_any()
         }
         Event::End => Py::new(

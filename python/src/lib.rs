@@ -11,6 +11,7 @@ mod legacy;
 mod names;
 mod parse;
 mod python;
+mod received;
 mod request;
 mod response;
 mod writer;

@@ -35,7 +35,7 @@ pub(crate) enum Detail {
 /// What the sink tells the parser after an event.
 pub(crate) enum Flow {
     Continue,
-    Fail(Problem),
+    Fail(Problem, Detail),
 }
 
 /// Header storage reserved up front: a browser's request through nginx (about 1 KiB of
@@ -113,34 +113,51 @@ impl Parser {
         }
     }
 
-    /// Reads `data` (`b""`: the end of the stream), handing each event to `sink` with the
-    /// number of bytes of `data` after it. A protocol error is recorded, not returned;
-    /// `Err` is the sink's own (a Python exception while making an object).
+    /// Records a failure in place of any earlier one (data after the end of the stream,
+    /// which the originals report even on a reader that already failed).
+    pub(crate) fn replace(&mut self, problem: Problem, detail: Detail) {
+        self.failure = Some(Failure { problem, detail });
+    }
+
+    /// Reads `data`, handing each event to `sink` with its [`Span`] in `data`. A protocol
+    /// error is recorded, not returned; `Err` is the sink's own (a Python exception while
+    /// making an object).
     ///
     /// Data after the end of the stream is the caller's to refuse first (its error is
     /// raised at once).
     pub(crate) fn feed(
         &mut self,
-        data: &[u8],
-        mut sink: impl FnMut(Event<'_, '_>, usize) -> PyResult<Flow>,
+        data: Feed<'_>,
+        mut sink: impl FnMut(Event<'_, '_>, Span) -> PyResult<Flow>,
     ) -> PyResult<()> {
         if self.failure.is_some() {
-            self.eof |= data.is_empty();
+            self.eof |= matches!(data, Feed::Eof);
             return Ok(());
         }
-        if data.is_empty() {
-            self.eof = true;
-            match self.reader.read_eof() {
-                Ok(Some(event)) => {
-                    if let Flow::Fail(problem) = sink(event, 0)? {
-                        self.fail(problem, Detail::None);
+        match data {
+            Feed::Eof => {
+                self.eof = true;
+                match self.reader.read_eof() {
+                    Ok(Some(event)) => {
+                        if let Flow::Fail(problem, detail) = sink(event, Span::default())? {
+                            self.fail(problem, detail);
+                        }
                     }
+                    Ok(None) => {}
+                    Err(error) => self.fail(Problem::Core(error), Detail::None),
                 }
-                Ok(None) => {}
-                Err(error) => self.fail(Problem::Core(error), Detail::None),
+                Ok(())
             }
-            return Ok(());
+            Feed::Bytes(bytes) => self.feed_bytes(bytes, &mut sink),
+            Feed::Unread(len) => self.feed_unread(len, &mut sink),
         }
+    }
+
+    fn feed_bytes(
+        &mut self,
+        data: &[u8],
+        sink: &mut impl FnMut(Event<'_, '_>, Span) -> PyResult<Flow>,
+    ) -> PyResult<()> {
         let in_head = matches!(
             self.reader.state(),
             RxState::HeaderLength | RxState::Headers
@@ -148,6 +165,7 @@ impl Parser {
         let mut input = data;
         let mut failed = None;
         loop {
+            let start = data.len() - input.len();
             match self.reader.read(input) {
                 Err(error) => {
                     failed = Some(error);
@@ -156,8 +174,18 @@ impl Parser {
                 Ok((used, event)) => {
                     input = input.get(used..).unwrap_or(&[]);
                     let Some(event) = event else { break };
-                    if let Flow::Fail(problem) = sink(event, input.len())? {
-                        self.fail(problem, Detail::None);
+                    let span = match event {
+                        Event::Body(_) => Span {
+                            start,
+                            end: start + used,
+                        },
+                        _ => Span {
+                            start: start + used,
+                            end: start + used,
+                        },
+                    };
+                    if let Flow::Fail(problem, detail) = sink(event, span)? {
+                        self.fail(problem, detail);
                         return Ok(());
                     }
                 }
@@ -182,7 +210,85 @@ impl Parser {
         }
         Ok(())
     }
+
+    /// `len` body bytes not read: the reader, which only counts body bytes, is given
+    /// stand-ins of the same length, and the body they make is one event, as one chunk of
+    /// bytes would be.
+    fn feed_unread(
+        &mut self,
+        len: usize,
+        sink: &mut impl FnMut(Event<'_, '_>, Span) -> PyResult<Flow>,
+    ) -> PyResult<()> {
+        let mut body = 0;
+        let mut ended = false;
+        let mut left = len;
+        'parts: while left > 0 {
+            let part = left.min(UNREAD.len());
+            left -= part;
+            let mut input = UNREAD.get(..part).unwrap_or(&[]);
+            loop {
+                match self.reader.read(input) {
+                    Ok((used, Some(Event::Body(_)))) => {
+                        body += used;
+                        input = input.get(used..).unwrap_or(&[]);
+                    }
+                    Ok((_, Some(_))) => {
+                        ended = true;
+                        break 'parts;
+                    }
+                    Ok((_, None)) => break,
+                    Err(error) => {
+                        self.fail(Problem::Core(error), Detail::None);
+                        break 'parts;
+                    }
+                }
+            }
+        }
+        if body > 0 {
+            let span = Span {
+                start: 0,
+                end: body,
+            };
+            if let Flow::Fail(problem, detail) = sink(Event::Body(&[]), span)? {
+                self.fail(problem, detail);
+                return Ok(());
+            }
+        }
+        if ended {
+            let span = Span {
+                start: body,
+                end: body,
+            };
+            if let Flow::Fail(problem, detail) = sink(Event::End, span)? {
+                self.fail(problem, detail);
+            }
+        }
+        Ok(())
+    }
 }
+
+/// Where an event is in the bytes given: a body chunk's bytes, or (for other events) the
+/// empty span just after the bytes that made it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Span {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// What [`Parser::feed`] reads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Feed<'a> {
+    /// The end of the stream.
+    Eof,
+    /// Received bytes.
+    Bytes(&'a [u8]),
+    /// This many body bytes, not read (the reader is in the body, which it only counts);
+    /// their events carry no bytes, only their [`Span`].
+    Unread(usize),
+}
+
+/// The stand-in for unread body bytes.
+static UNREAD: [u8; 65536] = [0; 65536];
 
 /// The name or value an error is about, found in the request's first bytes (`LEN:`,
 /// then the block): the first name given twice, the `SCGI` or `CONTENT_LENGTH` value,

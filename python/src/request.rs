@@ -1,17 +1,16 @@
 //! `sioscgi.request`: `SCGIReader` and its events (5.x).
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyTuple};
-use sioscgi::{Error, Event};
+use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
+use sioscgi::{Error, Event, RxState};
 
 use crate::events::{end_event, value_event};
 use crate::names;
-use crate::parse::{Detail, Failure, Flow, Parser, Problem};
+use crate::parse::{Detail, Failure, Feed, Flow, Parser, Problem, Span};
 use crate::python::{Members, exception};
+use crate::received::Received;
 
 const MODULE: &str = "sioscgi.request";
 
@@ -27,8 +26,10 @@ pub struct RequestEvent;
 
 #[pymethods]
 impl RequestEvent {
+    /// A subclass's arguments are left to its `__init__`.
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
         RequestEvent
     }
 }
@@ -57,21 +58,48 @@ end_event!(
 /// Parsing is eager: `receive_data` reads every byte at once (in Rust), so `state` is
 /// the state after all of them, and a protocol error is raised by the next
 /// `next_event`, before any event still queued.
-#[pyclass(module = "sioscgi.request", name = "SCGIReader")]
+#[pyclass(subclass, module = "sioscgi.request", name = "SCGIReader")]
 pub struct SCGIReader {
     parser: Parser,
     queue: VecDeque<Py<PyAny>>,
+    /// Made by `new` from `__init__`'s arguments (the exact class): the `__init__` call
+    /// that follows has nothing to do.
+    fresh: bool,
 }
 
 #[pymethods]
 impl SCGIReader {
+    /// The exact class takes `__init__`'s argument here; a subclass's arguments are left
+    /// to its `__init__`.
     #[new]
-    #[pyo3(signature = (rx_buffer_limit = 65536))]
-    fn new(rx_buffer_limit: i64) -> Self {
-        SCGIReader {
-            parser: Parser::new(usize::try_from(rx_buffer_limit).unwrap_or(0)),
+    #[classmethod]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn new(
+        cls: &Bound<'_, PyType>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let exact = crate::events::is_exact::<Self>(cls);
+        let limit = if exact {
+            limit_argument("SCGIReader", args, kwargs)?
+        } else {
+            DEFAULT_LIMIT
+        };
+        Ok(SCGIReader {
+            parser: Parser::new(limit),
             queue: VecDeque::new(),
+            fresh: exact,
+        })
+    }
+
+    /// Starts the reader afresh, as the original's `__init__` does.
+    #[pyo3(signature = (rx_buffer_limit = 65536))]
+    fn __init__(&mut self, rx_buffer_limit: i64) {
+        if std::mem::take(&mut self.fresh) {
+            return;
         }
+        self.parser = Parser::new(usize::try_from(rx_buffer_limit).unwrap_or(0));
+        self.queue.clear();
     }
 
     /// The state after every byte received so far (and after every queued event).
@@ -80,19 +108,29 @@ impl SCGIReader {
         STATES.get(py, self.parser.state_index())
     }
 
-    /// Gives the reader received bytes (`b""`: the peer closed its end).
+    /// Gives the reader received bytes (`b""`, or any false value: the peer closed its
+    /// end). A chunk that is all body is handed on as the same object; a part of one as
+    /// a slice of it (`bytes`, `bytearray` or `memoryview`, as given).
     ///
-    /// Raises `ReceiveAfterEOFError` at once for bytes after the end; a protocol error
-    /// is raised by the next `next_event`.
-    fn receive_data(&mut self, py: Python<'_>, data: Cow<'_, [u8]>) -> PyResult<()> {
-        if !data.is_empty() && self.parser.eof() && self.parser.failure().is_none() {
+    /// Raises `ReceiveAfterEOFError` at once for bytes after the end (also when the
+    /// reader already failed: that error then replaces the first, as in the original); a
+    /// protocol error is raised by the next `next_event`.
+    fn receive_data(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let in_body = self.parser.state() == RxState::Body;
+        let Some(received) = Received::new(data, in_body)? else {
+            return self.parser.feed(Feed::Eof, |event, _| {
+                self.queue.push_back(event_object(py, event, None)?);
+                Ok(Flow::Continue)
+            });
+        };
+        if self.parser.eof() {
             self.parser
-                .fail(Problem::Core(Error::ReceiveAfterEof), Detail::None);
+                .replace(Problem::Core(Error::ReceiveAfterEof), Detail::None);
             return Err(raise(py, self.parser.failure()));
         }
         let queue = &mut self.queue;
-        self.parser.feed(&data, |event, _| {
-            queue.push_back(event_object(py, event)?);
+        self.parser.feed(received.feed(), |event, span| {
+            queue.push_back(event_object(py, event, Some((&received, span)))?);
             Ok(Flow::Continue)
         })
     }
@@ -106,11 +144,42 @@ impl SCGIReader {
     }
 }
 
-/// `End` carries nothing: one object serves every request.
-static END: PyOnceLock<Py<RequestEnd>> = PyOnceLock::new();
+/// The original's default `rx_buffer_limit`.
+pub(crate) const DEFAULT_LIMIT: usize = 65536;
 
-/// The Python event for a core event.
-fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
+/// `rx_buffer_limit`, from a constructor's arguments (`(limit)` or `(rx_buffer_limit=...)`).
+pub(crate) fn limit_argument(
+    class: &str,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<usize> {
+    let given = match (args.len(), kwargs) {
+        (0, None) => return Ok(DEFAULT_LIMIT),
+        (1, None) => args.get_item(0)?,
+        (0, Some(kwargs)) if kwargs.len() == 1 => match kwargs.get_item("rx_buffer_limit")? {
+            Some(limit) => limit,
+            None => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "{class}() got an unexpected keyword argument"
+                )));
+            }
+        },
+        _ => {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "{class}() takes at most one argument (rx_buffer_limit)"
+            )));
+        }
+    };
+    Ok(usize::try_from(given.extract::<i64>()?).unwrap_or(0))
+}
+
+/// The Python event for a core event; a body chunk is taken from `received`, where
+/// `span` is.
+fn event_object(
+    py: Python<'_>,
+    event: Event<'_, '_>,
+    received: Option<(&Received<'_>, Span)>,
+) -> PyResult<Py<PyAny>> {
     Ok(match event {
         Event::Headers(environment) => {
             let dict = crate::environ::dict(
@@ -125,20 +194,19 @@ fn event_object(py: Python<'_>, event: Event<'_, '_>) -> PyResult<Py<PyAny>> {
             Py::new(py, init)?.into_any()
         }
         Event::Body(data) => {
-            let init = PyClassInitializer::from(RequestEvent).add_subclass(RequestBody {
-                data: PyBytes::new(py, data).into_any().unbind(),
-            });
+            let data = match received {
+                Some((received, span)) => received.chunk(span.start, span.end)?.unbind(),
+                None => PyBytes::new(py, data).into_any().unbind(),
+            };
+            let init = PyClassInitializer::from(RequestEvent).add_subclass(RequestBody { data });
             Py::new(py, init)?.into_any()
         }
-        Event::End => END
-            .get_or_try_init(py, || {
-                Py::new(
-                    py,
-                    PyClassInitializer::from(RequestEvent).add_subclass(RequestEnd),
-                )
-            })?
-            .clone_ref(py)
-            .into_any(),
+        // A new object each time, as the original makes them.
+        Event::End => Py::new(
+            py,
+            PyClassInitializer::from(RequestEvent).add_subclass(RequestEnd),
+        )?
+        .into_any(),
     })
 }
 

@@ -1,7 +1,7 @@
 //! `sioscgi.response`: `Headers` (checked when made), `Body`, `End`, `SCGIWriter` (5.x).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyTuple, PyType};
+use pyo3::types::{PyDict, PyTuple, PyType};
 use sioscgi::Error;
 
 use crate::events::{end_event, head_event, value_event};
@@ -19,8 +19,10 @@ pub struct ResponseEvent;
 
 #[pymethods]
 impl ResponseEvent {
+    /// A subclass's arguments are left to its `__init__`.
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
         ResponseEvent
     }
 }
@@ -44,18 +46,25 @@ end_event!(
 );
 
 /// The write half of an SCGI connection: events in, bytes out.
-#[pyclass(module = "sioscgi.response", name = "SCGIWriter")]
+#[pyclass(subclass, module = "sioscgi.response", name = "SCGIWriter")]
 pub struct SCGIWriter {
     state: TxState,
 }
 
 #[pymethods]
 impl SCGIWriter {
+    /// A subclass's arguments are left to its `__init__`.
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
         SCGIWriter {
             state: TxState::Headers,
         }
+    }
+
+    /// Starts the writer afresh, as the original's `__init__` does.
+    fn __init__(&mut self) {
+        self.state = TxState::Headers;
     }
 
     /// The writer's state.
@@ -68,11 +77,11 @@ impl SCGIWriter {
     ///
     /// Raises `BadEventInStateError` for an event the state does not allow.
     fn send(&mut self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
-        if let Some((out, next)) =
-            step::<ResponseHeaders, ResponseBody, ResponseEnd>(py, self.state, event)?
+        if let Some(sent) =
+            step::<ResponseHeaders, ResponseBody, ResponseEnd>(py, self.state, event, &STATES)?
         {
-            self.state = next;
-            return Ok(out);
+            self.state = sent.next;
+            return sent.out;
         }
         let kind: Bound<'_, PyType> = event.get_type();
         Err(exception(

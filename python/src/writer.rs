@@ -1,9 +1,11 @@
 //! The response state machine both APIs share: the head first, then body chunks and
 //! the end (or only the end after a head without status).
 
-use pyo3::PyClass;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use pyo3::{PyClass, PyTypeInfo, intern};
+
+use crate::python::Members;
 
 /// The writer's states, numbered as the API's state enums list them.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -16,10 +18,10 @@ pub(crate) enum TxState {
 
 /// A response head event.
 pub(crate) trait HeadEvent {
-    /// The head's bytes as they are now.
-    fn current(&self, py: Python<'_>) -> PyResult<Py<PyBytes>>;
+    /// The head's bytes as its attributes are now.
+    fn encoded(&self, py: Python<'_>) -> PyResult<Py<PyBytes>>;
     /// Whether it has a status (then a body may follow).
-    fn has_status(&self) -> bool;
+    fn has_status(&self, py: Python<'_>) -> bool;
 }
 
 /// An event that carries a value (a body chunk).
@@ -27,41 +29,86 @@ pub(crate) trait ValueEvent {
     fn value(&self, py: Python<'_>) -> Py<PyAny>;
 }
 
-/// What `event` sends in `state` (the bytes, or `None` to close) and the next state;
-/// `Ok(None)` if the state does not allow it.
+/// What sending an event does: the writer's next state, then the bytes to send (or
+/// `None` to close), made after the state changed, as the original makes them (an
+/// exception from a head's `encode()` leaves the writer in the new state).
+pub(crate) struct Sent {
+    pub(crate) next: TxState,
+    pub(crate) out: PyResult<Option<Py<PyAny>>>,
+}
+
+/// What `event` does in `state`; `Ok(None)` if the state does not allow it. The exact
+/// classes are sent in Rust; an instance of a subclass as the original sends it, through
+/// its attributes and methods (`succeeding_state`, `encode()`, `data`), which it may
+/// override.
 pub(crate) fn step<Head, Body, End>(
     py: Python<'_>,
     state: TxState,
     event: &Bound<'_, PyAny>,
-) -> PyResult<Option<(Option<Py<PyAny>>, TxState)>>
+    states: &Members,
+) -> PyResult<Option<Sent>>
 where
-    Head: PyClass + HeadEvent,
-    Body: PyClass + ValueEvent,
-    End: PyClass,
+    Head: PyClass + HeadEvent + PyTypeInfo,
+    Body: PyClass + ValueEvent + PyTypeInfo,
+    End: PyClass + PyTypeInfo,
 {
     Ok(match state {
         TxState::Headers => match event.cast::<Head>() {
-            Ok(head) => {
+            Ok(head) if event.is_exact_instance_of::<Head>() => {
                 let head = head.borrow();
-                let next = if head.has_status() {
+                let next = if head.has_status(py) {
                     TxState::Body
                 } else {
                     TxState::NoBody
                 };
-                Some((Some(head.current(py)?.into_any()), next))
+                Some(Sent {
+                    next,
+                    out: head.encoded(py).map(|b| Some(b.into_any())),
+                })
+            }
+            Ok(_) => {
+                let succeeding = event.getattr(intern!(py, "succeeding_state"))?;
+                let next = if succeeding.is(&states.get(py, TxState::Body as usize)?) {
+                    TxState::Body
+                } else if succeeding.is(&states.get(py, TxState::NoBody as usize)?) {
+                    TxState::NoBody
+                } else {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "succeeding_state {} is not BODY or NO_BODY",
+                        succeeding.repr()?
+                    )));
+                };
+                let out = event
+                    .call_method0(intern!(py, "encode"))
+                    .map(|b| Some(b.unbind()));
+                Some(Sent { next, out })
             }
             Err(_) => None,
         },
         TxState::Body => {
             if let Ok(body) = event.cast::<Body>() {
-                Some((Some(body.borrow().value(py)), TxState::Body))
+                let out = if event.is_exact_instance_of::<Body>() {
+                    Ok(Some(body.borrow().value(py)))
+                } else {
+                    event.getattr(intern!(py, "data")).map(|d| Some(d.unbind()))
+                };
+                Some(Sent {
+                    next: TxState::Body,
+                    out,
+                })
             } else if event.is_instance_of::<End>() {
-                Some((None, TxState::Done))
+                Some(Sent {
+                    next: TxState::Done,
+                    out: Ok(None),
+                })
             } else {
                 None
             }
         }
-        TxState::NoBody if event.is_instance_of::<End>() => Some((None, TxState::Done)),
+        TxState::NoBody if event.is_instance_of::<End>() => Some(Sent {
+            next: TxState::Done,
+            out: Ok(None),
+        }),
         TxState::NoBody | TxState::Done => None,
     })
 }

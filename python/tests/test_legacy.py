@@ -151,3 +151,49 @@ def test_the_package_has_both_apis() -> None:
     assert sioscgi.__version__
     assert repr(sioscgi.RequestEnd()) == "RequestEnd()"
     assert repr(sioscgi.ResponseBody(b"x")) == "ResponseBody(b'x')"
+
+
+# What sioscgi 2.1.1 does with the objects given to receive_data (each case observed on
+# the original).
+HEAD = b"24:CONTENT_LENGTH\x005\x00SCGI\x001\x00,"
+
+
+def test_a_body_chunk_is_the_callers_object() -> None:
+    conn = sioscgi.SCGIConnection()
+    conn.receive_data(HEAD)
+    chunk = bytearray(b"hello")
+    conn.receive_data(chunk)
+    body = [e for e in events(conn) if isinstance(e, sioscgi.RequestBody)]
+    assert body[0].data is chunk
+
+
+def test_none_is_the_end_of_the_stream() -> None:
+    conn = sioscgi.SCGIConnection()
+    conn.receive_data(HEAD + b"hello")
+    conn.receive_data(None)
+    assert conn.rx_state is sioscgi.RXState.DONE
+
+
+def test_data_after_eof_replaces_an_earlier_error() -> None:
+    conn = sioscgi.SCGIConnection()
+    conn.receive_data(b"x:")
+    conn.receive_data(b"")
+    with pytest.raises(sioscgi.RemoteProtocolError):
+        conn.next_event()
+    with pytest.raises(sioscgi.LocalProtocolError, match="Data received after EOF"):
+        conn.receive_data(b"more")
+    with pytest.raises(sioscgi.LocalProtocolError, match="Data received after EOF"):
+        conn.next_event()
+
+
+def test_a_refused_chunk_over_the_limit_is_too_many_bytes_buffered() -> None:
+    conn = sioscgi.SCGIConnection(rx_buffer_limit=100)
+    conn.receive_data(HEAD)
+    conn.receive_data(b"x" * 101)
+    with pytest.raises(sioscgi.RemoteProtocolError, match="Too many bytes buffered"):
+        conn.next_event()
+    conn = sioscgi.SCGIConnection(rx_buffer_limit=100)
+    conn.receive_data(HEAD)
+    conn.receive_data(b"x" * 100)
+    with pytest.raises(sioscgi.RemoteProtocolError, match="longer than CONTENT_LENGTH"):
+        conn.next_event()

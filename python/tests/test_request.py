@@ -192,3 +192,125 @@ def test_events_can_be_made_by_hand() -> None:
     assert rq.Headers({"A": b"1"}).environment == {"A": b"1"}
     assert rq.Body(b"x").data == b"x"
     assert isinstance(rq.End(), rq.Event)
+
+
+# What sioscgi 5.0.0 does with the objects given to receive_data (each case observed on
+# the original): a chunk that is all body is handed on itself, a part of one as a slice
+# of the same type, and any false value is the end of the stream.
+HEAD = netstring(b"CONTENT_LENGTH\x005\x00SCGI\x001\x00")
+
+
+def body_events(*chunks: object) -> list[object]:
+    reader = rq.SCGIReader()
+    for chunk in chunks:
+        reader.receive_data(chunk)
+    out = []
+    while (event := reader.next_event()) is not None:
+        out.append(event)
+    return [e.data for e in out if isinstance(e, rq.Body)]
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_a_chunk_that_is_all_body_is_handed_on_itself(kind: type) -> None:
+    chunk = kind(b"hello")
+    [data] = body_events(HEAD, chunk)
+    assert data is chunk
+
+
+def test_a_bytearray_body_is_the_callers_object_and_sees_its_changes() -> None:
+    chunk = bytearray(b"hel")
+    first, second = body_events(HEAD, chunk, b"lo")
+    assert first is chunk
+    chunk[0:1] = b"j"
+    assert first == b"jel"
+    assert second == b"lo"
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_part_of_a_chunk_is_a_slice_of_its_type(kind: type) -> None:
+    # Past CONTENT_LENGTH: the first five bytes.
+    [data] = body_events(HEAD, kind(b"hello, and more"))
+    assert type(data) is kind
+    assert bytes(data) == b"hello"
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray])
+def test_the_body_after_the_environment_is_a_slice_of_its_type(kind: type) -> None:
+    [data] = body_events(kind(HEAD + b"hel"))
+    assert type(data) is kind
+    assert data == b"hel"
+
+
+def test_a_memoryview_body_is_never_copied() -> None:
+    source = bytearray(b"hello")
+    view = memoryview(source)
+    [data] = body_events(HEAD, view)
+    assert data is view
+    assert data.obj is source
+
+
+def test_a_bytes_subclass_is_handed_on_whole_and_sliced_to_bytes() -> None:
+    class Chunk(bytes):
+        pass
+
+    whole = Chunk(b"hello")
+    assert body_events(HEAD, whole)[0] is whole
+    [part] = body_events(HEAD, Chunk(b"hello!"))
+    assert type(part) is bytes
+    assert part == b"hello"
+
+
+@pytest.mark.parametrize("end", [b"", None, bytearray(), memoryview(b"")])
+def test_any_false_value_is_the_end_of_the_stream(end: object) -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(HEAD + b"hel")
+    reader.receive_data(end)
+    assert reader.state is rq.State.ERROR
+    with pytest.raises(rq.RemotePrematureEOFError):
+        reader.next_event()
+
+
+def test_data_after_eof_replaces_an_earlier_error() -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(b"x:")
+    reader.receive_data(b"")
+    with pytest.raises(rq.BadNetstringLengthError):
+        reader.next_event()
+    with pytest.raises(rq.ReceiveAfterEOFError):
+        reader.receive_data(b"more")
+    with pytest.raises(rq.ReceiveAfterEOFError):
+        reader.next_event()
+
+
+def test_data_after_an_error_before_eof_is_ignored() -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(b"x:")
+    reader.receive_data(b"more")
+    with pytest.raises(rq.BadNetstringLengthError):
+        reader.next_event()
+
+
+def test_every_end_is_its_own_object() -> None:
+    ends = []
+    for _ in range(2):
+        reader = rq.SCGIReader()
+        reader.receive_data(HEAD + b"hello")
+        ends.append([e for e in iter(reader.next_event, None)][-1])
+    assert isinstance(ends[0], rq.End)
+    assert ends[0] is not ends[1]
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+@pytest.mark.parametrize("size", [1, 65535, 65536, 65537, 300_000])
+def test_a_large_chunk_is_one_event_however_it_is_read(kind: type, size: int) -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(netstring(b"CONTENT_LENGTH\x00" + str(size + 3).encode() + b"\x00SCGI\x001\x00"))
+    first = kind(b"a" * size)
+    reader.receive_data(first)
+    reader.receive_data(kind(b"bcdef"))  # three to end the body, two past it
+    events = list(iter(reader.next_event, None))
+    assert [type(e) for e in events] == [rq.Headers, rq.Body, rq.Body, rq.End]
+    assert events[1].data is first
+    assert type(events[2].data) is kind
+    assert bytes(events[2].data) == b"bcd"
+    assert reader.state is rq.State.DONE

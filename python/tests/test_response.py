@@ -113,6 +113,25 @@ def test_the_original_checks_come_first() -> None:
         rs.Headers(None, [("Location", "/"), ("X A", "1")])
 
 
+def test_this_packages_hop_by_hop_names_come_after_the_originals_checks() -> None:
+    # The original has no rule for Trailer and Proxy-Connection: it raises what it
+    # finds first, and so does this package.
+    with pytest.raises(rs.HeaderNotISO88591Error):
+        rs.Headers("200 OK", [("Trailer", "x"), ("X", "\u20ac")])
+    with pytest.raises(rs.NonDocumentHeadersError):
+        rs.Headers(None, [("Location", "/x"), ("Trailer", "x")])
+    with pytest.raises(rs.HeaderHopByHopError, match="Header Trailer is hop-by-hop"):
+        rs.Headers("200 OK", [("Trailer", "x"), ("X", "\n")])
+
+
+def test_the_original_names_the_first_of_its_hop_by_hop_headers() -> None:
+    with pytest.raises(rs.HeaderHopByHopError, match="Header Connection is hop-by-hop"):
+        rs.Headers("200 OK", [("Trailer", "x"), ("Connection", "close")])
+    # wsgiref lowers names with str.lower(): the Kelvin sign is a "k".
+    with pytest.raises(rs.HeaderHopByHopError, match="\u212aeep-Alive"):
+        rs.Headers("200 OK", [("\u212aeep-Alive", "x")])
+
+
 def test_headers_must_be_strings() -> None:
     with pytest.raises(AssertionError, match="must be of type str"):
         rs.Headers("200 OK", [("X-A", 1)])
