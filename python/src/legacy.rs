@@ -14,11 +14,13 @@ use sioscgi::{Error, Event, RxState};
 
 use crate::events::{end_event, head_event, value_event};
 use crate::head::Refusal;
+use crate::log::{Arg, Log, Record};
 use crate::names;
 use crate::parse::{Detail, Failure, Feed, Flow, Parser, Problem, Span};
 use crate::python::{Members, exception};
 use crate::received::Received;
 use crate::request::{DEFAULT_LIMIT, limit_argument};
+use crate::trace::{self, Call};
 use crate::writer::{TxState, step};
 
 const MODULE: &str = "sioscgi";
@@ -159,20 +161,133 @@ impl SCGIConnection {
     /// bytes after the end (also when the connection already failed: that error then
     /// replaces the first, as in 2.x); a remote error is raised by the next
     /// `next_event`.
-    fn receive_data(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let in_body = self.parser.state() == RxState::Body;
-        let Some(received) = Received::new(data, in_body)? else {
+    fn receive_data(slf: &Bound<'_, Self>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let logger = LOG.debug_logger(py)?;
+        let mut records = logger.as_ref().map(|_| Vec::new());
+        let result = slf.borrow_mut().receive(py, data, records.as_mut());
+        // Logged once the connection is free again: a handler may look at it.
+        if let (Some(logger), Some(records)) = (logger, records) {
+            crate::log::emit(&logger, &records, &RX_STATES)?;
+        }
+        result
+    }
+
+    /// The next request event, or `None` when more bytes are needed. Raises the
+    /// connection's error, if any.
+    fn next_event(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        if self.failed() {
+            return Err(self.error(py));
+        }
+        Ok(self.queue.pop_front())
+    }
+
+    /// The bytes that send `event`, or `None` to close the connection.
+    fn send(slf: &Bound<'_, Self>, event: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        crate::log::sending(&LOG, event)?;
+        slf.borrow_mut().send_event(slf.py(), event)
+    }
+}
+
+/// 2.x's logger.
+static LOG: Log = Log::new("sioscgi");
+
+impl SCGIConnection {
+    fn send_event(
+        &mut self,
+        py: Python<'_>,
+        event: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        if self.failed() {
+            return Err(self.error(py));
+        }
+        if let Some(sent) = step::<LegacyResponseHeaders, LegacyResponseBody, LegacyResponseEnd>(
+            py, self.tx, event, &TX_STATES,
+        )? {
+            self.tx = sent.next;
+            return sent.out;
+        }
+        let kind: Bound<'_, PyType> = event.get_type();
+        let state = self.tx_state(py)?;
+        let message = format!("Event {} prohibited in state {}", kind.str()?, state.str()?);
+        Err(self.local_error(py, message))
+    }
+}
+
+impl SCGIConnection {
+    /// `receive_data`, with 2.x's log records put in `records` if wanted.
+    fn receive(
+        &mut self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        records: Option<&mut Vec<Record>>,
+    ) -> PyResult<()> {
+        let before = self.parser.state();
+        let body_remaining = self.parser.body_remaining();
+        let Some(received) = Received::new(data, before == RxState::Body)? else {
             let queue = &mut self.queue;
-            return self.parser.feed(Feed::Eof, |event, _| {
+            let result = self.parser.feed(Feed::Eof, |event, _| {
                 queue.push_back(event_object(py, event, None)?);
                 Ok(Flow::Continue)
             });
+            if let Some(records) = records {
+                *records = trace::records(&Call {
+                    before,
+                    eof: true,
+                    prior: self.parser.head(),
+                    data: None,
+                    len: 0,
+                    body_remaining,
+                    after: self.parser.state(),
+                    environment: None,
+                    prefix_failed: false,
+                    legacy: true,
+                });
+            }
+            return result;
         };
         if self.parser.eof() {
+            if let Some(records) = records {
+                records.push(Record::new(
+                    "Received %d bytes after EOF",
+                    &[Arg::Int(received.len() as u64)],
+                ));
+            }
             self.local = Some("Data received after EOF".to_owned());
             self.parser.replace(Problem::BadEvent, Detail::None);
             return Err(self.error(py));
         }
+        let prior = records.as_ref().map(|_| self.parser.head().to_vec());
+        let mut environment = None;
+        let result = self.receive_received(py, &received, &mut environment);
+        if let (Some(records), Some(prior)) = (records, prior) {
+            *records = trace::records(&Call {
+                before,
+                eof: false,
+                prior: &prior,
+                data: match received.feed() {
+                    Feed::Bytes(bytes) => Some(bytes),
+                    _ => None,
+                },
+                len: received.len(),
+                body_remaining,
+                after: self.parser.state(),
+                environment,
+                prefix_failed: before != RxState::Error && self.parser.failed_on_prefix(),
+                legacy: true,
+            });
+        }
+        result
+    }
+
+    /// Reads `received` (not the end of the stream); `environment` gets the number of
+    /// variables and the content length if the environment is read.
+    fn receive_received(
+        &mut self,
+        py: Python<'_>,
+        received: &Received<'_>,
+        environment: &mut Option<(usize, u64)>,
+    ) -> PyResult<()> {
         if self.failed() {
             return Ok(());
         }
@@ -194,10 +309,13 @@ impl SCGIConnection {
         let queue = &mut self.queue;
         self.parser.feed(received.feed(), |event, span| {
             let content_length = match &event {
-                Event::Headers(environment) => Some(environment.content_length()),
+                Event::Headers(env) => {
+                    *environment = Some((env.len(), env.content_length()));
+                    Some(env.content_length())
+                }
                 _ => None,
             };
-            queue.push_back(event_object(py, event, Some((&received, span)))?);
+            queue.push_back(event_object(py, event, Some((received, span)))?);
             let after = received.len() - span.end;
             Ok(match content_length {
                 Some(length) if after as u64 > length => {
@@ -208,34 +326,6 @@ impl SCGIConnection {
         })
     }
 
-    /// The next request event, or `None` when more bytes are needed. Raises the
-    /// connection's error, if any.
-    fn next_event(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        if self.failed() {
-            return Err(self.error(py));
-        }
-        Ok(self.queue.pop_front())
-    }
-
-    /// The bytes that send `event`, or `None` to close the connection.
-    fn send(&mut self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
-        if self.failed() {
-            return Err(self.error(py));
-        }
-        if let Some(sent) = step::<LegacyResponseHeaders, LegacyResponseBody, LegacyResponseEnd>(
-            py, self.tx, event, &TX_STATES,
-        )? {
-            self.tx = sent.next;
-            return sent.out;
-        }
-        let kind: Bound<'_, PyType> = event.get_type();
-        let state = self.tx_state(py)?;
-        let message = format!("Event {} prohibited in state {}", kind.str()?, state.str()?);
-        Err(self.local_error(py, message))
-    }
-}
-
-impl SCGIConnection {
     /// Whether the connection failed (a local error fails the parser too).
     fn failed(&self) -> bool {
         self.parser.failure().is_some()

@@ -8,12 +8,14 @@ mod environ;
 mod events;
 mod head;
 mod legacy;
+mod log;
 mod names;
 mod parse;
 mod python;
 mod received;
 mod request;
 mod response;
+mod trace;
 mod writer;
 
 use pyo3::prelude::*;

@@ -101,6 +101,11 @@ impl Parser {
         self.eof
     }
 
+    /// The bytes given before the environment was complete (while it is not).
+    pub(crate) fn head(&self) -> &[u8] {
+        &self.head
+    }
+
     /// Body bytes still to come.
     pub(crate) fn body_remaining(&self) -> Option<u64> {
         self.reader.body_remaining()
@@ -111,6 +116,16 @@ impl Parser {
         if self.failure.is_none() {
             self.failure = Some(Failure { problem, detail });
         }
+    }
+
+    /// Whether the failure is about the length prefix.
+    pub(crate) fn failed_on_prefix(&self) -> bool {
+        matches!(
+            self.failure.as_ref().map(|f| f.problem),
+            Some(Problem::Core(
+                Error::BadNetstringLength | Error::HeadersTooLarge
+            ))
+        )
     }
 
     /// Records a failure in place of any earlier one (data after the end of the stream,

@@ -7,10 +7,12 @@ use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 use sioscgi::{Error, Event, RxState};
 
 use crate::events::{end_event, value_event};
+use crate::log::{Arg, Log, Record};
 use crate::names;
 use crate::parse::{Detail, Failure, Feed, Flow, Parser, Problem, Span};
 use crate::python::{Members, exception};
 use crate::received::Received;
+use crate::trace::{self, Call};
 
 const MODULE: &str = "sioscgi.request";
 
@@ -115,24 +117,16 @@ impl SCGIReader {
     /// Raises `ReceiveAfterEOFError` at once for bytes after the end (also when the
     /// reader already failed: that error then replaces the first, as in the original); a
     /// protocol error is raised by the next `next_event`.
-    fn receive_data(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let in_body = self.parser.state() == RxState::Body;
-        let Some(received) = Received::new(data, in_body)? else {
-            return self.parser.feed(Feed::Eof, |event, _| {
-                self.queue.push_back(event_object(py, event, None)?);
-                Ok(Flow::Continue)
-            });
-        };
-        if self.parser.eof() {
-            self.parser
-                .replace(Problem::Core(Error::ReceiveAfterEof), Detail::None);
-            return Err(raise(py, self.parser.failure()));
+    fn receive_data(slf: &Bound<'_, Self>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let logger = LOG.debug_logger(py)?;
+        let mut records = logger.as_ref().map(|_| Vec::new());
+        let result = slf.borrow_mut().receive(py, data, records.as_mut());
+        // Logged once the reader is free again: a handler may look at it.
+        if let (Some(logger), Some(records)) = (logger, records) {
+            crate::log::emit(&logger, &records, &STATES)?;
         }
-        let queue = &mut self.queue;
-        self.parser.feed(received.feed(), |event, span| {
-            queue.push_back(event_object(py, event, Some((&received, span)))?);
-            Ok(Flow::Continue)
-        })
+        result
     }
 
     /// The next event, or `None` when more bytes are needed.
@@ -143,6 +137,86 @@ impl SCGIReader {
         Ok(self.queue.pop_front())
     }
 }
+
+impl SCGIReader {
+    /// `receive_data`, with the original's log records put in `records` if wanted.
+    fn receive(
+        &mut self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        records: Option<&mut Vec<Record>>,
+    ) -> PyResult<()> {
+        let before = self.parser.state();
+        let body_remaining = self.parser.body_remaining();
+        let Some(received) = Received::new(data, before == RxState::Body)? else {
+            let queue = &mut self.queue;
+            let result = self.parser.feed(Feed::Eof, |event, _| {
+                queue.push_back(event_object(py, event, None)?);
+                Ok(Flow::Continue)
+            });
+            if let Some(records) = records {
+                *records = trace::records(&Call {
+                    before,
+                    eof: true,
+                    prior: self.parser.head(),
+                    data: None,
+                    len: 0,
+                    body_remaining,
+                    after: self.parser.state(),
+                    environment: None,
+                    prefix_failed: false,
+                    legacy: false,
+                });
+            }
+            return result;
+        };
+        if self.parser.eof() {
+            if let Some(records) = records {
+                records.push(Record::new(
+                    "Received %d bytes after EOF",
+                    &[Arg::Int(received.len() as u64)],
+                ));
+            }
+            self.parser
+                .replace(Problem::Core(Error::ReceiveAfterEof), Detail::None);
+            return Err(raise(py, self.parser.failure()));
+        }
+        let prior = records.as_ref().map(|_| self.parser.head().to_vec());
+        let mut environment = None;
+        let queue = &mut self.queue;
+        let result = self.parser.feed(received.feed(), |event, span| {
+            if let Event::Headers(env) = &event {
+                environment = Some((env.len(), env.content_length()));
+            }
+            queue.push_back(event_object(py, event, Some((&received, span)))?);
+            Ok(Flow::Continue)
+        });
+        if let (Some(records), Some(prior)) = (records, prior) {
+            *records = trace::records(&Call {
+                before,
+                eof: false,
+                prior: &prior,
+                data: match received.feed() {
+                    Feed::Bytes(bytes) => Some(bytes),
+                    _ => None,
+                },
+                len: received.len(),
+                body_remaining,
+                after: self.parser.state(),
+                environment,
+                prefix_failed: before != RxState::Error && self.parser.failed_on_prefix(),
+                legacy: false,
+            });
+        }
+        result
+    }
+}
+
+/// The `End` every request ends with.
+static END: pyo3::sync::PyOnceLock<Py<RequestEnd>> = pyo3::sync::PyOnceLock::new();
+
+/// The original's logger of this module.
+static LOG: Log = Log::new("sioscgi.request");
 
 /// The original's default `rx_buffer_limit`.
 pub(crate) const DEFAULT_LIMIT: usize = 65536;
@@ -201,12 +275,17 @@ fn event_object(
             let init = PyClassInitializer::from(RequestEvent).add_subclass(RequestBody { data });
             Py::new(py, init)?.into_any()
         }
-        // A new object each time, as the original makes them.
-        Event::End => Py::new(
-            py,
-            PyClassInitializer::from(RequestEvent).add_subclass(RequestEnd),
-        )?
-        .into_any(),
+        // It carries nothing and has no attributes to set: one object serves every
+        // request (the original makes one each time; only `is` can tell).
+        Event::End => END
+            .get_or_try_init(py, || {
+                Py::new(
+                    py,
+                    PyClassInitializer::from(RequestEvent).add_subclass(RequestEnd),
+                )
+            })?
+            .clone_ref(py)
+            .into_any(),
     })
 }
 

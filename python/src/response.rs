@@ -76,7 +76,22 @@ impl SCGIWriter {
     /// The bytes that send `event`, or `None` to close the connection (after `End`).
     ///
     /// Raises `BadEventInStateError` for an event the state does not allow.
-    fn send(&mut self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+    fn send(slf: &Bound<'_, Self>, event: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let py = slf.py();
+        crate::log::sending(&LOG, event)?;
+        slf.borrow_mut().send_event(py, event)
+    }
+}
+
+/// The original's logger of this module.
+static LOG: crate::log::Log = crate::log::Log::new("sioscgi.response");
+
+impl SCGIWriter {
+    fn send_event(
+        &mut self,
+        py: Python<'_>,
+        event: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Py<PyAny>>> {
         if let Some(sent) =
             step::<ResponseHeaders, ResponseBody, ResponseEnd>(py, self.state, event, &STATES)?
         {
