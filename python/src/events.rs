@@ -66,6 +66,52 @@ pub(crate) fn sole_argument(
     }
 }
 
+/// `N` arguments by position or name, as a Python signature `(a, b)` takes them.
+pub(crate) fn arguments<'py, const N: usize>(
+    function: &str,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+    names: [&str; N],
+) -> PyResult<[Bound<'py, PyAny>; N]> {
+    let given = args.len() + kwargs.map_or(0, |k| k.len());
+    if args.len() > N || given > N {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "{function} takes {N} arguments but {given} were given"
+        )));
+    }
+    let mut out = Vec::with_capacity(N);
+    for (i, name) in names.iter().enumerate() {
+        let value = match args.get_item(i) {
+            Ok(value) if i < args.len() => value,
+            _ => match kwargs.map(|k| k.get_item(name)).transpose()?.flatten() {
+                Some(value) => value,
+                None => {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                        "{function} missing required argument: '{name}'"
+                    )));
+                }
+            },
+        };
+        out.push(value);
+    }
+    out.try_into()
+        .map_err(|_| pyo3::exceptions::PyTypeError::new_err("arguments"))
+}
+
+/// The one argument of a signature `(name)`.
+pub(crate) fn one_argument(
+    function: &str,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    name: &str,
+) -> PyResult<Py<PyAny>> {
+    if args.len() == 1 && kwargs.is_none() {
+        return Ok(args.get_item(0)?.unbind());
+    }
+    let [value] = arguments(function, args, kwargs, [name])?;
+    Ok(value.unbind())
+}
+
 /// An event class that carries one value, `$field`, settable as in the original, with
 /// the original's `repr`: `NAME(<value's str or repr>)`.
 macro_rules! value_event {
@@ -96,8 +142,19 @@ macro_rules! value_event {
                 pyo3::PyClassInitializer::from($base).add_subclass($ty { $field })
             }
 
-            fn __init__(&mut self, $field: pyo3::Py<pyo3::PyAny>) {
-                self.$field = $field;
+            #[pyo3(signature = (*args, **kwargs))]
+            fn __init__(
+                &mut self,
+                args: &pyo3::Bound<'_, pyo3::types::PyTuple>,
+                kwargs: Option<&pyo3::Bound<'_, pyo3::types::PyDict>>,
+            ) -> pyo3::PyResult<()> {
+                self.$field = crate::events::one_argument(
+                    concat!($name, ".__init__()"),
+                    args,
+                    kwargs,
+                    stringify!($field),
+                )?;
+                Ok(())
             }
 
             fn __getstate__(
@@ -205,19 +262,25 @@ macro_rules! head_event {
                 }))
             }
 
-            #[pyo3(signature = (status, headers))]
+            #[pyo3(signature = (*args, **kwargs))]
             fn __init__(
                 &mut self,
                 py: pyo3::Python<'_>,
-                status: &pyo3::Bound<'_, pyo3::PyAny>,
-                headers: &pyo3::Bound<'_, pyo3::PyAny>,
+                args: &pyo3::Bound<'_, pyo3::types::PyTuple>,
+                kwargs: Option<&pyo3::Bound<'_, pyo3::types::PyDict>>,
             ) -> pyo3::PyResult<()> {
                 if std::mem::take(&mut self.fresh) {
                     return Ok(());
                 }
-                let status = crate::head::status_argument(status)?;
+                let [status, headers] = crate::events::arguments(
+                    concat!($name, ".__init__()"),
+                    args,
+                    kwargs,
+                    ["status", "headers"],
+                )?;
+                let status = crate::head::status_argument(&status)?;
                 self.head =
-                    crate::head::Head::new(status, headers)?.map_err(|r| $refuse(py, &r))?;
+                    crate::head::Head::new(status, &headers)?.map_err(|r| $refuse(py, &r))?;
                 self.changed = None;
                 Ok(())
             }

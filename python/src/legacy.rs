@@ -128,15 +128,21 @@ impl SCGIConnection {
     }
 
     /// Starts the connection afresh, as the original's `__init__` does.
-    #[pyo3(signature = (rx_buffer_limit = 65536))]
-    fn __init__(&mut self, rx_buffer_limit: i64) {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __init__(
+        &mut self,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
         if std::mem::take(&mut self.fresh) {
-            return;
+            return Ok(());
         }
-        self.parser = Parser::new(usize::try_from(rx_buffer_limit).unwrap_or(0));
+        let limit = limit_argument("SCGIConnection.__init__", args, kwargs)?;
+        self.parser = Parser::new(limit);
         self.queue.clear();
         self.tx = TxState::Headers;
         self.local = None;
+        Ok(())
     }
 
     /// The receive half's state (after every byte received so far).
@@ -316,7 +322,7 @@ impl SCGIConnection {
                 _ => None,
             };
             queue.push_back(event_object(py, event, Some((received, span)))?);
-            let after = received.len() - span.end;
+            let after = received.len().saturating_sub(span.end);
             Ok(match content_length {
                 Some(length) if after as u64 > length => {
                     Flow::Fail(Problem::BodyTooLong, Detail::Length(after as u64))

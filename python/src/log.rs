@@ -15,10 +15,13 @@ use pyo3::types::{PyDict, PyTuple};
 /// `logging.DEBUG`.
 const DEBUG: u8 = 10;
 
+/// A logger, its cache of `isEnabledFor` answers, and the key `DEBUG` in it.
+type Logger = (Py<PyAny>, Option<Py<PyDict>>, Py<PyAny>);
+
 /// One of the original's loggers.
 pub(crate) struct Log {
     name: &'static str,
-    logger: PyOnceLock<(Py<PyAny>, Option<Py<PyDict>>)>,
+    logger: PyOnceLock<Logger>,
 }
 
 impl Log {
@@ -29,7 +32,7 @@ impl Log {
         }
     }
 
-    fn logger(&self, py: Python<'_>) -> PyResult<&(Py<PyAny>, Option<Py<PyDict>>)> {
+    fn logger(&self, py: Python<'_>) -> PyResult<&Logger> {
         self.logger.get_or_try_init(py, || {
             let logger = py
                 .import("logging")?
@@ -39,15 +42,16 @@ impl Log {
                 .ok()
                 .and_then(|c| c.cast_into::<PyDict>().ok())
                 .map(Bound::unbind);
-            Ok((logger.unbind(), cache))
+            let key = DEBUG.into_pyobject(py)?.into_any().unbind();
+            Ok((logger.unbind(), cache, key))
         })
     }
 
     /// The logger if it logs `DEBUG` records now.
     pub(crate) fn debug_logger<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let (logger, cache) = self.logger(py)?;
+        let (logger, cache, key) = self.logger(py)?;
         if let Some(cache) = cache
-            && let Some(cached) = cache.bind(py).get_item(DEBUG)?
+            && let Some(cached) = cache.bind(py).get_item(key.bind(py))?
             && cached.is(&*pyo3::types::PyBool::new(py, false))
         {
             return Ok(None);

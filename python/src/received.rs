@@ -42,13 +42,15 @@ impl<'py> Received<'py> {
         if !object.is_truthy()? {
             return Ok(None);
         }
-        let len = object.len()?;
-        let bytes = if in_body {
-            None
+        let (bytes, len) = if in_body {
+            (None, object.len()?)
         } else {
-            // `bytes(object)`: one copy, through the buffer protocol.
+            // `bytes(object)`: one copy, through the buffer protocol (its length in bytes:
+            // a view of another format than bytes is taken byte by byte).
             let copy = object.py().get_type::<PyBytes>().call1((object,))?;
-            Some(copy.cast_into::<PyBytes>().map_err(PyErr::from)?)
+            let copy = copy.cast_into::<PyBytes>().map_err(PyErr::from)?;
+            let len = copy.as_bytes().len();
+            (Some(copy), len)
         };
         Ok(Some(Received {
             object: object.clone(),

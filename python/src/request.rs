@@ -95,13 +95,19 @@ impl SCGIReader {
     }
 
     /// Starts the reader afresh, as the original's `__init__` does.
-    #[pyo3(signature = (rx_buffer_limit = 65536))]
-    fn __init__(&mut self, rx_buffer_limit: i64) {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __init__(
+        &mut self,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
         if std::mem::take(&mut self.fresh) {
-            return;
+            return Ok(());
         }
-        self.parser = Parser::new(usize::try_from(rx_buffer_limit).unwrap_or(0));
+        let limit = limit_argument("SCGIReader.__init__", args, kwargs)?;
+        self.parser = Parser::new(limit);
         self.queue.clear();
+        Ok(())
     }
 
     /// The state after every byte received so far (and after every queued event).
