@@ -248,8 +248,7 @@ macro_rules! head_event {
                     && kwargs.is_none()
                     && args.len() == 2
                 {
-                    let status = crate::head::status_argument(&args.get_item(0)?)?;
-                    let head = crate::head::Head::new(status, &args.get_item(1)?)?
+                    let head = crate::head::Head::new(&args.get_item(0)?, &args.get_item(1)?)?
                         .map_err(|r| $refuse(py, &r))?;
                     (head, true)
                 } else {
@@ -278,9 +277,8 @@ macro_rules! head_event {
                     kwargs,
                     ["status", "headers"],
                 )?;
-                let status = crate::head::status_argument(&status)?;
                 self.head =
-                    crate::head::Head::new(status, &headers)?.map_err(|r| $refuse(py, &r))?;
+                    crate::head::Head::new(&status, &headers)?.map_err(|r| $refuse(py, &r))?;
                 self.changed = None;
                 Ok(())
             }

@@ -21,6 +21,8 @@ pub(crate) struct Head {
 pub(crate) struct Refusal {
     pub(crate) error: Error,
     pub(crate) name: Option<String>,
+    /// For `HeaderHopByHop`: the name is on the original's own list.
+    pub(crate) listed: bool,
     /// Whether `Location` was given (2.x words its `NonDocumentHeaders` by that).
     pub(crate) has_location: bool,
 }
@@ -39,11 +41,44 @@ impl Head {
     /// Checks and encodes `status` and `headers` (any iterable of `(name, value)` string
     /// pairs; a name or value that is not a `str` is refused as `wsgiref.headers.Headers`
     /// refuses it).
+    ///
+    /// The original's checks come in its order: a name or value that is not a `str`
+    /// (`AssertionError`), hop-by-hop names, then the encoding of the other headers (a
+    /// pair that is not a tuple fails there with `TypeError`, a character outside
+    /// ISO-8859-1 with `HeaderNotISO88591Error`), of `Content-Type` and `Location`, and
+    /// of the status (one that is not a `str` fails with `AttributeError`).
     pub(crate) fn new(
-        status: Option<Bound<'_, PyString>>,
+        status: &Bound<'_, PyAny>,
         headers: &Bound<'_, PyAny>,
     ) -> PyResult<Result<Head, Refusal>> {
-        Ok(Self::check(headers.py(), status, pairs(headers)?))
+        let py = headers.py();
+        let (pairs, list_pair) = pairs(headers)?;
+        let text_status = match status.cast::<PyString>() {
+            Ok(s) => Some(Some(s.clone())),
+            Err(_) if status.is_none() => Some(None),
+            Err(_) => None,
+        };
+        if !list_pair && let Some(status) = text_status {
+            return Ok(Self::check(py, status, pairs));
+        }
+        // A pair that is not a tuple, or a status that is not a string: checked here in
+        // the original's order (the head is checked with a stand-in status first).
+        let stand_in = PyString::new(py, "200 OK");
+        let checked = Self::check(py, text_status.unwrap_or(Some(stand_in)), pairs);
+        match checked {
+            Err(refusal) if refusal.error == Error::HeaderHopByHop && refusal.listed => {
+                return Ok(Err(refusal));
+            }
+            _ if list_pair => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "not enough arguments for format string",
+                ));
+            }
+            Err(refusal) if refusal.error == Error::HeaderNotIso88591 => return Ok(Err(refusal)),
+            _ => {}
+        }
+        status_argument(status)?;
+        Ok(checked)
     }
 
     /// The same, from pairs already taken apart.
@@ -81,6 +116,7 @@ impl Head {
                     needed: head.encoded_len(),
                 },
                 name: None,
+                listed: false,
                 has_location,
             });
         };
@@ -210,6 +246,7 @@ fn refusal(
     let mut refused = Refusal {
         error,
         name: None,
+        listed: false,
         has_location,
     };
     if !matches!(error, Error::HeaderHopByHop | Error::HeaderNotIso88591) {
@@ -237,6 +274,7 @@ fn refusal(
     if let Some(name) = listed {
         refused.error = Error::HeaderHopByHop;
         refused.name = Some(name);
+        refused.listed = true;
     } else if error == Error::HeaderHopByHop {
         // One of this crate's additions (`Trailer`, `Proxy-Connection`).
         refused.name = refs
@@ -301,13 +339,16 @@ fn unpack(len: usize) -> PyResult<()> {
 pub(crate) fn items<'py>(
     headers: &Bound<'py, PyAny>,
 ) -> PyResult<Vec<(Bound<'py, PyString>, Bound<'py, PyString>)>> {
-    pairs(&headers.call_method0("items")?)
+    Ok(pairs(&headers.call_method0("items")?)?.0)
 }
 
-/// `(name, value)` string pairs from any iterable of pairs (a list without iterating).
-fn pairs<'py>(
-    headers: &Bound<'py, PyAny>,
-) -> PyResult<Vec<(Bound<'py, PyString>, Bound<'py, PyString>)>> {
+/// Header pairs taken apart: `(name, value)` strings.
+type Pairs<'py> = Vec<(Bound<'py, PyString>, Bound<'py, PyString>)>;
+
+/// `(name, value)` string pairs from any iterable of pairs (a list without iterating),
+/// and whether a pair that is not a tuple stays among the other headers (the original
+/// fails on it when it encodes them).
+fn pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<(Pairs<'py>, bool)> {
     let list: Bound<'py, PyList> = match headers.cast::<PyList>() {
         Ok(list) => list.clone(),
         Err(_) => PyList::new(
@@ -315,35 +356,28 @@ fn pairs<'py>(
             headers.try_iter()?.collect::<PyResult<Vec<_>>>()?,
         )?,
     };
-    list.iter()
-        .map(|item| {
-            // Any pair unpacks, as `for name, value in headers` does; a pair that is not a
-            // tuple fails where the original's `bytes(other_headers)` fails on it
-            // (`"%s: %s" % pair`), unless it is the Content-Type or Location the head
-            // takes out.
-            let (name, value) = match item.cast::<PyTuple>() {
-                Ok(tuple) => {
-                    unpack(tuple.len())?;
-                    (tuple.get_item(0)?, tuple.get_item(1)?)
-                }
-                Err(_) => {
-                    let parts = item.try_iter()?.collect::<PyResult<Vec<_>>>()?;
-                    unpack(parts.len())?;
-                    let mut parts = parts.into_iter();
-                    let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
-                        return Err(unpack(0).unwrap_err());
-                    };
-                    let name = string(&name)?;
-                    let lower = name.to_str().unwrap_or("").to_ascii_lowercase();
-                    if lower != "content-type" && lower != "location" {
-                        return Err(pyo3::exceptions::PyTypeError::new_err(
-                            "not enough arguments for format string",
-                        ));
-                    }
-                    (name.into_any(), value)
-                }
-            };
-            Ok((string(&name)?, string(&value)?))
-        })
-        .collect()
+    let mut list_pair = false;
+    let mut out = Vec::with_capacity(list.len());
+    for item in list.iter() {
+        // Any pair unpacks, as `for name, value in headers` does.
+        let (name, value) = match item.cast::<PyTuple>() {
+            Ok(tuple) => {
+                unpack(tuple.len())?;
+                (tuple.get_item(0)?, tuple.get_item(1)?)
+            }
+            Err(_) => {
+                let parts = item.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+                unpack(parts.len())?;
+                let mut parts = parts.into_iter();
+                let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
+                    return Err(unpack(0).unwrap_err());
+                };
+                let lower = string(&name)?.to_str().unwrap_or("").to_ascii_lowercase();
+                list_pair |= lower != "content-type" && lower != "location";
+                (name, value)
+            }
+        };
+        out.push((string(&name)?, string(&value)?));
+    }
+    Ok((out, list_pair))
 }

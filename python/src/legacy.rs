@@ -16,7 +16,7 @@ use crate::events::{end_event, head_event, value_event};
 use crate::head::Refusal;
 use crate::log::{Arg, Log, Record};
 use crate::names;
-use crate::parse::{Detail, Failure, Feed, Flow, Parser, Problem, Span};
+use crate::parse::{Detail, Failure, Feed, Flow, Limit, Parser, Problem, Span};
 use crate::python::{Members, exception};
 use crate::received::Received;
 use crate::request::{DEFAULT_LIMIT, limit_argument};
@@ -250,6 +250,7 @@ impl SCGIConnection {
                     legacy: true,
                 });
             }
+            self.check_buffer();
             return result;
         };
         if self.parser.eof() {
@@ -260,7 +261,8 @@ impl SCGIConnection {
                 ));
             }
             self.local = Some("Data received after EOF".to_owned());
-            self.parser.replace(Problem::BadEvent, Detail::None);
+            // The bytes 2.x holds stay: its next parse checks them again.
+            self.parser.replace_keeping_retained(Problem::BadEvent);
             return Err(self.error(py));
         }
         let prior = records.as_ref().map(|_| self.parser.head().to_vec());
@@ -283,6 +285,7 @@ impl SCGIConnection {
                 legacy: true,
             });
         }
+        self.check_buffer();
         result
     }
 
@@ -309,7 +312,7 @@ impl SCGIConnection {
         };
         if extra {
             self.parser
-                .fail(Problem::BodyTooLong, Detail::Length(received.len() as u64));
+                .fail_retaining(Problem::BodyTooLong, received.len());
             return Ok(());
         }
         let queue = &mut self.queue;
@@ -324,12 +327,22 @@ impl SCGIConnection {
             queue.push_back(event_object(py, event, Some((received, span)))?);
             let after = received.len().saturating_sub(span.end);
             Ok(match content_length {
-                Some(length) if after as u64 > length => {
-                    Flow::Fail(Problem::BodyTooLong, Detail::Length(after as u64))
-                }
+                Some(length) if after as u64 > length => Flow::Fail(Problem::BodyTooLong, after),
                 _ => Flow::Continue,
             })
         })
+    }
+
+    /// 2.x checks its buffer against the limit at the end of every call that parses
+    /// (every call but data after the end): over it (a negative limit always is), the
+    /// connection fails with "Too many bytes buffered", in place of any other error.
+    fn check_buffer(&mut self) {
+        let limit = self.parser.limit();
+        let retained = self.parser.failure().map_or(0, |f| f.retained);
+        if limit.negative || retained > limit.bytes {
+            self.local = None;
+            self.parser.replace_keeping_retained(Problem::BufferLimit);
+        }
     }
 
     /// Whether the connection failed (a local error fails the parser too).
@@ -365,25 +378,28 @@ impl SCGIConnection {
 }
 
 /// 2.x's message for a failure of the request.
-fn remote_message(failure: &Failure, limit: usize) -> String {
+fn remote_message(failure: &Failure, limit: Limit) -> String {
     let detail = match &failure.detail {
         Detail::Bytes(b) => b.iter().map(|&c| char::from(c)).collect(),
         Detail::Length(n) => n.to_string(),
         Detail::None => String::new(),
     };
     match failure.problem {
-        // 2.x checks its buffer against the limit last, and the refused bytes stay in it.
-        Problem::BodyTooLong if matches!(failure.detail, Detail::Length(n) if n > limit as u64) => {
+        // 2.x checks its buffer against the limit last, after every call.
+        _ if limit.negative || failure.retained > limit.bytes => {
             "Too many bytes buffered".to_owned()
         }
         Problem::BodyTooLong => "Request body longer than CONTENT_LENGTH".to_owned(),
+        Problem::BufferLimit => "Too many bytes buffered".to_owned(),
         Problem::BadEvent => "The connection failed".to_owned(),
         Problem::Core(error) => match error {
             Error::BadNetstringLength => "Invalid length-of-environment".to_owned(),
             Error::HeadersTooLarge if detail.is_empty() => {
-                format!("Headers too long (limit {limit})")
+                format!("Headers too long (limit {})", limit.bytes)
             }
-            Error::HeadersTooLarge => format!("Headers too long (got {detail}, limit {limit})"),
+            Error::HeadersTooLarge => {
+                format!("Headers too long (got {detail}, limit {})", limit.bytes)
+            }
             Error::BadNetstringTerminator => "Invalid end-of-environment character".to_owned(),
             Error::HeadersNotNulTerminated => "Environment block not NUL-terminated".to_owned(),
             Error::HeadersOddStringCount => "Environment block missing final value".to_owned(),

@@ -12,6 +12,10 @@ pub(crate) struct Failure {
     /// The variable name (`DuplicateHeader`) or value (`BadScgiVersion`,
     /// `BadContentLength`) involved, or the announced block length (`HeadersTooLarge`).
     pub(crate) detail: Detail,
+    /// The bytes sioscgi 2.x would still hold in its buffer after this failure (a body
+    /// chunk it refused, the body after an environment with a bad `CONTENT_LENGTH`),
+    /// which its buffer limit is checked against.
+    pub(crate) retained: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +24,8 @@ pub(crate) enum Problem {
     Core(Error),
     /// 2.x: body bytes past `CONTENT_LENGTH`.
     BodyTooLong,
+    /// 2.x: more bytes buffered than its limit allows ("Too many bytes buffered").
+    BufferLimit,
     /// 2.x: an event sent in the wrong state (both halves fail).
     BadEvent,
 }
@@ -35,16 +41,26 @@ pub(crate) enum Detail {
 /// What the sink tells the parser after an event.
 pub(crate) enum Flow {
     Continue,
-    Fail(Problem, Detail),
+    /// A failure, which leaves this many bytes in 2.x's buffer (see
+    /// [`Failure::retained`]).
+    Fail(Problem, usize),
 }
 
 /// Header storage reserved up front: a browser's request through nginx (about 1 KiB of
 /// environment, 30 variables of 24 bytes of index each) fits.
 const STORAGE_RESERVED: usize = 2048;
 
+/// An `rx_buffer_limit` as given (any number): the bytes it allows, and whether it was
+/// below zero (2.x then fails every call: its buffer, even empty, is over the limit).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limit {
+    pub(crate) bytes: usize,
+    pub(crate) negative: bool,
+}
+
 pub(crate) struct Parser {
     reader: Reader<Vec<u8>>,
-    limit: usize,
+    limit: Limit,
     eof: bool,
     failure: Option<Failure>,
     /// The bytes given while the environment was incomplete (for an error's details).
@@ -52,14 +68,15 @@ pub(crate) struct Parser {
 }
 
 impl Parser {
-    /// A parser for environments of at most `limit` bytes (repeated names refused).
-    pub(crate) fn new(limit: usize) -> Self {
+    /// A parser for environments of at most `limit` bytes (repeated names refused; the
+    /// core indexes blocks of up to 2**32 - 1 bytes, a larger limit is that).
+    pub(crate) fn new(limit: Limit) -> Self {
         Parser {
             // Room for a typical environment and its index from the start: one
             // allocation, no growing.
             reader: Reader::with_config(
                 Vec::with_capacity(STORAGE_RESERVED),
-                Config::new().max_block_len(limit),
+                Config::new().max_block_len(limit.bytes),
             ),
             limit,
             eof: false,
@@ -93,7 +110,7 @@ impl Parser {
         }
     }
 
-    pub(crate) fn limit(&self) -> usize {
+    pub(crate) fn limit(&self) -> Limit {
         self.limit
     }
 
@@ -114,7 +131,45 @@ impl Parser {
     /// Records a failure (the first one stays).
     pub(crate) fn fail(&mut self, problem: Problem, detail: Detail) {
         if self.failure.is_none() {
-            self.failure = Some(Failure { problem, detail });
+            self.failure = Some(Failure {
+                problem,
+                detail,
+                retained: 0,
+            });
+        }
+    }
+
+    /// Records a failure that leaves `retained` bytes in 2.x's buffer (the first failure
+    /// stays).
+    pub(crate) fn fail_retaining(&mut self, problem: Problem, retained: usize) {
+        if self.failure.is_none() {
+            self.failure = Some(Failure {
+                problem,
+                detail: Detail::None,
+                retained,
+            });
+        }
+    }
+
+    /// Records a failure in place of any earlier one, keeping what that one left in 2.x's
+    /// buffer.
+    pub(crate) fn replace_keeping_retained(&mut self, problem: Problem) {
+        let retained = self.failure.as_ref().map_or(0, |f| f.retained);
+        self.failure = Some(Failure {
+            problem,
+            detail: Detail::None,
+            retained,
+        });
+    }
+
+    /// Records what a sink says; whether it failed.
+    fn flow(&mut self, flow: Flow) -> bool {
+        match flow {
+            Flow::Continue => false,
+            Flow::Fail(problem, retained) => {
+                self.fail_retaining(problem, retained);
+                true
+            }
         }
     }
 
@@ -131,7 +186,11 @@ impl Parser {
     /// Records a failure in place of any earlier one (data after the end of the stream,
     /// which the originals report even on a reader that already failed).
     pub(crate) fn replace(&mut self, problem: Problem, detail: Detail) {
-        self.failure = Some(Failure { problem, detail });
+        self.failure = Some(Failure {
+            problem,
+            detail,
+            retained: 0,
+        });
     }
 
     /// Reads `data`, handing each event to `sink` with its [`Span`] in `data`. A protocol
@@ -154,9 +213,8 @@ impl Parser {
                 self.eof = true;
                 match self.reader.read_eof() {
                     Ok(Some(event)) => {
-                        if let Flow::Fail(problem, detail) = sink(event, Span::default())? {
-                            self.fail(problem, detail);
-                        }
+                        let flow = sink(event, Span::default())?;
+                        self.flow(flow);
                     }
                     Ok(None) => {}
                     Err(error) => self.fail(Problem::Core(error), Detail::None),
@@ -199,22 +257,25 @@ impl Parser {
                             end: start + used,
                         },
                     };
-                    if let Flow::Fail(problem, detail) = sink(event, span)? {
-                        self.fail(problem, detail);
+                    let flow = sink(event, span)?;
+                    if self.flow(flow) {
                         return Ok(());
                     }
                 }
             }
         }
         if let Some(error) = failed {
-            let detail = if in_head {
+            let (detail, retained) = if in_head {
                 let mut all = std::mem::take(&mut self.head);
                 all.extend_from_slice(data);
-                detail_of(error, &all)
+                (detail_of(error, &all), retained_by_2x(error, &all))
             } else {
-                Detail::None
+                (Detail::None, 0)
             };
             self.fail(Problem::Core(error), detail);
+            if let Some(failure) = &mut self.failure {
+                failure.retained = retained;
+            }
         } else if matches!(
             self.reader.state(),
             RxState::HeaderLength | RxState::Headers
@@ -264,8 +325,7 @@ impl Parser {
                 start: 0,
                 end: body,
             };
-            if let Flow::Fail(problem, detail) = sink(Event::Body(&[]), span)? {
-                self.fail(problem, detail);
+            if self.flow(sink(Event::Body(&[]), span)?) {
                 return Ok(());
             }
         }
@@ -274,9 +334,7 @@ impl Parser {
                 start: body,
                 end: body,
             };
-            if let Flow::Fail(problem, detail) = sink(Event::End, span)? {
-                self.fail(problem, detail);
-            }
+            self.flow(sink(Event::End, span)?);
         }
         Ok(())
     }
@@ -304,6 +362,26 @@ pub(crate) enum Feed<'a> {
 
 /// The stand-in for unread body bytes.
 static UNREAD: [u8; 65536] = [0; 65536];
+
+/// The bytes of a request's start (`LEN:`, the block, what follows) that sioscgi 2.x
+/// keeps buffered after `error`: the bytes after the block when `CONTENT_LENGTH` is
+/// missing or bad (it buffers them before that check). (A length prefix this package
+/// refuses early, 2.x would still be buffering: that is this package's stricter rule.)
+fn retained_by_2x(error: Error, bytes: &[u8]) -> usize {
+    let colon = bytes.iter().position(|&b| b == b':');
+    match (error, colon) {
+        (Error::NoContentLength | Error::BadContentLength, Some(colon)) => {
+            let len: usize = std::str::from_utf8(bytes.get(..colon).unwrap_or(&[]))
+                .ok()
+                .and_then(|digits| digits.parse().ok())
+                .unwrap_or(usize::MAX);
+            bytes
+                .len()
+                .saturating_sub(colon.saturating_add(len).saturating_add(2))
+        }
+        _ => 0,
+    }
+}
 
 /// The name or value an error is about, found in the request's first bytes (`LEN:`,
 /// then the block): the first name given twice, the `SCGI` or `CONTENT_LENGTH` value,

@@ -9,7 +9,7 @@ use sioscgi::{Error, Event, RxState};
 use crate::events::{end_event, value_event};
 use crate::log::{Arg, Log, Record};
 use crate::names;
-use crate::parse::{Detail, Failure, Feed, Flow, Parser, Problem, Span};
+use crate::parse::{Detail, Failure, Feed, Flow, Limit, Parser, Problem, Span};
 use crate::python::{Members, exception};
 use crate::received::Received;
 use crate::trace::{self, Call};
@@ -225,14 +225,18 @@ static END: pyo3::sync::PyOnceLock<Py<RequestEnd>> = pyo3::sync::PyOnceLock::new
 static LOG: Log = Log::new("sioscgi.request");
 
 /// The original's default `rx_buffer_limit`.
-pub(crate) const DEFAULT_LIMIT: usize = 65536;
+pub(crate) const DEFAULT_LIMIT: Limit = Limit {
+    bytes: 65536,
+    negative: false,
+};
 
-/// `rx_buffer_limit`, from a constructor's arguments (`(limit)` or `(rx_buffer_limit=...)`).
+/// `rx_buffer_limit`, from a constructor's arguments (`(limit)` or `(rx_buffer_limit=...)`):
+/// any number, as the original compares lengths with it.
 pub(crate) fn limit_argument(
     class: &str,
     args: &Bound<'_, PyTuple>,
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<usize> {
+) -> PyResult<Limit> {
     let given = match (args.len(), kwargs) {
         (0, None) => return Ok(DEFAULT_LIMIT),
         (1, None) => args.get_item(0)?,
@@ -250,7 +254,23 @@ pub(crate) fn limit_argument(
             )));
         }
     };
-    Ok(usize::try_from(given.extract::<i64>()?).unwrap_or(0))
+    if let Ok(n) = given.extract::<i64>() {
+        return Ok(Limit {
+            bytes: usize::try_from(n).unwrap_or(0),
+            negative: n < 0,
+        });
+    }
+    // A larger int, or a float.
+    let negative = given.lt(0)?;
+    let bytes = if negative {
+        0
+    } else {
+        match given.extract::<f64>() {
+            Ok(f) if f < usize::MAX as f64 => f as usize,
+            _ => usize::MAX,
+        }
+    };
+    Ok(Limit { bytes, negative })
 }
 
 /// The Python event for a core event; a body chunk is taken from `received`, where
