@@ -196,6 +196,12 @@ def test_pairs_are_unpacked_as_the_original_unpacks_them() -> None:
     assert rs.Headers(None, [["Location", "/x"]]).encode() == b"Location: /x\r\n\r\n"
     with pytest.raises(TypeError):
         rs.Headers("200 OK", [["X", "1"]])
+    # In the original's order: names and values are strings, hop-by-hop names, then the
+    # other headers encoded (where a pair that is not a tuple fails).
+    with pytest.raises(AssertionError):
+        rs.Headers("200 OK", [["X", None]])
+    with pytest.raises(rs.HeaderHopByHopError):
+        rs.Headers("200 OK", [["Connection", "close"]])
     with pytest.raises(ValueError, match="not enough values to unpack"):
         rs.Headers("200 OK", [("X",)])
     with pytest.raises(ValueError, match="too many values to unpack"):
@@ -205,3 +211,8 @@ def test_pairs_are_unpacked_as_the_original_unpacks_them() -> None:
 def test_a_status_that_is_not_a_string_fails_as_in_the_original() -> None:
     with pytest.raises(AttributeError, match="'int' object has no attribute 'encode'"):
         rs.Headers(200, [])
+    # After the hop-by-hop names and the other headers' encoding, as in the original.
+    with pytest.raises(rs.HeaderHopByHopError):
+        rs.Headers(200, [("Connection", "close")])
+    with pytest.raises(rs.HeaderNotISO88591Error):
+        rs.Headers(b"200 OK", [("X", "\u263a")])

@@ -197,3 +197,41 @@ def test_a_refused_chunk_over_the_limit_is_too_many_bytes_buffered() -> None:
     conn.receive_data(b"x" * 100)
     with pytest.raises(sioscgi.RemoteProtocolError, match="longer than CONTENT_LENGTH"):
         conn.next_event()
+
+
+def test_a_negative_limit_fails_every_call_as_2x_does() -> None:
+    # 2.x checks its buffer against the limit after every call: even empty, it is over.
+    conn = sioscgi.SCGIConnection(-1)
+    conn.receive_data(HEAD + b"hello")
+    with pytest.raises(sioscgi.RemoteProtocolError, match="Too many bytes buffered"):
+        conn.next_event()
+
+
+def test_the_body_after_a_bad_content_length_counts_against_the_limit() -> None:
+    # 2.x buffers the bytes after the environment before it checks CONTENT_LENGTH.
+    conn = sioscgi.SCGIConnection(10)
+    conn.receive_data(b"7:SCGI\x001\x00," + b"x" * 11)
+    with pytest.raises(sioscgi.RemoteProtocolError, match="Too many bytes buffered"):
+        conn.next_event()
+    conn = sioscgi.SCGIConnection(10)
+    conn.receive_data(b"7:SCGI\x001\x00," + b"x" * 10)
+    with pytest.raises(sioscgi.RemoteProtocolError, match="CONTENT_LENGTH missing"):
+        conn.next_event()
+
+
+def test_bytes_over_the_limit_fail_every_later_call_again() -> None:
+    conn = sioscgi.SCGIConnection(30)
+    conn.receive_data(b"24:CONTENT_LENGTH\x001\x00SCGI\x001\x00," + b"x" * 40)
+    conn.receive_data(b"")
+    with pytest.raises(sioscgi.LocalProtocolError, match="Data received after EOF"):
+        conn.receive_data(b"z")
+    conn.receive_data(b"")  # parses again: the 40 bytes are still over the limit
+    with pytest.raises(sioscgi.RemoteProtocolError, match="Too many bytes buffered"):
+        conn.next_event()
+
+
+@pytest.mark.parametrize("limit", [2**63, 2**100, 1e6])
+def test_any_limit_is_taken(limit: object) -> None:
+    conn = sioscgi.SCGIConnection(limit)
+    conn.receive_data(HEAD + b"hello")
+    assert conn.rx_state is sioscgi.RXState.DONE
