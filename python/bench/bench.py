@@ -11,8 +11,9 @@ nanoseconds per operation over several timeit repeats:
 - `parse_and_use`: the same, then three variables looked up and every pair visited (the
   same Python code for both packages);
 - `parse_bytewise`: the same, the request given one byte per `receive_data`;
-- `encode`: a new `SCGIWriter`, a `Headers("200 OK", ...)` with four headers made and
-  sent, a 1 KiB `Body`, `End`;
+- `head`: a new `SCGIWriter`, a `Headers("200 OK", ...)` with four headers made and
+  sent;
+- `encode`: the same, then a 1 KiB `Body` and `End`;
 - `body_<size>_<type>`: an upload's body, one chunk of `size` bytes (`bytes` or
   `bytearray`, as an asyncio protocol or `sock.recv_into` gives them) per `receive_data`,
   its `Body` event pulled and its `data` looked at (the length summed), per chunk.
@@ -88,6 +89,11 @@ def parse_bytewise() -> None:
         pass
 
 
+def head() -> bytes:
+    writer = rs.SCGIWriter()
+    return writer.send(rs.Headers("200 OK", HEADERS))
+
+
 def encode() -> bytes:
     writer = rs.SCGIWriter()
     out = writer.send(rs.Headers("200 OK", HEADERS))
@@ -138,6 +144,7 @@ def main() -> int:
         "parse_ns": per_call(parse, 2000),
         "parse_and_use_ns": per_call(parse_and_use, 2000),
         "parse_bytewise_ns": per_call(parse_bytewise, 20),
+        "head_ns": per_call(head, 5000),
         "encode_ns": per_call(encode, 5000),
     }
     for size in BODY_SIZES:

@@ -186,17 +186,25 @@ macro_rules! end_event {
 
         #[pyo3::pymethods]
         impl $ty {
-            /// A subclass's arguments are left to its `__init__`.
+            /// Takes no arguments (as the original's, whose `__init__` is `object`'s); a
+            /// subclass's are left to its `__init__`. (No `__init__` of its own: a
+            /// subclass's `super().__init__()` reaches `object`'s, as in the original.)
             #[new]
-            #[pyo3(signature = (*_args, **_kwargs))]
+            #[classmethod]
+            #[pyo3(signature = (*args, **kwargs))]
             fn new(
-                _args: &pyo3::Bound<'_, pyo3::types::PyTuple>,
-                _kwargs: Option<&pyo3::Bound<'_, pyo3::types::PyDict>>,
-            ) -> pyo3::PyClassInitializer<Self> {
-                pyo3::PyClassInitializer::from($base).add_subclass($ty)
+                cls: &pyo3::Bound<'_, pyo3::types::PyType>,
+                args: &pyo3::Bound<'_, pyo3::types::PyTuple>,
+                kwargs: Option<&pyo3::Bound<'_, pyo3::types::PyDict>>,
+            ) -> pyo3::PyResult<pyo3::PyClassInitializer<Self>> {
+                if crate::events::is_exact::<$ty>(cls) && (!args.is_empty() || kwargs.is_some()) {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(concat!(
+                        $name,
+                        "() takes no arguments"
+                    )));
+                }
+                Ok(pyo3::PyClassInitializer::from($base).add_subclass($ty))
             }
-
-            fn __init__(&self) {}
 
             fn __getstate__(
                 slf: &pyo3::Bound<'_, Self>,
