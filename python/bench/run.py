@@ -71,6 +71,22 @@ def cpu_per_request(pythons: dict[str, str], seconds: int) -> dict[str, dict[str
     return best
 
 
+def median_of(results: list[dict]) -> dict:
+    """Each figure's median over the rounds, and its range as `<key>_range`."""
+    out = dict(results[0])
+    for key in results[0]:
+        if key.endswith("_ns"):
+            values = sorted(r[key] for r in results)
+            out[key] = values[len(values) // 2]
+            out[key + "_range"] = (values[0], values[-1])
+    return out
+
+
+def fmt_range(result: dict, key: str) -> str:
+    low, high = result[f"{key}_ns_range"]
+    return f"{fmt_ns(result[f'{key}_ns'])} ({fmt_ns(low)}–{fmt_ns(high)})"
+
+
 def fmt_ns(ns: float) -> str:
     return f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.0f} ns"
 
@@ -80,9 +96,15 @@ def main() -> int:
     p.add_argument("--ours", required=True)
     p.add_argument("--original", required=True)
     p.add_argument("--cpu-seconds", type=int, default=10)
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--output", default=str(HERE.parent / "BENCHMARKS.md"))
     a = p.parse_args()
-    ours, original = micro(a.ours), micro(a.original)
+    # Rounds in turn, each package's figure the median of its rounds (with their range).
+    rounds: dict[str, list[dict]] = {"ours": [], "original": []}
+    for _ in range(a.rounds):
+        rounds["original"].append(micro(a.original))
+        rounds["ours"].append(micro(a.ours))
+    ours, original = (median_of(rounds[k]) for k in ("ours", "original"))
     if ours["python"] != original["python"]:
         print(f"not the same Python: {ours['python']} and {original['python']}", file=sys.stderr)
         return 1
@@ -101,7 +123,9 @@ def main() -> int:
         "",
         "## Through the Python API (`bench/bench.py`)",
         "",
-        "Median time per operation over 7 timeit repeats. `parse`: a new `SCGIReader`, the "
+        f"Median time per operation over 7 timeit repeats, in {a.rounds} rounds run in turn "
+        "(each package's median round, the range of its rounds in brackets; the speed-up "
+        "is of the medians). `parse`: a new `SCGIReader`, the "
         "typical request as nginx sends it (a browser's GET, 944 bytes, 28 variables) given "
         "whole, events pulled until `End`, the requests in turn from 16 variants of the capture "
         "whose `REMOTE_PORT` and `REQUEST_URI` differ (as a web server's do); `parse_and_use`: "
@@ -122,7 +146,9 @@ def main() -> int:
         verdict = f"≥ {target:.0f}×: {'met' if speedup >= target else 'not met'}" if target else ""
         if target:
             results.append(speedup >= target)
-        lines.append(f"| `{key}` | {fmt_ns(theirs_ns)} | {fmt_ns(ours_ns)} | {speedup:.1f}× | {verdict} |")
+        lines.append(
+            f"| `{key}` | {fmt_range(original, key)} | {fmt_range(ours, key)} | {speedup:.1f}× | {verdict} |"
+        )
     lines += [
         "",
         "Where `parse` spends its time with sioscgi-rs (`perf record` of the loop above, at commit "
@@ -155,7 +181,7 @@ def main() -> int:
         "",
         "An upload's body, one chunk per `receive_data` (`bytes`, or a `bytearray` as "
         "`sock.recv_into` fills), its `Body` event pulled and the length of its `data` added "
-        "up; median time per chunk over 7 timeit repeats. Neither package touches a body's "
+        "up; median time per chunk over 7 timeit repeats, rounds as above. Neither package touches a body's "
         "bytes: both hand the chunk on as the same object (sioscgi-rs reads nothing of a "
         "`bytearray` and only the place of a `bytes`), so the time per chunk is the calls' "
         "alone, the same at every size, and the application's own use of the bytes is what "
@@ -166,13 +192,13 @@ def main() -> int:
     ]
     for size in (1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20):
         for kind in ("bytes", "bytearray"):
-            key = f"body_{size}_{kind}_ns"
-            theirs_ns, ours_ns = original[key], ours[key]
+            name = f"body_{size}_{kind}"
+            theirs_ns, ours_ns = original[f"{name}_ns"], ours[f"{name}_ns"]
             ratio = theirs_ns / ours_ns
             results.append(ratio >= 1.0)
             label = f"{size >> 10} KiB" if size < 1 << 20 else "1 MiB"
             lines.append(
-                f"| {label} | `{kind}` | {fmt_ns(theirs_ns)} | {fmt_ns(ours_ns)} | "
+                f"| {label} | `{kind}` | {fmt_range(original, name)} | {fmt_range(ours, name)} | "
                 f"{ratio:.1f}× | ≥ 1.0×: {'met' if ratio >= 1.0 else 'not met'} |"
             )
     lines.append("")
