@@ -157,6 +157,17 @@ macro_rules! value_event {
                 Ok(())
             }
 
+            fn __traverse__(
+                &self,
+                visit: pyo3::PyVisit<'_>,
+            ) -> Result<(), pyo3::PyTraverseError> {
+                visit.call(&self.$field)
+            }
+
+            fn __clear__(&mut self) {
+                self.$field = pyo3::Python::attach(|py| py.None());
+            }
+
             fn __getstate__(
                 slf: &pyo3::Bound<'_, Self>,
             ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
@@ -373,6 +384,27 @@ macro_rules! head_event {
                 }
             }
 
+            /// The attributes, once changed, may hold anything (the head's own strings
+            /// cannot make a cycle).
+            fn __traverse__(
+                &self,
+                visit: pyo3::PyVisit<'_>,
+            ) -> Result<(), pyo3::PyTraverseError> {
+                if let Some(a) = &self.changed {
+                    visit.call(&a.status)?;
+                    visit.call(&a.content_type)?;
+                    visit.call(&a.location)?;
+                    if let Some(others) = &a.other_headers {
+                        visit.call(others)?;
+                    }
+                }
+                Ok(())
+            }
+
+            fn __clear__(&mut self) {
+                self.changed = None;
+            }
+
             fn __getstate__(slf: &pyo3::Bound<'_, Self>) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
                 let py = slf.py();
                 let others = slf.borrow_mut().other_headers(py)?.into_bound(py);
@@ -388,8 +420,13 @@ macro_rules! head_event {
                 )
             }
 
-            fn __repr__(&mut self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
-                let others = self.other_headers(py)?;
+            fn __repr__(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
+                // `other_headers` as they are, without handing out the object (which would
+                // make every later `encode()` make the head again).
+                let others = match self.changed.as_ref().and_then(|a| a.other_headers.as_ref()) {
+                    Some(h) => h.clone_ref(py),
+                    None => self.head.other_headers(py)?,
+                };
                 Ok(format!(
                     concat!($name, "(status={}, content_type={}, location={}, other_headers={})"),
                     self.status(py).bind(py).str()?,

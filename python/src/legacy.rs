@@ -18,7 +18,7 @@ use crate::log::{Arg, Log, Record};
 use crate::names;
 use crate::parse::{Detail, Failure, Feed, Flow, Limit, Parser, Problem, Span};
 use crate::python::{Members, exception};
-use crate::received::Received;
+use crate::received::{Received, is_head};
 use crate::request::{DEFAULT_LIMIT, limit_argument};
 use crate::trace::{self, Call};
 use crate::writer::{TxState, step};
@@ -134,15 +134,28 @@ impl SCGIConnection {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        if std::mem::take(&mut self.fresh) {
+        let limit = limit_argument("SCGIConnection.__init__", args, kwargs)?;
+        // Made by `new` from these same arguments (the usual call): nothing to do.
+        if std::mem::take(&mut self.fresh) && limit == self.parser.limit() {
             return Ok(());
         }
-        let limit = limit_argument("SCGIConnection.__init__", args, kwargs)?;
         self.parser = Parser::new(limit);
         self.queue.clear();
         self.tx = TxState::Headers;
         self.local = None;
         Ok(())
+    }
+
+    /// The queued events may hold the caller's objects (body chunks), which may hold this.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        for event in &self.queue {
+            visit.call(event)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        self.queue.clear();
     }
 
     /// The receive half's state (after every byte received so far).
@@ -171,7 +184,10 @@ impl SCGIConnection {
         let py = slf.py();
         let logger = LOG.debug_logger(py)?;
         let mut records = logger.as_ref().map(|_| Vec::new());
-        let result = slf.borrow_mut().receive(py, data, records.as_mut());
+        // The object's own code (its truth, length, bytes) runs with the connection free.
+        let before = slf.borrow().parser.state();
+        let received = Received::new(data, !is_head(before))?;
+        let result = slf.borrow_mut().receive(py, received, records.as_mut());
         // Logged once the connection is free again: a handler may look at it.
         if let (Some(logger), Some(records)) = (logger, records) {
             crate::log::emit(&logger, &records, &RX_STATES)?;
@@ -190,8 +206,33 @@ impl SCGIConnection {
 
     /// The bytes that send `event`, or `None` to close the connection.
     fn send(slf: &Bound<'_, Self>, event: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let py = slf.py();
         crate::log::sending(&LOG, event)?;
-        slf.borrow_mut().send_event(slf.py(), event)
+        let state = {
+            let this = slf.borrow();
+            if this.failed() {
+                return Err(this.error(py));
+            }
+            this.tx
+        };
+        let mut set_state = |next| slf.borrow_mut().tx = next;
+        match step::<LegacyResponseHeaders, LegacyResponseBody, LegacyResponseEnd>(
+            py,
+            state,
+            event,
+            &TX_STATES,
+            &mut set_state,
+        ) {
+            Ok(Some(out)) => Ok(out),
+            Err(error) => Err(error),
+            Ok(None) => {
+                let kind: Bound<'_, PyType> = event.get_type();
+                let mut this = slf.borrow_mut();
+                let state = this.tx_state(py)?;
+                let message = format!("Event {} prohibited in state {}", kind.str()?, state.str()?);
+                Err(this.local_error(py, message))
+            }
+        }
     }
 }
 
@@ -199,38 +240,16 @@ impl SCGIConnection {
 static LOG: Log = Log::new("sioscgi");
 
 impl SCGIConnection {
-    fn send_event(
-        &mut self,
-        py: Python<'_>,
-        event: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<Py<PyAny>>> {
-        if self.failed() {
-            return Err(self.error(py));
-        }
-        if let Some(sent) = step::<LegacyResponseHeaders, LegacyResponseBody, LegacyResponseEnd>(
-            py, self.tx, event, &TX_STATES,
-        )? {
-            self.tx = sent.next;
-            return sent.out;
-        }
-        let kind: Bound<'_, PyType> = event.get_type();
-        let state = self.tx_state(py)?;
-        let message = format!("Event {} prohibited in state {}", kind.str()?, state.str()?);
-        Err(self.local_error(py, message))
-    }
-}
-
-impl SCGIConnection {
     /// `receive_data`, with 2.x's log records put in `records` if wanted.
     fn receive(
         &mut self,
         py: Python<'_>,
-        data: &Bound<'_, PyAny>,
+        received: Option<Received<'_>>,
         records: Option<&mut Vec<Record>>,
     ) -> PyResult<()> {
         let before = self.parser.state();
         let body_remaining = self.parser.body_remaining();
-        let Some(received) = Received::new(data, before == RxState::Body)? else {
+        let Some(received) = received else {
             let queue = &mut self.queue;
             let result = self.parser.feed(Feed::Eof, |event, _| {
                 queue.push_back(event_object(py, event, None)?);
@@ -369,7 +388,7 @@ impl SCGIConnection {
             .failure()
             .map_or_else(String::new, |f| remote_message(f, self.parser.limit()));
         match self.parser.failure().map(|f| f.problem) {
-            Some(Problem::Core(Error::ReceiveAfterEof)) => {
+            Some(Problem::Core(Error::ReceiveAfterEof) | Problem::Broken) => {
                 exception(py, MODULE, "LocalProtocolError", (message,))
             }
             _ => exception(py, MODULE, "RemoteProtocolError", (message,)),
@@ -392,6 +411,9 @@ fn remote_message(failure: &Failure, limit: Limit) -> String {
         Problem::BodyTooLong => "Request body longer than CONTENT_LENGTH".to_owned(),
         Problem::BufferLimit => "Too many bytes buffered".to_owned(),
         Problem::BadEvent => "The connection failed".to_owned(),
+        Problem::Broken => {
+            "The connection failed: an exception was raised while it made an event".to_owned()
+        }
         Problem::Core(error) => match error {
             Error::BadNetstringLength => "Invalid length-of-environment".to_owned(),
             Error::HeadersTooLarge if detail.is_empty() => {

@@ -26,6 +26,9 @@ pub(crate) enum Problem {
     BodyTooLong,
     /// 2.x: more bytes buffered than its limit allows ("Too many bytes buffered").
     BufferLimit,
+    /// A Python exception while making an event (raised by that call): the bytes were
+    /// read, the event lost, so the reader cannot go on.
+    Broken,
     /// 2.x: an event sent in the wrong state (both halves fail).
     BadEvent,
 }
@@ -52,7 +55,7 @@ const STORAGE_RESERVED: usize = 2048;
 
 /// An `rx_buffer_limit` as given (any number): the bytes it allows, and whether it was
 /// below zero (2.x then fails every call: its buffer, even empty, is over the limit).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limit {
     pub(crate) bytes: usize,
     pub(crate) negative: bool,
@@ -162,13 +165,18 @@ impl Parser {
         });
     }
 
-    /// Records what a sink says; whether it failed.
-    fn flow(&mut self, flow: Flow) -> bool {
+    /// Records what a sink says; whether it failed. A sink's own exception fails the
+    /// parser too (the event is lost) and is passed on.
+    fn flow(&mut self, flow: PyResult<Flow>) -> PyResult<bool> {
         match flow {
-            Flow::Continue => false,
-            Flow::Fail(problem, retained) => {
+            Ok(Flow::Continue) => Ok(false),
+            Ok(Flow::Fail(problem, retained)) => {
                 self.fail_retaining(problem, retained);
-                true
+                Ok(true)
+            }
+            Err(error) => {
+                self.fail(Problem::Broken, Detail::None);
+                Err(error)
             }
         }
     }
@@ -213,8 +221,8 @@ impl Parser {
                 self.eof = true;
                 match self.reader.read_eof() {
                     Ok(Some(event)) => {
-                        let flow = sink(event, Span::default())?;
-                        self.flow(flow);
+                        let flow = sink(event, Span::default());
+                        self.flow(flow)?;
                     }
                     Ok(None) => {}
                     Err(error) => self.fail(Problem::Core(error), Detail::None),
@@ -257,8 +265,8 @@ impl Parser {
                             end: start + used,
                         },
                     };
-                    let flow = sink(event, span)?;
-                    if self.flow(flow) {
+                    let flow = sink(event, span);
+                    if self.flow(flow)? {
                         return Ok(());
                     }
                 }
@@ -325,7 +333,8 @@ impl Parser {
                 start: 0,
                 end: body,
             };
-            if self.flow(sink(Event::Body(&[]), span)?) {
+            let flow = sink(Event::Body(&[]), span);
+            if self.flow(flow)? {
                 return Ok(());
             }
         }
@@ -334,7 +343,8 @@ impl Parser {
                 start: body,
                 end: body,
             };
-            self.flow(sink(Event::End, span)?);
+            let flow = sink(Event::End, span);
+            self.flow(flow)?;
         }
         Ok(())
     }

@@ -7,13 +7,23 @@
 //! `memoryview`) cannot be read in place without `unsafe` (the package forbids it, and the
 //! limited API has no buffer protocol before 3.11); in the body it need not be: the
 //! reader only counts body bytes, so only the object's length is taken
-//! ([`Feed::Unread`]). Before the body, its bytes are copied once (a request's first
-//! chunk).
+//! ([`Feed::Unread`]); after the request (or a failure) nothing is read either. Before
+//! the body, the bytes of a buffer are copied once (a request's first chunk), through
+//! the buffer protocol: an object that is not a buffer fails as in the original, where
+//! its `len()` or its use as bytes fails.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PySlice};
 
+use sioscgi::RxState;
+
 use crate::parse::Feed;
+
+/// Whether the reader in `state` reads the bytes it is given (the length prefix and the
+/// environment); in the body, after the request and after a failure it only counts them.
+pub(crate) fn is_head(state: RxState) -> bool {
+    matches!(state, RxState::HeaderLength | RxState::Headers)
+}
 
 /// A `receive_data` argument that is not the end of the stream.
 pub(crate) struct Received<'py> {
@@ -21,15 +31,17 @@ pub(crate) struct Received<'py> {
     /// The bytes the reader reads: the object itself if it is `bytes`, a copy of another
     /// buffer's bytes before the body; `None` in the body (only counted).
     bytes: Option<Bound<'py, PyBytes>>,
-    /// Whether `object` is a `bytes` (or a subclass): its slices are then `bytes`.
+    /// Whether body chunks are sliced from `bytes` (the object is `bytes`, or a view whose
+    /// items are not bytes, sliced from its copy): they are then `bytes`.
     is_bytes: bool,
     len: usize,
 }
 
 impl<'py> Received<'py> {
     /// `None` if `object` is the end of the stream (any false value: `b""`, `None`, an
-    /// empty `bytearray`, as the original's `if data:` has it).
-    pub(crate) fn new(object: &Bound<'py, PyAny>, in_body: bool) -> PyResult<Option<Self>> {
+    /// empty `bytearray`, as the original's `if data:` has it). `counted`: the reader
+    /// only counts the bytes (see [`is_head`]).
+    pub(crate) fn new(object: &Bound<'py, PyAny>, counted: bool) -> PyResult<Option<Self>> {
         if let Ok(bytes) = object.cast::<PyBytes>() {
             let len = bytes.as_bytes().len();
             return Ok((len > 0).then(|| Received {
@@ -42,25 +54,34 @@ impl<'py> Received<'py> {
         if !object.is_truthy()? {
             return Ok(None);
         }
-        let (bytes, len) = if in_body {
-            (None, object.len()?)
+        // `len()` first: what the original takes the length of (an `int` fails here).
+        let len = object.len()?;
+        let (bytes, sliced) = if counted {
+            (None, false)
         } else {
-            // `bytes(object)`: one copy, through the buffer protocol (its length in bytes:
-            // a view of another format than bytes is taken byte by byte).
-            let copy = object.py().get_type::<PyBytes>().call1((object,))?;
+            // One copy, through the buffer protocol. A view whose items are not bytes (or
+            // of more than one dimension) has another length in bytes than in items: its
+            // body is then sliced from the copy, in bytes.
+            let view = pyo3::types::PyMemoryView::from(object)?;
+            let copy = view.call_method0(pyo3::intern!(object.py(), "tobytes"))?;
             let copy = copy.cast_into::<PyBytes>().map_err(PyErr::from)?;
-            let len = copy.as_bytes().len();
-            (Some(copy), len)
+            let from_copy = copy.as_bytes().len() != len;
+            (Some(copy), from_copy)
+        };
+        let len = match (&bytes, sliced) {
+            (Some(copy), true) => copy.as_bytes().len(),
+            _ => len,
         };
         Ok(Some(Received {
             object: object.clone(),
             bytes,
-            is_bytes: false,
+            is_bytes: sliced,
             len,
         }))
     }
 
-    /// How many bytes (items, for a `memoryview` of another format) were given.
+    /// How many bytes were given (items, for a view of another format in the body, as
+    /// the original counts them).
     pub(crate) fn len(&self) -> usize {
         self.len
     }

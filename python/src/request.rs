@@ -11,7 +11,7 @@ use crate::log::{Arg, Log, Record};
 use crate::names;
 use crate::parse::{Detail, Failure, Feed, Flow, Limit, Parser, Problem, Span};
 use crate::python::{Members, exception};
-use crate::received::Received;
+use crate::received::{Received, is_head};
 use crate::trace::{self, Call};
 
 const MODULE: &str = "sioscgi.request";
@@ -101,13 +101,26 @@ impl SCGIReader {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        if std::mem::take(&mut self.fresh) {
+        let limit = limit_argument("SCGIReader.__init__", args, kwargs)?;
+        // Made by `new` from these same arguments (the usual call): nothing to do.
+        if std::mem::take(&mut self.fresh) && limit == self.parser.limit() {
             return Ok(());
         }
-        let limit = limit_argument("SCGIReader.__init__", args, kwargs)?;
         self.parser = Parser::new(limit);
         self.queue.clear();
         Ok(())
+    }
+
+    /// The queued events may hold the caller's objects (body chunks), which may hold this.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        for event in &self.queue {
+            visit.call(event)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        self.queue.clear();
     }
 
     /// The state after every byte received so far (and after every queued event).
@@ -127,7 +140,10 @@ impl SCGIReader {
         let py = slf.py();
         let logger = LOG.debug_logger(py)?;
         let mut records = logger.as_ref().map(|_| Vec::new());
-        let result = slf.borrow_mut().receive(py, data, records.as_mut());
+        // The object's own code (its truth, length, bytes) runs with the reader free.
+        let before = slf.borrow().parser.state();
+        let received = Received::new(data, !is_head(before))?;
+        let result = slf.borrow_mut().receive(py, received, records.as_mut());
         // Logged once the reader is free again: a handler may look at it.
         if let (Some(logger), Some(records)) = (logger, records) {
             crate::log::emit(&logger, &records, &STATES)?;
@@ -149,12 +165,12 @@ impl SCGIReader {
     fn receive(
         &mut self,
         py: Python<'_>,
-        data: &Bound<'_, PyAny>,
+        received: Option<Received<'_>>,
         records: Option<&mut Vec<Record>>,
     ) -> PyResult<()> {
         let before = self.parser.state();
         let body_remaining = self.parser.body_remaining();
-        let Some(received) = Received::new(data, before == RxState::Body)? else {
+        let Some(received) = received else {
             let queue = &mut self.queue;
             let result = self.parser.feed(Feed::Eof, |event, _| {
                 queue.push_back(event_object(py, event, None)?);
@@ -321,7 +337,9 @@ fn raise(py: Python<'_>, failure: Option<&Failure>) -> PyErr {
         return pyo3::exceptions::PyRuntimeError::new_err("no failure");
     };
     let Problem::Core(error) = failure.problem else {
-        return pyo3::exceptions::PyRuntimeError::new_err("not a 5.x failure");
+        return pyo3::exceptions::PyRuntimeError::new_err(
+            "the reader failed: an exception was raised while it made an event",
+        );
     };
     let bytes = match &failure.detail {
         Detail::Bytes(b) => b.as_slice(),

@@ -79,34 +79,29 @@ impl SCGIWriter {
     fn send(slf: &Bound<'_, Self>, event: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
         let py = slf.py();
         crate::log::sending(&LOG, event)?;
-        slf.borrow_mut().send_event(py, event)
-    }
-}
-
-/// The original's logger of this module.
-static LOG: crate::log::Log = crate::log::Log::new("sioscgi.response");
-
-impl SCGIWriter {
-    fn send_event(
-        &mut self,
-        py: Python<'_>,
-        event: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<Py<PyAny>>> {
-        if let Some(sent) =
-            step::<ResponseHeaders, ResponseBody, ResponseEnd>(py, self.state, event, &STATES)?
-        {
-            self.state = sent.next;
-            return sent.out;
+        let state = slf.borrow().state;
+        let mut set_state = |next| slf.borrow_mut().state = next;
+        if let Some(out) = step::<ResponseHeaders, ResponseBody, ResponseEnd>(
+            py,
+            state,
+            event,
+            &STATES,
+            &mut set_state,
+        )? {
+            return Ok(out);
         }
         let kind: Bound<'_, PyType> = event.get_type();
         Err(exception(
             py,
             MODULE,
             "BadEventInStateError",
-            (kind, self.state(py)?),
+            (kind, slf.borrow().state(py)?),
         ))
     }
 }
+
+/// The original's logger of this module.
+static LOG: crate::log::Log = crate::log::Log::new("sioscgi.response");
 
 /// The `sioscgi.response` exception for a refused head.
 fn refusal(py: Python<'_>, refusal: &Refusal) -> PyErr {

@@ -29,86 +29,87 @@ pub(crate) trait ValueEvent {
     fn value(&self, py: Python<'_>) -> Py<PyAny>;
 }
 
-/// What sending an event does: the writer's next state, then the bytes to send (or
-/// `None` to close), made after the state changed, as the original makes them (an
-/// exception from a head's `encode()` leaves the writer in the new state).
-pub(crate) struct Sent {
-    pub(crate) next: TxState,
-    pub(crate) out: PyResult<Option<Py<PyAny>>>,
-}
-
-/// What `event` does in `state`; `Ok(None)` if the state does not allow it. The exact
-/// classes are sent in Rust; an instance of a subclass as the original sends it, through
-/// its attributes and methods (`succeeding_state`, `encode()`, `data`), which it may
-/// override.
+/// What `event` sends in `state`: `Ok(None)` if the state does not allow it, else the
+/// bytes to send (or `None` to close the connection). `set_state` moves the writer; no
+/// borrow of the writer is held while the event's own code runs, so that code may look
+/// at the writer.
+///
+/// As the original, the writer moves to the head's succeeding state before the head is
+/// encoded (a head changed after it was made and refused then leaves it there, as the
+/// original's `encode()` failing on a change does). The exact classes are sent in Rust;
+/// an instance of a subclass through its attributes and methods, which it may override
+/// (`succeeding_state`, `encode()`, and a body's `data`, read after the writer moved).
 pub(crate) fn step<Head, Body, End>(
     py: Python<'_>,
     state: TxState,
     event: &Bound<'_, PyAny>,
     states: &Members,
-) -> PyResult<Option<Sent>>
+    set_state: &mut dyn FnMut(TxState),
+) -> PyResult<Option<Option<Py<PyAny>>>>
 where
     Head: PyClass + HeadEvent + PyTypeInfo,
     Body: PyClass + ValueEvent + PyTypeInfo,
     End: PyClass + PyTypeInfo,
 {
-    Ok(match state {
+    match state {
         TxState::Headers => match event.cast::<Head>() {
             Ok(head) if event.is_exact_instance_of::<Head>() => {
-                let head = head.borrow();
-                let next = if head.has_status(py) {
+                let next = if head.borrow().has_status(py) {
                     TxState::Body
                 } else {
                     TxState::NoBody
                 };
-                Some(Sent {
-                    next,
-                    out: head.encoded(py).map(|b| Some(b.into_any())),
-                })
+                set_state(next);
+                let encoded = head.borrow().encoded(py)?;
+                Ok(Some(Some(encoded.into_any())))
             }
             Ok(_) => {
                 let succeeding = event.getattr(intern!(py, "succeeding_state"))?;
-                let next = if succeeding.is(&states.get(py, TxState::Body as usize)?) {
-                    TxState::Body
-                } else if succeeding.is(&states.get(py, TxState::NoBody as usize)?) {
-                    TxState::NoBody
-                } else {
+                let next = [
+                    TxState::Headers,
+                    TxState::Body,
+                    TxState::NoBody,
+                    TxState::Done,
+                ]
+                .into_iter()
+                .find(|s| {
+                    states
+                        .get(py, *s as usize)
+                        .is_ok_and(|member| succeeding.is(&member))
+                });
+                let Some(next) = next else {
                     return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                        "succeeding_state {} is not BODY or NO_BODY",
+                        "succeeding_state {} is not one of the writer's states",
                         succeeding.repr()?
                     )));
                 };
-                let out = event
-                    .call_method0(intern!(py, "encode"))
-                    .map(|b| Some(b.unbind()));
-                Some(Sent { next, out })
+                set_state(next);
+                Ok(Some(Some(
+                    event.call_method0(intern!(py, "encode"))?.unbind(),
+                )))
             }
-            Err(_) => None,
+            Err(_) => Ok(None),
         },
         TxState::Body => {
             if let Ok(body) = event.cast::<Body>() {
-                let out = if event.is_exact_instance_of::<Body>() {
-                    Ok(Some(body.borrow().value(py)))
+                set_state(TxState::Body);
+                if event.is_exact_instance_of::<Body>() {
+                    let value = body.borrow().value(py);
+                    Ok(Some(Some(value)))
                 } else {
-                    event.getattr(intern!(py, "data")).map(|d| Some(d.unbind()))
-                };
-                Some(Sent {
-                    next: TxState::Body,
-                    out,
-                })
+                    Ok(Some(Some(event.getattr(intern!(py, "data"))?.unbind())))
+                }
             } else if event.is_instance_of::<End>() {
-                Some(Sent {
-                    next: TxState::Done,
-                    out: Ok(None),
-                })
+                set_state(TxState::Done);
+                Ok(Some(None))
             } else {
-                None
+                Ok(None)
             }
         }
-        TxState::NoBody if event.is_instance_of::<End>() => Some(Sent {
-            next: TxState::Done,
-            out: Ok(None),
-        }),
-        TxState::NoBody | TxState::Done => None,
-    })
+        TxState::NoBody if event.is_instance_of::<End>() => {
+            set_state(TxState::Done);
+            Ok(Some(None))
+        }
+        TxState::NoBody | TxState::Done => Ok(None),
+    }
 }

@@ -216,3 +216,66 @@ def test_a_status_that_is_not_a_string_fails_as_in_the_original() -> None:
         rs.Headers(200, [("Connection", "close")])
     with pytest.raises(rs.HeaderNotISO88591Error):
         rs.Headers(b"200 OK", [("X", "\u263a")])
+
+
+def test_a_subclass_may_look_at_the_writer_while_it_is_sent() -> None:
+    writer = rs.SCGIWriter()
+    seen = []
+
+    class Head(rs.Headers):
+        def encode(self) -> bytes:
+            seen.append(writer.state)  # the writer has moved, as in the original
+            return super().encode()
+
+    class Chunk(rs.Body):
+        @property
+        def data(self) -> bytes:
+            seen.append(writer.state)
+            return b"x"
+
+    assert writer.send(Head("200 OK", [])) == b"Status: 200 OK\r\n\r\n"
+    assert writer.send(Chunk(b"")) == b"x"
+    assert seen == [rs.State.BODY, rs.State.BODY]
+
+
+def test_a_head_refused_when_sent_has_moved_the_writer_as_in_the_original() -> None:
+    head = rs.Headers("200 OK", [])
+    head.status = "200 OK\r\nX: injected"
+    writer = rs.SCGIWriter()
+    with pytest.raises(rs.HeaderInjectionError):
+        writer.send(head)
+    assert writer.state is rs.State.BODY
+
+
+def test_new_then_init_takes_inits_limit() -> None:
+    reader = rq.SCGIReader.__new__(rq.SCGIReader)
+    reader.__init__(10)
+    reader.receive_data(b"24:")
+    with pytest.raises(rq.BadNetstringLengthError):
+        reader.next_event()
+
+
+def test_cycles_through_the_classes_are_collected() -> None:
+    import gc
+
+    freed = []
+
+    class Marker:
+        def __del__(self) -> None:
+            freed.append(True)
+
+    class Chunk(bytearray):
+        pass
+
+    body = rq.Body(None)
+    body.data = [body, Marker()]
+    head = rs.Headers("200 OK", [])
+    head.location = [head, Marker()]
+    reader = rq.SCGIReader()
+    reader.receive_data(HEAD)
+    chunk = Chunk(b"hello")
+    chunk.owner = (reader, Marker())
+    reader.receive_data(chunk)
+    del body, head, reader, chunk
+    gc.collect()
+    assert len(freed) == 3

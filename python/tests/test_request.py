@@ -312,3 +312,31 @@ def test_a_large_chunk_is_one_event_however_it_is_read(kind: type, size: int) ->
     assert type(events[2].data) is kind
     assert bytes(events[2].data) == b"bcd"
     assert reader.state is rq.State.DONE
+
+
+@pytest.mark.parametrize("given", [1, [50, 52, 58], "24:"])
+def test_what_is_not_bytes_is_refused_as_in_the_original(given: object) -> None:
+    with pytest.raises((TypeError, AttributeError)):
+        rq.SCGIReader().receive_data(given)
+
+
+def test_a_view_of_other_items_is_read_byte_by_byte() -> None:
+    reader = rq.SCGIReader()
+    reader.receive_data(HEAD[:-1])
+    reader.receive_data(memoryview(b",hello!!").cast("H"))
+    events = list(iter(reader.next_event, None))
+    assert bytes(events[1].data) == b"hello"
+
+
+def test_an_exception_while_making_an_event_fails_the_reader() -> None:
+    class Chunk(bytearray):
+        def __getitem__(self, index):  # the slice that would be the body
+            raise MemoryError("no")
+
+    reader = rq.SCGIReader()
+    reader.receive_data(HEAD)
+    with pytest.raises(MemoryError):
+        reader.receive_data(Chunk(b"hel, and more"))
+    assert reader.state is rq.State.ERROR
+    with pytest.raises(RuntimeError):
+        reader.next_event()
