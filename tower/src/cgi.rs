@@ -33,27 +33,6 @@ pub struct CgiEnvironment {
 }
 
 impl CgiEnvironment {
-    /// The environment of a header block (`NAME\0VALUE\0...`, as the reader checked it).
-    pub(crate) fn new(block: Bytes) -> Self {
-        let mut cgi = CgiEnvironment {
-            block,
-            remote_ip: None,
-            remote_port: None,
-            server_port: None,
-            https: false,
-        };
-        cgi.remote_ip = cgi.get_str("REMOTE_ADDR").and_then(|a| a.parse().ok());
-        cgi.remote_port = cgi.get_str("REMOTE_PORT").and_then(|p| p.parse().ok());
-        cgi.server_port = cgi.get_str("SERVER_PORT").and_then(|p| p.parse().ok());
-        cgi.https = cgi
-            .get("HTTPS")
-            .is_some_and(|v| v.eq_ignore_ascii_case(b"on") || v == b"1")
-            || cgi
-                .get("REQUEST_SCHEME")
-                .is_some_and(|v| v.eq_ignore_ascii_case(b"https"));
-        cgi
-    }
-
     /// The value of the first variable called `name` (exact bytes, case-sensitive).
     pub fn get(&self, name: impl AsRef<[u8]>) -> Option<&[u8]> {
         let name = name.as_ref();
@@ -150,6 +129,52 @@ impl CgiEnvironment {
     }
 }
 
+/// The variables a [`CgiEnvironment`] keeps parsed, as first found in a walk of the block.
+#[derive(Default)]
+pub(crate) struct Typed<'a> {
+    remote_addr: Option<&'a [u8]>,
+    remote_port: Option<&'a [u8]>,
+    server_port: Option<&'a [u8]>,
+    https: Option<&'a [u8]>,
+    request_scheme: Option<&'a [u8]>,
+}
+
+impl<'a> Typed<'a> {
+    /// Keeps `value` if `name` is one of the typed variables not seen before (the first
+    /// of repeated names wins, as in [`CgiEnvironment::get`]).
+    pub(crate) fn note(&mut self, name: &[u8], value: &'a [u8]) {
+        let slot = match name {
+            b"REMOTE_ADDR" => &mut self.remote_addr,
+            b"REMOTE_PORT" => &mut self.remote_port,
+            b"SERVER_PORT" => &mut self.server_port,
+            b"HTTPS" => &mut self.https,
+            b"REQUEST_SCHEME" => &mut self.request_scheme,
+            _ => return,
+        };
+        slot.get_or_insert(value);
+    }
+
+    /// The environment of `block`, whose walk showed its variables to `self` (the
+    /// block is not searched again).
+    pub(crate) fn environment(&self, block: Bytes) -> CgiEnvironment {
+        fn text(value: Option<&[u8]>) -> Option<&str> {
+            value.and_then(|v| std::str::from_utf8(v).ok())
+        }
+        CgiEnvironment {
+            block,
+            remote_ip: text(self.remote_addr).and_then(|a| a.parse().ok()),
+            remote_port: text(self.remote_port).and_then(|p| p.parse().ok()),
+            server_port: text(self.server_port).and_then(|p| p.parse().ok()),
+            https: self
+                .https
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"on") || v == b"1")
+                || self
+                    .request_scheme
+                    .is_some_and(|v| v.eq_ignore_ascii_case(b"https")),
+        }
+    }
+}
+
 /// The environment of `pairs` (for tests).
 #[cfg(test)]
 pub(crate) fn environment_of(pairs: &[(&str, &str)]) -> CgiEnvironment {
@@ -160,7 +185,12 @@ pub(crate) fn environment_of(pairs: &[(&str, &str)]) -> CgiEnvironment {
         block.extend_from_slice(v.as_bytes());
         block.push(0);
     }
-    CgiEnvironment::new(block.into())
+    let mut typed = Typed::default();
+    let mut strings = block.split(|&b| b == 0);
+    while let (Some(name), Some(value)) = (strings.next(), strings.next()) {
+        typed.note(name, value);
+    }
+    typed.environment(Bytes::copy_from_slice(&block))
 }
 
 #[cfg(test)]

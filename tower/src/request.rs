@@ -8,7 +8,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Request, Uri, Version};
 use sioscgi::Environment;
 
-use crate::CgiEnvironment;
+use crate::cgi::Typed;
 
 /// Why an environment does not make an `http::Request` (the server answers `400`
 /// without calling the service).
@@ -74,9 +74,9 @@ impl std::error::Error for RequestError {}
 ///   repeated headers, in order), `content-type` from `CONTENT_TYPE` (when not empty)
 ///   and `content-length` from `CONTENT_LENGTH` (when not 0); `HTTP_CONTENT_TYPE` and
 ///   `HTTP_CONTENT_LENGTH` are ignored in their favour;
-/// - extensions: the whole environment as a [`CgiEnvironment`].
+/// - extensions: the whole environment as a [`CgiEnvironment`](crate::CgiEnvironment).
 ///
-/// The header block is copied once; the headers, the URI and the [`CgiEnvironment`] all
+/// The header block is copied once; the headers, the URI and the [`CgiEnvironment`](crate::CgiEnvironment) all
 /// point into that copy.
 ///
 /// # Errors
@@ -112,6 +112,7 @@ pub(crate) fn request_parts(
         base: environment.as_bytes(),
     };
     let mut line = RequestLine::default();
+    let mut typed = Typed::default();
     let mut headers = HeaderMap::with_capacity(environment.len());
     for (name, value) in environment.iter() {
         if let Some(header) = name.strip_prefix(b"HTTP_") {
@@ -133,7 +134,10 @@ pub(crate) fn request_parts(
             b"SCRIPT_NAME" => &mut line.script_name,
             b"PATH_INFO" => &mut line.path_info,
             b"QUERY_STRING" => &mut line.query_string,
-            _ => continue,
+            _ => {
+                typed.note(name, value);
+                continue;
+            }
         };
         match slot {
             Some(earlier) if *earlier != value => {
@@ -159,7 +163,7 @@ pub(crate) fn request_parts(
     parts.uri = uri(&line, &shared)?;
     parts.version = version(line.protocol)?;
     parts.headers = headers;
-    parts.extensions.insert(CgiEnvironment::new(block.clone()));
+    parts.extensions.insert(typed.environment(block.clone()));
     Ok(parts)
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::CgiEnvironment;
 use sioscgi::{Config, Event, Reader};
 
 /// A netstring request with `CONTENT_LENGTH` and `SCGI` first, then `pairs`.
@@ -157,6 +158,40 @@ fn repeated_names_become_repeated_headers_in_order() {
     let custom: Vec<_> = request.headers().get_all("x-custom-name").iter().collect();
     assert_eq!(custom, ["1", "2", "3"]);
     assert_eq!(request.method(), Method::GET);
+}
+
+#[test]
+fn typed_variables_come_from_the_requests_own_walk_first_of_repeats() {
+    let config = Config::new().allow_repeated_names(true);
+    let request = convert_with(
+        config,
+        0,
+        &[
+            (b"REQUEST_METHOD", b"GET"),
+            (b"REQUEST_URI", b"/"),
+            (b"REMOTE_ADDR", b"2001:db8::1"),
+            (b"REMOTE_PORT", b"4711"),
+            (b"REMOTE_ADDR", b"192.0.2.9"),
+            (b"SERVER_PORT", b"443"),
+            (b"SERVER_PORT", b"80"),
+            (b"HTTPS", b"off"),
+            (b"REQUEST_SCHEME", b"HTTPS"),
+        ],
+    )
+    .unwrap();
+    let cgi = request.extensions().get::<CgiEnvironment>().unwrap();
+    // As `get` sees them: the first of repeated names.
+    assert_eq!(cgi.get_str("REMOTE_ADDR"), Some("2001:db8::1"));
+    assert_eq!(
+        cgi.remote_addr(),
+        Some("[2001:db8::1]:4711".parse().unwrap())
+    );
+    assert_eq!(cgi.server_port(), Some(443));
+    assert!(cgi.https());
+    let plain = convert(&[(b"REQUEST_METHOD", b"GET"), (b"HTTPS", b"1")]).unwrap();
+    let cgi = plain.extensions().get::<CgiEnvironment>().unwrap();
+    assert!(cgi.https());
+    assert_eq!((cgi.remote_addr(), cgi.server_port()), (None, None));
 }
 
 #[test]
