@@ -14,13 +14,13 @@ use sioscgi::{Error, Event, RxState};
 
 use crate::events::{end_event, head_event, value_event};
 use crate::head::Refusal;
-use crate::log::{Arg, Log, Record};
+use crate::log::{Log, Record};
 use crate::names;
-use crate::parse::{Detail, Failure, Feed, Flow, Limit, Parser, Problem, Span};
+use crate::parse::{Detail, Failure, Flow, Limit, Parser, Problem, Span};
 use crate::python::{Members, exception};
-use crate::received::{Received, is_head};
+use crate::receive::{Receiving, after_eof, feed, receive_data, traced};
+use crate::received::Received;
 use crate::request::{DEFAULT_LIMIT, limit_argument};
-use crate::trace::{self, Call};
 use crate::writer::{TxState, step};
 
 const MODULE: &str = "sioscgi";
@@ -181,18 +181,7 @@ impl SCGIConnection {
     /// replaces the first, as in 2.x); a remote error is raised by the next
     /// `next_event`.
     fn receive_data(slf: &Bound<'_, Self>, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let py = slf.py();
-        let logger = LOG.debug_logger(py)?;
-        let mut records = logger.as_ref().map(|_| Vec::new());
-        // The object's own code (its truth, length, bytes) runs with the connection free.
-        let before = slf.borrow().parser.state();
-        let received = Received::new(data, !is_head(before))?;
-        let result = slf.borrow_mut().receive(py, received, records.as_mut());
-        // Logged once the connection is free again: a handler may look at it.
-        if let (Some(logger), Some(records)) = (logger, records) {
-            crate::log::emit(&logger, &records, &RX_STATES)?;
-        }
-        result
+        receive_data(slf, data)
     }
 
     /// The next request event, or `None` when more bytes are needed. Raises the
@@ -239,119 +228,85 @@ impl SCGIConnection {
 /// 2.x's logger.
 static LOG: Log = Log::new("sioscgi");
 
-impl SCGIConnection {
-    /// `receive_data`, with 2.x's log records put in `records` if wanted.
+impl Receiving for SCGIConnection {
+    const LOG: &'static Log = &LOG;
+    const STATES: &'static Members = &RX_STATES;
+
+    fn parser(&self) -> &Parser {
+        &self.parser
+    }
+
     fn receive(
         &mut self,
         py: Python<'_>,
         received: Option<Received<'_>>,
         records: Option<&mut Vec<Record>>,
     ) -> PyResult<()> {
-        let before = self.parser.state();
-        let body_remaining = self.parser.body_remaining();
-        let Some(received) = received else {
-            let queue = &mut self.queue;
-            let result = self.parser.feed(Feed::Eof, |event, _| {
-                queue.push_back(event_object(py, event, None)?);
-                Ok(Flow::Continue)
-            });
-            if let Some(records) = records {
-                *records = trace::records(&Call {
-                    before,
-                    eof: true,
-                    prior: self.parser.head(),
-                    data: None,
-                    len: 0,
-                    body_remaining,
-                    after: self.parser.state(),
-                    environment: None,
-                    prefix_failed: false,
-                    legacy: true,
-                });
-            }
-            self.check_buffer();
-            return result;
-        };
-        if self.parser.eof() {
-            if let Some(records) = records {
-                records.push(Record::new(
-                    "Received %d bytes after EOF",
-                    &[Arg::Int(received.len() as u64)],
-                ));
-            }
+        if let Some(received) = &received
+            && self.parser.eof()
+        {
+            after_eof(records, received.len());
             self.local = Some("Data received after EOF".to_owned());
             // The bytes 2.x holds stay: its next parse checks them again.
             self.parser.replace_keeping_retained(Problem::BadEvent);
             return Err(self.error(py));
         }
-        let prior = records.as_ref().map(|_| self.parser.head().to_vec());
-        let mut environment = None;
-        let result = self.receive_received(py, &received, &mut environment);
-        if let (Some(records), Some(prior)) = (records, prior) {
-            *records = trace::records(&Call {
-                before,
-                eof: false,
-                prior: &prior,
-                data: match received.feed() {
-                    Feed::Bytes(bytes) => Some(bytes),
-                    _ => None,
-                },
-                len: received.len(),
-                body_remaining,
-                after: self.parser.state(),
-                environment,
-                prefix_failed: before != RxState::Error && self.parser.failed_on_prefix(),
-                legacy: true,
-            });
-        }
+        let received = received.as_ref();
+        let queue = &mut self.queue;
+        let result = traced(
+            &mut self.parser,
+            received,
+            records,
+            true,
+            |parser, environment| parse(py, parser, queue, received, environment),
+        );
         self.check_buffer();
         result
     }
+}
 
-    /// Reads `received` (not the end of the stream); `environment` gets the number of
-    /// variables and the content length if the environment is read.
-    fn receive_received(
-        &mut self,
-        py: Python<'_>,
-        received: &Received<'_>,
-        environment: &mut Option<(usize, u64)>,
-    ) -> PyResult<()> {
-        if self.failed() {
-            return Ok(());
-        }
-        // Body bytes past CONTENT_LENGTH: the whole chunk is refused (and stays in 2.x's
-        // buffer, which its limit is then checked against).
-        let extra = match self.parser.state() {
-            RxState::Body => self
-                .parser
+/// 2.x's parse of `received` (`None`: the end of the stream), its events put in `queue`;
+/// `environment` gets the number of variables and the content length if the environment
+/// is read. Body bytes past `CONTENT_LENGTH` fail the whole chunk (it stays in 2.x's
+/// buffer, which its limit is then checked against).
+fn parse(
+    py: Python<'_>,
+    parser: &mut Parser,
+    queue: &mut VecDeque<Py<PyAny>>,
+    received: Option<&Received<'_>>,
+    environment: &mut Option<(usize, u64)>,
+) -> PyResult<()> {
+    if let Some(received) = received {
+        let extra = match parser.state() {
+            RxState::Body => parser
                 .body_remaining()
                 .is_some_and(|left| received.len() as u64 > left),
             RxState::Done => true,
             _ => false,
         };
         if extra {
-            self.parser
-                .fail_retaining(Problem::BodyTooLong, received.len());
+            parser.fail_retaining(Problem::BodyTooLong, received.len());
             return Ok(());
         }
-        let queue = &mut self.queue;
-        self.parser.feed(received.feed(), |event, span| {
-            let content_length = match &event {
-                Event::Headers(env) => {
-                    *environment = Some((env.len(), env.content_length()));
-                    Some(env.content_length())
-                }
-                _ => None,
-            };
-            queue.push_back(event_object(py, event, Some((received, span)))?);
-            let after = received.len().saturating_sub(span.end);
-            Ok(match content_length {
-                Some(length) if after as u64 > length => Flow::Fail(Problem::BodyTooLong, after),
-                _ => Flow::Continue,
-            })
-        })
     }
+    parser.feed(feed(received), |event, span| {
+        let content_length = match &event {
+            Event::Headers(env) => {
+                *environment = Some((env.len(), env.content_length()));
+                Some(env.content_length())
+            }
+            _ => None,
+        };
+        queue.push_back(event_object(py, event, received.map(|r| (r, span)))?);
+        let after = received.map_or(0, |r| r.len().saturating_sub(span.end));
+        Ok(match content_length {
+            Some(length) if after as u64 > length => Flow::Fail(Problem::BodyTooLong, after),
+            _ => Flow::Continue,
+        })
+    })
+}
 
+impl SCGIConnection {
     /// 2.x checks its buffer against the limit at the end of every call that parses
     /// (every call but data after the end): over it (a negative limit always is), the
     /// connection fails with "Too many bytes buffered", in place of any other error.

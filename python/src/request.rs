@@ -4,15 +4,15 @@ use std::collections::VecDeque;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
-use sioscgi::{Error, Event, RxState};
+use sioscgi::{Error, Event};
 
 use crate::events::{end_event, value_event};
-use crate::log::{Arg, Log, Record};
+use crate::log::{Log, Record};
 use crate::names;
-use crate::parse::{Detail, Failure, Feed, Flow, Limit, Parser, Problem, Span};
+use crate::parse::{Detail, Failure, Flow, Limit, Parser, Problem, Span};
 use crate::python::{Members, exception};
-use crate::received::{Received, is_head};
-use crate::trace::{self, Call};
+use crate::receive::{Receiving, after_eof, feed, receive_data, traced};
+use crate::received::Received;
 
 const MODULE: &str = "sioscgi.request";
 
@@ -137,18 +137,7 @@ impl SCGIReader {
     /// reader already failed: that error then replaces the first, as in the original); a
     /// protocol error is raised by the next `next_event`.
     fn receive_data(slf: &Bound<'_, Self>, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let py = slf.py();
-        let logger = LOG.debug_logger(py)?;
-        let mut records = logger.as_ref().map(|_| Vec::new());
-        // The object's own code (its truth, length, bytes) runs with the reader free.
-        let before = slf.borrow().parser.state();
-        let received = Received::new(data, !is_head(before))?;
-        let result = slf.borrow_mut().receive(py, received, records.as_mut());
-        // Logged once the reader is free again: a handler may look at it.
-        if let (Some(logger), Some(records)) = (logger, records) {
-            crate::log::emit(&logger, &records, &STATES)?;
-        }
-        result
+        receive_data(slf, data)
     }
 
     /// The next event, or `None` when more bytes are needed.
@@ -160,77 +149,45 @@ impl SCGIReader {
     }
 }
 
-impl SCGIReader {
-    /// `receive_data`, with the original's log records put in `records` if wanted.
+impl Receiving for SCGIReader {
+    const LOG: &'static Log = &LOG;
+    const STATES: &'static Members = &STATES;
+
+    fn parser(&self) -> &Parser {
+        &self.parser
+    }
+
     fn receive(
         &mut self,
         py: Python<'_>,
         received: Option<Received<'_>>,
         records: Option<&mut Vec<Record>>,
     ) -> PyResult<()> {
-        let before = self.parser.state();
-        let body_remaining = self.parser.body_remaining();
-        let Some(received) = received else {
-            let queue = &mut self.queue;
-            let result = self.parser.feed(Feed::Eof, |event, _| {
-                queue.push_back(event_object(py, event, None)?);
-                Ok(Flow::Continue)
-            });
-            if let Some(records) = records {
-                *records = trace::records(&Call {
-                    before,
-                    eof: true,
-                    prior: self.parser.head(),
-                    data: None,
-                    len: 0,
-                    body_remaining,
-                    after: self.parser.state(),
-                    environment: None,
-                    prefix_failed: false,
-                    legacy: false,
-                });
-            }
-            return result;
-        };
-        if self.parser.eof() {
-            if let Some(records) = records {
-                records.push(Record::new(
-                    "Received %d bytes after EOF",
-                    &[Arg::Int(received.len() as u64)],
-                ));
-            }
+        if let Some(received) = &received
+            && self.parser.eof()
+        {
+            after_eof(records, received.len());
             self.parser
                 .replace(Problem::Core(Error::ReceiveAfterEof), Detail::None);
             return Err(raise(py, self.parser.failure()));
         }
-        let prior = records.as_ref().map(|_| self.parser.head().to_vec());
-        let mut environment = None;
+        let received = received.as_ref();
         let queue = &mut self.queue;
-        let result = self.parser.feed(received.feed(), |event, span| {
-            if let Event::Headers(env) = &event {
-                environment = Some((env.len(), env.content_length()));
-            }
-            queue.push_back(event_object(py, event, Some((&received, span)))?);
-            Ok(Flow::Continue)
-        });
-        if let (Some(records), Some(prior)) = (records, prior) {
-            *records = trace::records(&Call {
-                before,
-                eof: false,
-                prior: &prior,
-                data: match received.feed() {
-                    Feed::Bytes(bytes) => Some(bytes),
-                    _ => None,
-                },
-                len: received.len(),
-                body_remaining,
-                after: self.parser.state(),
-                environment,
-                prefix_failed: before != RxState::Error && self.parser.failed_on_prefix(),
-                legacy: false,
-            });
-        }
-        result
+        traced(
+            &mut self.parser,
+            received,
+            records,
+            false,
+            |parser, environment| {
+                parser.feed(feed(received), |event, span| {
+                    if let Event::Headers(env) = &event {
+                        *environment = Some((env.len(), env.content_length()));
+                    }
+                    queue.push_back(event_object(py, event, received.map(|r| (r, span)))?);
+                    Ok(Flow::Continue)
+                })
+            },
+        )
     }
 }
 
