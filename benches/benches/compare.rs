@@ -81,13 +81,12 @@ fn crafted(c: &mut Criterion) {
             group.bench_function(format!("exact-slice/{kind}"), |b| {
                 b.iter(|| crafted::read(&mut reader, black_box(request)))
             });
-            for (spare, label) in [(1 << 20, "slice-1m-spare")] {
-                let mut slice = vec![0u8; exact + spare];
-                let mut reader = Reader::with_config(&mut slice[..], case.config);
-                group.bench_function(format!("{label}/{kind}"), |b| {
-                    b.iter(|| crafted::read(&mut reader, black_box(request)))
-                });
-            }
+            // A slice with 1 MiB to spare: what the index makes of room it does not need.
+            let mut spare = vec![0u8; exact + (1 << 20)];
+            let mut reader = Reader::with_config(&mut spare[..], case.config);
+            group.bench_function(format!("slice-1m-spare/{kind}"), |b| {
+                b.iter(|| crafted::read(&mut reader, black_box(request)))
+            });
             let mut reader = Box::new(Reader::with_config([0u8; MAX_STORAGE], case.config));
             group.bench_function(format!("array/{kind}"), |b| {
                 b.iter(|| crafted::read(&mut reader, black_box(request)))
@@ -163,7 +162,8 @@ fn client(c: &mut Criterion) {
         let crafted_names = crafted::one_key_names(count, 16);
         let ordinary = crafted::twins(&crafted_names);
         for (kind, names) in [("ordinary", &ordinary), ("crafted", &crafted_names)] {
-            let env: Vec<(&[u8], &[u8])> = names.iter().map(|n| (n.as_slice(), &b"v"[..])).collect();
+            let env: Vec<(&[u8], &[u8])> =
+                names.iter().map(|n| (n.as_slice(), &b"v"[..])).collect();
             let mut scratch = vec![0u8; scratch_len(env.len())];
             group.bench_function(format!("duplicate-check-{count}/{kind}"), |b| {
                 b.iter(|| RequestHead::with_scratch(black_box(&env), 0, &mut scratch).is_ok())

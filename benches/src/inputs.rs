@@ -38,8 +38,11 @@ impl Input {
     }
 }
 
+/// An environment's variables, name and value, in order.
+pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// The environment and body of an SCGI request, read with sioscgi's reader.
-pub fn decode(scgi: &[u8]) -> (Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>) {
+pub fn decode(scgi: &[u8]) -> (Pairs, Vec<u8>) {
     let mut storage = vec![0u8; 1 << 20];
     let config = sioscgi::Config::new().max_block_len(1 << 20);
     let mut reader = sioscgi::Reader::with_config(&mut storage[..], config);
