@@ -14,8 +14,11 @@
 use libfuzzer_sys::fuzz_target;
 use sioscgi::{Config, Error, Event, Reader, storage};
 
+/// A block's pairs, name and value, in order.
+type Pairs<'a> = Vec<(&'a [u8], &'a [u8])>;
+
 /// sioscgi's rules in their order, the slow and obvious way.
-fn naive(block: &[u8], allow_repeated: bool) -> Result<Vec<(&[u8], &[u8])>, Error> {
+fn naive(block: &[u8], allow_repeated: bool) -> Result<Pairs<'_>, Error> {
     let Some((&0, body)) = block.split_last() else {
         return Err(Error::HeadersNotNulTerminated);
     };
@@ -77,7 +80,11 @@ fuzz_target!(|input: &[u8]| {
         names.push(changed);
     }
     for name in &names {
-        let all: Vec<&[u8]> = pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| *v).collect();
+        let all: Vec<&[u8]> = pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .collect();
         assert_eq!(env.get(name), all.first().copied(), "{name:?}");
         assert!(env.get_all(name).eq(all.iter().copied()), "{name:?}");
     }

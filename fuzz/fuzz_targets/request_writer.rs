@@ -7,7 +7,10 @@ use libfuzzer_sys::fuzz_target;
 use sioscgi::client::{RequestHead, RequestWriter};
 use sioscgi::{Config, Event, Reader};
 
-fuzz_target!(|input: (Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>)| {
+/// The environment's pairs and the body.
+type Input = (Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>);
+
+fuzz_target!(|input: Input| {
     let (env, body) = input;
     let pairs: Vec<(&[u8], &[u8])> = env
         .iter()

@@ -26,12 +26,15 @@ fn trim(bytes: &[u8]) -> &[u8] {
     &bytes[start..end.max(start)]
 }
 
-fuzz_target!(|input: (
+/// A status code or line (or neither), the headers, the body's chunks.
+type Input = (
     Option<u16>,
     Option<String>,
     Vec<(String, String)>,
-    Vec<Vec<u8>>
-)| {
+    Vec<Vec<u8>>,
+);
+
+fuzz_target!(|input: Input| {
     let (code, line, headers, body) = input;
     let status = match (code, &line) {
         (Some(code), _) => Some(Status::Code(code)),
