@@ -5,7 +5,10 @@
 //! new dict is a copy of it (one copy of its table: no growing, no hashing) in which only
 //! the values that differ are made and replaced (values are immutable: sharing the
 //! others is safe); otherwise it is built name by name and becomes the template. Memory:
-//! one request's environment per API flavour.
+//! one request's environment per API flavour, of at most [`TEMPLATE_PAIRS`] variables in
+//! at most [`TEMPLATE_BYTES`]: a larger environment is built name by name and not kept
+//! (what a template holds, a copy of the block, of the dict's table and of the places of
+//! the pairs, would come to twice what the environment itself takes).
 
 use std::sync::Mutex;
 
@@ -40,6 +43,12 @@ struct Template {
     /// The last request's dict (kept apart from the one handed out).
     dict: Py<PyDict>,
 }
+
+/// The most variables a template is kept for (nginx sends about 30 for a browser).
+const TEMPLATE_PAIRS: usize = 128;
+
+/// The largest header block a template is kept for.
+const TEMPLATE_BYTES: usize = 16 * 1024;
 
 static TEMPLATES: [PyOnceLock<Mutex<Option<Template>>>; 2] = [PyOnceLock::new(), PyOnceLock::new()];
 
@@ -82,6 +91,21 @@ fn changes(template: &Template, block: &[u8], now: &[Span]) -> Option<Vec<bool>>
     Some(changed)
 }
 
+/// An environment too large for a template, as a dict made name by name.
+#[cold]
+#[inline(never)]
+fn untemplated<'py>(
+    py: Python<'py>,
+    environment: &Environment<'_>,
+    value: impl Fn(Python<'py>, &[u8]) -> Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (name, v) in environment.iter() {
+        dict.set_item(names::name(py, name), value(py, v))?;
+    }
+    Ok(dict)
+}
+
 /// The environment as a dict from name (`str`, ISO-8859-1) to `value(bytes)`.
 pub(crate) fn dict<'py>(
     py: Python<'py>,
@@ -89,6 +113,9 @@ pub(crate) fn dict<'py>(
     flavor: Flavor,
     value: impl Fn(Python<'py>, &[u8]) -> Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    if environment.len() > TEMPLATE_PAIRS || environment.as_bytes().len() > TEMPLATE_BYTES {
+        return untemplated(py, environment, value);
+    }
     let cell = TEMPLATES
         .get(flavor as usize)
         .map(|c| c.get_or_init(py, || Mutex::new(None)));

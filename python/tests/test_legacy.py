@@ -235,3 +235,21 @@ def test_any_limit_is_taken(limit: object) -> None:
     conn = sioscgi.SCGIConnection(limit)
     conn.receive_data(HEAD + b"hello")
     assert conn.rx_state is sioscgi.RXState.DONE
+
+
+def test_each_environment_is_its_own_whatever_came_before() -> None:
+    from test_request import SEQUENCE, environment_of
+
+    made = []
+    for pairs in SEQUENCE:
+        conn = sioscgi.SCGIConnection()
+        conn.receive_data(environment_of(pairs))
+        headers = conn.next_event()
+        want = {"CONTENT_LENGTH": "0", "SCGI": "1"}
+        want |= {n.decode("latin-1"): v.decode("latin-1") for n, v in pairs}
+        assert headers.environment == want
+        assert list(headers.environment) == list(want)
+        made.append((headers.environment, want))
+    made[0][0]["REMOTE_PORT"] = "changed"
+    for environment, want in made[1:]:
+        assert environment == want

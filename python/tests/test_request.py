@@ -340,3 +340,56 @@ def test_an_exception_while_making_an_event_fails_the_reader() -> None:
     assert reader.state is rq.State.ERROR
     with pytest.raises(RuntimeError):
         reader.next_event()
+
+
+def environment_of(pairs: list[tuple[bytes, bytes]]) -> bytes:
+    block = b"".join(n + b"\x00" + v + b"\x00" for n, v in pairs)
+    return netstring(b"CONTENT_LENGTH\x000\x00SCGI\x001\x00" + block)
+
+
+def expected(pairs: list[tuple[bytes, bytes]]) -> dict[str, bytes]:
+    return {"CONTENT_LENGTH": b"0", "SCGI": b"1"} | {n.decode("latin-1"): v for n, v in pairs}
+
+
+def environment_read(data: bytes) -> dict[str, bytes]:
+    reader = rq.SCGIReader()
+    reader.receive_data(data)
+    headers = reader.next_event()
+    assert isinstance(reader.next_event(), rq.End)
+    return headers.environment
+
+
+# Shapes of environment in the order a server might send them: the same names again with
+# other values (a dict made from the last one's), other names, the same names in another
+# order, and environments too large to be kept as a template (over 128 variables, over 16 KiB).
+TYPICAL_PAIRS = [(b"REQUEST_METHOD", b"GET"), (b"REMOTE_PORT", b"50000"), (b"HTTP_X_\xe9", b"\xff")]
+LARGE_PAIRS = [(b"HTTP_X_%d" % i, b"v%d" % i) for i in range(300)]
+LONG_PAIRS = [(b"HTTP_COOKIE", b"c" * 20_000), (b"REMOTE_PORT", b"1")]
+SEQUENCE = [
+    TYPICAL_PAIRS,
+    [(n, v + b"1" if n == b"REMOTE_PORT" else v) for n, v in TYPICAL_PAIRS],
+    TYPICAL_PAIRS,
+    list(reversed(TYPICAL_PAIRS)),
+    LARGE_PAIRS,
+    [(n, v + b"!") for n, v in LARGE_PAIRS],
+    TYPICAL_PAIRS,
+    LONG_PAIRS,
+    [(b"HTTP_COOKIE", b"d" * 20_000), (b"REMOTE_PORT", b"2")],
+    [(n, b"") for n, _ in TYPICAL_PAIRS],
+    TYPICAL_PAIRS,
+]
+
+
+def test_each_environment_is_its_own_whatever_came_before() -> None:
+    made = []
+    for pairs in SEQUENCE:
+        environment = environment_read(environment_of(pairs))
+        assert environment == expected(pairs)
+        assert list(environment) == list(expected(pairs))
+        made.append(environment)
+    # Earlier dicts are untouched by later requests, and changing one changes no other.
+    made[0]["REMOTE_PORT"] = b"changed"
+    made[0]["NEW"] = b"x"
+    for environment, pairs in zip(made[1:], SEQUENCE[1:]):
+        assert environment == expected(pairs)
+    assert environment_read(environment_of(TYPICAL_PAIRS)) == expected(TYPICAL_PAIRS)
