@@ -367,10 +367,9 @@ impl<S: Storage> Reader<S> {
             } => return Ok((content_length, shape)),
             Checked::NeedsRoom(bytes) => bytes,
         };
-        if !len
-            .checked_add(needed)
-            .is_some_and(|total| total <= self.storage.max_len() && self.storage.prepare(total))
-        {
+        if !len.checked_add(needed).is_some_and(|total| {
+            total <= self.storage.max_len() && self.storage.prepare_exact(total)
+        }) {
             return Err(Error::TooManyHeaders);
         }
         let (block, room) = self
@@ -400,7 +399,7 @@ impl<S: Storage> Reader<S> {
             }
             Some(&netstring::LENGTH_END) => {
                 let len = so_far.ok_or(Error::BadNetstringLength)?;
-                if !self.storage.prepare(len) {
+                if !self.storage.prepare_exact(len) {
                     return Err(Error::HeadersTooLarge);
                 }
                 self.phase = Phase::Block { len, filled: 0 };

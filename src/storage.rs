@@ -80,6 +80,15 @@ pub trait Storage {
     /// Returns `false` if that is impossible.
     fn prepare(&mut self, len: usize) -> bool;
 
+    /// [`Storage::prepare`] for a length that is all the block will need: the request
+    /// reader knows the block's length from its prefix, then the exact room of its index.
+    /// A storage that grows need not leave room to grow further (a `Vec` allocates just
+    /// `len`, where `prepare` grows it amortized, up to twice what it holds, for the
+    /// response reader's section that arrives a piece at a time). By default, `prepare`.
+    fn prepare_exact(&mut self, len: usize) -> bool {
+        self.prepare(len)
+    }
+
     /// The bytes prepared so far (at least the `len` of the last `prepare`).
     fn block(&self) -> &[u8];
 
@@ -149,6 +158,15 @@ impl Storage for alloc::vec::Vec<u8> {
         self.resize(len, 0);
         true
     }
+    /// Grows (to exactly `len` if it must allocate) or shrinks to `len`, keeping the
+    /// bytes already there.
+    fn prepare_exact(&mut self, len: usize) -> bool {
+        if len > self.len() && self.try_reserve_exact(len - self.len()).is_err() {
+            return false;
+        }
+        self.resize(len, 0);
+        true
+    }
     fn block(&self) -> &[u8] {
         self
     }
@@ -180,6 +198,26 @@ mod tests {
         assert!(!roundtrip(heapless::Vec::<u8, 16>::new(), 17));
         #[cfg(feature = "alloc")]
         assert!(roundtrip(alloc::vec::Vec::new(), 1000));
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn a_vec_grows_to_exactly_what_a_request_needs() {
+        let mut vec = alloc::vec::Vec::new();
+        assert!(vec.prepare_exact(1000));
+        vec.fill(7);
+        assert!(vec.prepare_exact(1100));
+        assert_eq!((vec.len(), vec.capacity()), (1100, 1100));
+        assert!(vec.iter().take(1000).all(|&b| b == 7));
+        // Where `prepare` leaves room to grow a piece at a time.
+        let mut pieces = alloc::vec::Vec::new();
+        for len in 1..=1100 {
+            assert!(pieces.prepare(len));
+        }
+        assert!(pieces.capacity() >= 1100);
+        // Shrinking keeps the allocation.
+        assert!(vec.prepare_exact(10));
+        assert_eq!((vec.len(), vec.capacity()), (10, 1100));
     }
 
     #[test]

@@ -392,3 +392,29 @@ fn split_points_do_not_matter_for_errors_either() {
         assert_eq!(run(&data, &[cut], Config::new()), whole);
     }
 }
+
+/// A `Vec` grows to exactly the block and its index: a reader kept for a connection holds
+/// no more than its request needs (an amortized `Vec` would hold up to twice that).
+#[cfg(feature = "alloc")]
+#[test]
+fn a_vec_storage_holds_exactly_the_block_and_its_index() {
+    // Short values (the index outgrows the block) and long ones (it does not).
+    for (extra, value_len) in [(0usize, 1usize), (64, 1), (3000, 1), (1, 1000), (60, 1000)] {
+        let names: Vec<Vec<u8>> = (0..extra)
+            .map(|i| format!("HTTP_X_{i}").into_bytes())
+            .collect();
+        let value = vec![b'v'; value_len];
+        let pairs: Vec<(&[u8], &[u8])> = names
+            .iter()
+            .map(|n| (n.as_slice(), value.as_slice()))
+            .collect();
+        let data = request(&pairs, b"");
+        let mut reader = Reader::new(Vec::new());
+        let (_, event) = reader.read(&data).unwrap();
+        assert!(matches!(event, Some(Event::Headers(env)) if env.len() == extra + 2));
+        let block_len = data.len() - data.iter().position(|&b| b == b':').unwrap() - 2;
+        let storage = reader.into_storage();
+        assert_eq!(storage.capacity(), storage.len(), "{extra} pairs");
+        assert!(storage.len() <= sioscgi::storage::len_for(block_len, extra + 2));
+    }
+}

@@ -276,9 +276,9 @@ def main() -> int:
             "copies its whole buffer and then splits it into a list of every name and value "
             "before the dict is made; sioscgi-rs reads the block in place into its reader's "
             "storage (the block and its index) and makes the dict from there. The reader keeps "
-            "that storage while it lives: it is what sioscgi-rs keeps beyond the original, about "
-            "twice the block (the storage grows for the index after the block, and a `Vec` "
-            "doubles). An environment of more than 128 variables or over 16 KiB is not kept as "
+            "that storage while it lives: it is what sioscgi-rs keeps beyond the original (the "
+            "block, and an index of up to 24 bytes a variable). An environment of more than 128 "
+            "variables or over 16 KiB is not kept as "
             "the template for the next request's dict (which would hold a copy of the block, of "
             "the dict and of the pairs' places).",
             "",

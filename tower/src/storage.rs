@@ -26,6 +26,9 @@ impl Storage for HeaderStorage {
     fn prepare(&mut self, len: usize) -> bool {
         len <= self.max && self.bytes.prepare(len)
     }
+    fn prepare_exact(&mut self, len: usize) -> bool {
+        len <= self.max && self.bytes.prepare_exact(len)
+    }
     fn block(&self) -> &[u8] {
         &self.bytes
     }
@@ -78,5 +81,28 @@ mod tests {
         assert!(!storage.prepare(max + 1));
         assert!(storage.prepare(max));
         assert_eq!(storage.block().len(), max);
+    }
+
+    #[test]
+    fn the_allocation_stays_within_the_cap() {
+        // A block of long values: its index is small beside it, and a `Vec` grown
+        // amortized for it would allocate twice the block, past the cap.
+        let block_limit = 4096;
+        let max = storage::len_for(block_limit, 8);
+        let mut block = b"CONTENT_LENGTH\x000\x00SCGI\x001\x00X\x00".to_vec();
+        block.resize(block_limit - 1, b'v');
+        block.push(0);
+        let mut request = format!("{}:", block.len()).into_bytes();
+        request.extend_from_slice(&block);
+        request.push(b',');
+        let config = Config::new().max_block_len(block_limit);
+        let mut reader = Reader::with_config(HeaderStorage::new(64, max), config);
+        assert!(matches!(reader.read(&request), Ok((_, Some(_)))));
+        let storage = reader.into_storage();
+        assert!(
+            storage.bytes.capacity() <= max,
+            "{} > {max}",
+            storage.bytes.capacity()
+        );
     }
 }
