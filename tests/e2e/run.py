@@ -800,7 +800,7 @@ def axum_suites(binary: str, only: list[str], tmp: pathlib.Path, seconds: int, r
 # ------------------------------------------------------------------ CPU per request
 
 
-CPU_ROUNDS = 3
+CPU_ROUNDS = 5
 
 # How each backend of --backends is reached behind nginx: its transport, its arguments
 # beyond the binary, the path wrk loads.
