@@ -76,8 +76,8 @@ impl std::error::Error for RequestError {}
 ///   `HTTP_CONTENT_LENGTH` are ignored in their favour;
 /// - extensions: the whole environment as a [`CgiEnvironment`](crate::CgiEnvironment).
 ///
-/// The header block is copied once; the headers, the URI and the [`CgiEnvironment`](crate::CgiEnvironment) all
-/// point into that copy.
+/// The header block is copied once; the headers, the URI and the
+/// [`CgiEnvironment`](crate::CgiEnvironment) all point into that copy.
 ///
 /// # Errors
 /// [`RequestError`] for a value that `http` cannot represent.
