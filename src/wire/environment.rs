@@ -10,7 +10,7 @@
 //! its [`index`](super::index) in the room after it; afterwards the block is read through
 //! the index without any failure case.
 
-use super::index::{BYTES_PER_PAIR, ENDS_PER_PAIR, Kind, Pairs, Shape, sorted, table};
+use super::index::{BYTES_PER_PAIR, ENDS_PER_PAIR, Kind, Pairs, Shape, TABLE, sorted, table};
 use super::keyed::Layout;
 use super::{name_hash, nul_scan};
 use crate::Error;
@@ -59,7 +59,7 @@ pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Ch
     // 32-bit targets (microcontrollers, wasm32) build the sorted lookup only: no table and
     // no multiply-based hash in their flash. The tests can ask for it on 64-bit targets,
     // and so can the benchmarks (`--cfg sioscgi_sorted_index`).
-    let first = if usize::BITS >= 64 && !cfg!(sioscgi_sorted_index) && !force_sorted() {
+    let first = if TABLE && !cfg!(sioscgi_sorted_index) && !force_sorted() {
         Kind::Table
     } else {
         Kind::Sorted
@@ -112,12 +112,12 @@ fn validate_into(
         .unwrap_or_default();
     let find_repeats = !rules.allow_repeated_names;
     let walked = match first {
-        Kind::Table => {
+        Kind::Table if TABLE => {
             let pairs = Pairs::new(block, ends.as_chunks().0);
             let table = table::TableMut::new(lookup.as_chunks_mut().0, count, find_repeats);
             walk::<ByHash>(block, &pairs, &mut Builder::Table(table))
         }
-        Kind::Sorted => Err(Stop::Full),
+        Kind::Table | Kind::Sorted => Err(Stop::Full),
     };
     let (known, kind) = match walked {
         Ok(known) => (known, Kind::Table),
@@ -206,11 +206,13 @@ impl Builder<'_> {
     #[inline(always)]
     fn add(&mut self, pairs: &Pairs<'_>, i: usize, hash: u64) -> Result<(), Stop> {
         match self {
-            Builder::Table(table) => match table.insert(pairs, i, hash) {
+            Builder::Table(table) if TABLE => match table.insert(pairs, i, hash) {
                 table::Insert::Stored => Ok(()),
                 table::Insert::Repeat => Err(Stop::Refused(Error::DuplicateHeader)),
                 table::Insert::Full => Err(Stop::Full),
             },
+            // Never a table on other targets (see `validate`).
+            Builder::Table(_) => Err(Stop::Full),
             Builder::Sorted {
                 entries,
                 written,

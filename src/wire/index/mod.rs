@@ -80,6 +80,10 @@ use super::name_hash;
 /// its scratch).
 pub(crate) const BYTES_PER_PAIR: usize = 24;
 
+/// Whether this target may build the [`table`]: 64-bit ones only. On the others the
+/// table's arms are constant-false, so that neither it nor its hash is in their flash.
+pub(crate) const TABLE: bool = usize::BITS >= 64;
+
 /// Bytes per pair of the NUL offsets.
 pub(crate) const ENDS_PER_PAIR: usize = 8;
 
@@ -301,7 +305,7 @@ impl<'a> Index<'a> {
     #[cfg(feature = "embedded-io-v0.7")]
     pub(crate) const EMPTY: Index<'static> = Index {
         pairs: Pairs::EMPTY,
-        lookup: Lookup::Table(&[]),
+        lookup: Lookup::Sorted(&[]),
     };
 
     /// The index of `block` in `bytes` (24 per pair), as validation built it.
@@ -317,8 +321,8 @@ impl<'a> Index<'a> {
                 let lookup = rest
                     .get(..pairs * (BYTES_PER_PAIR - ENDS_PER_PAIR))
                     .unwrap_or_default();
-                match (shape.kind, usize::BITS) {
-                    (Kind::Table, 64..) => Lookup::Table(lookup.as_chunks().0),
+                match shape.kind {
+                    Kind::Table if TABLE => Lookup::Table(lookup.as_chunks().0),
                     _ => Lookup::Sorted(lookup.as_chunks().0),
                 }
             },
@@ -352,7 +356,7 @@ impl<'a> Index<'a> {
     pub(crate) fn get(&self, name: &[u8]) -> Option<&'a [u8]> {
         // The table walked directly on 64-bit targets (the faster code); the one loop of
         // `find` on microcontrollers (the smaller).
-        let (Lookup::Table(cells), 64..) = (self.lookup, usize::BITS) else {
+        let (Lookup::Table(cells), true) = (self.lookup, TABLE) else {
             let first = self.find(name).next()?;
             return Some(self.pairs.value(first));
         };
@@ -367,10 +371,12 @@ impl<'a> Index<'a> {
     #[inline]
     pub(crate) fn find<'n>(&self, name: &'n [u8]) -> Find<'a, 'n> {
         let (hash, at, left) = match self.lookup {
-            Lookup::Table(cells) => {
+            Lookup::Table(cells) if TABLE => {
                 let hash = name_hash::hash(name);
                 (hash, table::home(hash, cells.len()), table::WINDOW)
             }
+            // Never a table on other targets (see `new`).
+            Lookup::Table(_) => (0, 0, 0),
             Lookup::Sorted(both) => {
                 let hash = sorted::hash(name);
                 let first = sorted::first(both, &self.pairs, name, hash);
@@ -419,12 +425,13 @@ impl Iterator for Find<'_, '_> {
             let at = self.at;
             self.at += 1;
             let candidate = match self.index.lookup {
-                Lookup::Table(cells) => {
+                Lookup::Table(cells) if TABLE => {
                     if self.at == cells.len() {
                         self.at = 0;
                     }
                     table::candidate(cells, at, pairs.len(), self.hash)
                 }
+                Lookup::Table(_) => Candidate::End,
                 Lookup::Sorted(both) => {
                     let entries = both.get(..pairs.len()).unwrap_or_default();
                     sorted::candidate(entries, pairs.len(), at, self.hash)
