@@ -3,8 +3,8 @@
 //! without allocating.
 //!
 //! A gateway forwards the header names of HTTP requests from the internet: names a peer
-//! chose, with the source of this crate at hand. So the pairs are grouped as the reader's
-//! sorted index groups them ([`keyed`]): keyed by SipHash, sorted, each run
+//! chose, with the source of this crate at hand. So the pairs are grouped by
+//! [`keyed`]: keyed by SipHash, sorted, each run
 //! of equal keys compared once. Up to [`STACK_NAMES`] names need nothing but 2 KiB of
 //! stack (the keys are heap-sorted there, at most `16 n` steps); more need scratch from
 //! the caller, [`SCRATCH_PER_NAME`] bytes a name (the keys are bucket-sorted there).

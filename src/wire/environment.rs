@@ -11,7 +11,6 @@
 //! the index without any failure case.
 
 use super::index::{BYTES_PER_PAIR, ENDS_PER_PAIR, Kind, Pairs, Shape, TABLE, sorted, table};
-use super::keyed::Layout;
 use super::{name_hash, nul_scan};
 use crate::Error;
 
@@ -53,8 +52,8 @@ pub(crate) enum Checked {
 /// The NULs are found 64 bytes at a time ([`nul_scan::positions`]) straight into the
 /// index; then each pair is checked and its name hashed into the table, in wire order, so
 /// the first repeat is the first hit. If the table cannot take a name within its probe
-/// window, the names are sorted instead (see [`super::index`]): `O(n)` expected and
-/// `O(n log n)` at worst for `n` names, whatever they are.
+/// window, the names are sorted instead (see [`super::index`]): linear in the block's
+/// bytes, whatever the names.
 pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Checked, Error> {
     // 32-bit targets (microcontrollers, wasm32) build the sorted lookup only: no table and
     // no multiply-based hash in their flash. The tests can ask for it on 64-bit targets,
@@ -144,10 +143,9 @@ fn validate_into(
     })
 }
 
-/// [`walk`] with the sorted lookup in `lookup`: the entries of the pairs before the walk
-/// stopped are sorted and grouped (see [`sorted`]), the second half of `lookup` their
-/// scratch, and a repeat among them (when `find_repeats`) comes before whatever stopped
-/// the walk.
+/// [`walk`] with the sorted lookup in `lookup`: the pairs before the walk stopped are
+/// sorted by name (see [`sorted`]), and a repeat among them (when `find_repeats`) comes
+/// before whatever stopped the walk.
 fn walk_sorted<'a>(
     block: &'a [u8],
     ends: &[u8],
@@ -155,21 +153,11 @@ fn walk_sorted<'a>(
     find_repeats: bool,
 ) -> Result<(Known<'a>, Kind), Error> {
     let pairs = Pairs::new(block, ends.as_chunks().0);
-    let half = lookup.len() / 2;
-    let (entries, aux) = lookup.split_at_mut_checked(half).unwrap_or_default();
-    let mut builder = Builder::Sorted {
-        entries: entries.as_chunks_mut().0,
-        written: 0,
-        layout: Layout::new(pairs.len()),
-    };
-    let walked = walk::<BySip>(block, &pairs, &mut builder);
-    if let Builder::Sorted {
-        entries, written, ..
-    } = builder
-    {
-        let entries = entries.get_mut(..written).unwrap_or_default();
-        let aux = aux.as_chunks_mut().0.get_mut(..written).unwrap_or_default();
-        if sorted::build(entries, aux, &pairs, find_repeats) && find_repeats {
+    let mut builder = Builder::Sorted { written: 0 };
+    let walked = walk::<Unkeyed>(block, &pairs, &mut builder);
+    if let Builder::Sorted { written } = builder {
+        let lookup = lookup.as_chunks_mut().0;
+        if sorted::build(lookup, written, &pairs, find_repeats) && find_repeats {
             return Err(Error::DuplicateHeader);
         }
     }
@@ -193,11 +181,10 @@ enum Stop {
 /// The lookup a [`walk`] builds.
 enum Builder<'s> {
     Table(table::TableMut<'s>),
-    /// The entries of the first `written` pairs, not sorted yet.
+    /// The pairs walked so far, to be sorted by name.
     Sorted {
-        entries: &'s mut [[u8; 8]],
+        /// How many.
         written: usize,
-        layout: Layout,
     },
 }
 
@@ -213,14 +200,7 @@ impl Builder<'_> {
             },
             // Never a table on other targets (see `validate`).
             Builder::Table(_) => Err(Stop::Full),
-            Builder::Sorted {
-                entries,
-                written,
-                layout,
-            } => {
-                if let Some(entry) = entries.get_mut(i) {
-                    *entry = layout.entry(hash, i).to_le_bytes();
-                }
+            Builder::Sorted { written } => {
                 *written = i + 1;
                 Ok(())
             }
@@ -270,13 +250,13 @@ impl Keys for ByHash {
     }
 }
 
-/// By the name's first SipHash (the sorted lookup).
-struct BySip;
+/// By nothing: the sorted lookup sorts the names themselves.
+struct Unkeyed;
 
-impl Keys for BySip {
+impl Keys for Unkeyed {
     #[inline(always)]
-    fn key(block: &[u8], start: usize, name: &[u8]) -> u64 {
-        sorted::hash_at(block, start, name)
+    fn key(_: &[u8], _: usize, _: &[u8]) -> u64 {
+        0
     }
 }
 

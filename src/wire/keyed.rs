@@ -2,8 +2,9 @@
 //! [SipHash](super::sip) of each name, sorted by key without comparing names, then each
 //! run of equal keys checked once.
 //!
-//! The reader's sorted index ([`sorted`](super::index::sorted)) and the client's duplicate
-//! check ([`duplicates`](super::duplicates)) are built on it.
+//! The client's duplicate check ([`duplicates`](super::duplicates)) is built on it (the
+//! reader's sorted index sorts the names by their bytes instead, without a hash:
+//! [`sorted`](super::index::sorted)).
 //!
 //! An *entry* is a `u64` (stored little-endian): the top bits of a name's hash, the *key*,
 //! above the position of its pair in the low [`Layout::shift`] bits (at least 16: 48 key
@@ -24,9 +25,8 @@
 //! finds at `2^24` SipHash evaluations a pair): two names stay as they are; otherwise its
 //! first [`FEW`] names are grouped one by one, the rest by a second SipHash key and the
 //! same steps; names sharing both keys (`2^48` evaluations a pair) are grouped name by
-//! name (`r · m` comparisons for `r` entries of `m` distinct names). The reader's runs of
-//! several names are linked name to name for its lookups ([`LINKED`]). See the threat
-//! model in [`index`](super::index).
+//! name (`r · m` comparisons for `r` entries of `m` distinct names). With scratch, runs of
+//! several names are linked name to name in it ([`LINKED`]).
 
 use super::index::{Work, count_bytes, count_work};
 
@@ -314,8 +314,7 @@ fn uniform<'a>(run: &[[u8; 8]], names: &impl Names<'a>, layout: Layout) -> bool 
 /// whether two names are equal (with `stop_at_repeat`, as soon as it finds two: the
 /// entries are then not all grouped). `scratch` (as long) is the sort's other half; it
 /// ends zeroed, but for each run of equal keys whose names are not all equal, where the
-/// slot of each name's first entry links to the next name's ([`LINKED`]): what the
-/// reader's lookups follow.
+/// slot of each name's first entry links to the next name's ([`LINKED`]).
 pub(crate) fn group<'a>(
     entries: &mut [[u8; 8]],
     scratch: &mut [[u8; 8]],
@@ -463,8 +462,8 @@ fn group_names<'a>(
 /// four names `2^37`; grouping them directly costs at most `FEW` comparisons an entry.
 pub(crate) const FEW: usize = 4;
 
-/// Groups a run of entries whose first keys are equal and whose names are not (the
-/// reader's, with `buffer` as long as scratch): its first [`FEW`] names one by one, the
+/// Groups a run of entries whose first keys are equal and whose names are not (with
+/// `buffer` as long as scratch): its first [`FEW`] names one by one, the
 /// rest by their second keys; each name's entries end neighbours in wire order. Says
 /// whether a name has two entries.
 fn group_mixed<'a>(

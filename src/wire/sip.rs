@@ -1,21 +1,19 @@
-//! SipHash-1-3 with fixed, public keys: the key of a name in the sorted index and in the
-//! client's duplicate check.
+//! SipHash-1-3 with fixed, public keys: the key of a name in the client's duplicate check.
 //!
 //! The keys are public (anyone can compute the hash of any name), so this is not a MAC:
-//! what the index needs from it is only that names sharing many bits of their hash be
+//! what the check needs from it is only that names sharing many bits of their hash be
 //! expensive to find. SipHash is a pseudorandom function designed against exactly that:
 //! no known way to find `m` names with equal `k`-bit outputs is cheaper than trying names
-//! (about `2^(k (m-1) / m)` evaluations, see [`index`](super::index)), and unlike a
+//! (about `2^(k (m-1) / m)` evaluations, see [`keyed`](super::keyed)), and unlike a
 //! multiply with public constants it cannot be inverted.
 //!
-//! Written here rather than taken from a crate: the index hashes names in place in the
-//! block (a short name is one masked 8-byte load), one call per name with no hasher state
+//! Written here rather than taken from a crate: one call per name with no hasher state
 //! to build and finish, and microcontroller builds keep it to one small round function;
 //! the tests check it against the reference vectors and against the `siphasher` crate.
 
-use super::name_hash::{padded_word, short_word_at};
+use super::name_hash::padded_word;
 
-/// The first key: names' keys in the sorted index, and the client's check.
+/// The first key: names' keys in the client's check.
 pub(crate) const KEY_FIRST: [u64; 2] = [0x5363_6769_496e_6465, 0x7846_6972_7374_4b31];
 /// The second key, independent of the first: the names whose first keys are equal.
 pub(crate) const KEY_SECOND: [u64; 2] = [0x5363_6769_496e_6465, 0x7853_6563_6f6e_644b];
@@ -93,20 +91,6 @@ pub(crate) fn hash(key: [u64; 2], message: &[u8]) -> u64 {
     state.finish()
 }
 
-/// [`hash`] of `name`, which is at `start` of `block`: a name shorter than 8 bytes is
-/// loaded as one word when the block goes on for 8 bytes, and the bytes past it masked off.
-#[inline]
-pub(crate) fn hash_at(key: [u64; 2], block: &[u8], start: usize, name: &[u8]) -> u64 {
-    let len = name.len();
-    if len >= 8 || usize::BITS < 64 {
-        // 32-bit targets: the one function (smaller code).
-        return hash(key, name);
-    }
-    let mut state = State::new(key);
-    state.absorb(last_word(short_word_at(block, start, name), len));
-    state.finish()
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -118,7 +102,7 @@ mod tests {
     const REFERENCE_KEY: [u64; 2] = [0x0706_0504_0302_0100, 0x0f0e_0d0c_0b0a_0908];
 
     /// The reference test's key and messages (key bytes 0 to 15, message bytes 0 to
-    /// `len - 1`), and the index's keys, for every message length up to 255: the same
+    /// `len - 1`), and the check's keys, for every message length up to 255: the same
     /// output as the `siphasher` crate's SipHash-1-3.
     #[test]
     fn agrees_with_the_siphasher_crate_on_every_length() {
@@ -130,17 +114,6 @@ mod tests {
                 assert_eq!(hash(key, &message[..len]), reference.finish(), "len {len}");
             }
         }
-    }
-
-    #[test]
-    fn hashing_in_the_block_agrees_with_hashing_the_name() {
-        crate::wire::name_hash::tests::for_names_in_blocks(20, |block, offset, name| {
-            assert_eq!(
-                hash_at(KEY_FIRST, block, offset, name),
-                hash(KEY_FIRST, name),
-                "{block:?} at {offset}"
-            );
-        });
     }
 
     #[test]

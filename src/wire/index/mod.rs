@@ -8,25 +8,23 @@
 //! ```text
 //! ends    2n x u32   the offset of every NUL of the block, in order: pair i's name ends
 //!                    at ends[2i], its value at ends[2i + 1]
-//! lookup  16n bytes  a hash table of 4n u32 slots (table), or n u64 entries grouped by
-//!                    name, then their directory or second entries (sorted)
+//! lookup  16n bytes  a hash table of 4n u32 slots (table), or the pairs' positions sorted
+//!                    by name and the sort's scratch (sorted)
 //! ```
 //!
 //! On 64-bit targets the lookup is a [`table`] as long as the names fit it: each within a
 //! window of [`table::WINDOW`] slots of its home, all of them within a budget of probes.
 //! Otherwise, and always on 32-bit targets (microcontrollers, wasm32: no table and no
-//! multiply-based hash in their flash), it is the [`sorted`] lookup: entries keyed by a
-//! SipHash of each name and grouped by [`keyed`](crate::wire::keyed).
+//! hash in their flash), it is the [`sorted`] lookup: the positions sorted by the names'
+//! bytes.
 //!
 //! # Threat model
 //!
-//! The peer has this source and computes once, for ever: the keys below are public and
-//! fixed, so one computation serves every attack on every server. Any hash whose
-//! collisions are cheap to compute counts as chosen by the peer: the table's hash (a
-//! folded multiply with public constants, [`name_hash`]) can be
-//! inverted directly, so a peer gives any set of names any homes, tags, or one whole hash
-//! (the tests and the benchmarks build such names). The bounds below follow from the
-//! structure; where one rests on a computation, its cost is given.
+//! The peer has this source and computes once, for ever: anything public and fixed counts
+//! as chosen by the peer. The table's hash (a folded multiply with public constants,
+//! [`name_hash`]) can be inverted directly, so a peer gives any set of names any homes,
+//! tags, or one whole hash (the tests and the benchmarks build such names). The bounds
+//! below follow from the structure alone: none rests on a computation being dear.
 //!
 //! - **The table** is given up, not fought: a name goes at most `WINDOW` slots from its
 //!   home; the names so far may spend [`table::PROBES_PER_NAME`] probes each (and
@@ -34,42 +32,28 @@
 //!   [`table::BYTES_PER_PROBE`] bytes. Whatever the names, the table costs at most
 //!   `2n + 84` probes and `32` bytes compared per probe before it keeps the names or
 //!   gives up.
-//! - **The sorted lookup** hashes every name once with SipHash-1-3 under a fixed key
-//!   ([`sip`](crate::wire::sip)); an entry keeps 48 bits of it above the pair's position
-//!   (fewer above 65,536 pairs). The entries are sorted by key, stably, most significant
-//!   bits first (`keyed::bucket_sort`: a level is four passes over its entries and about
-//!   four entries a bucket; runs of equal keys, one name repeated, cost one pass; random
-//!   keys take one level, two above 8,192 names; for more than 32 names to share a bucket
-//!   at level `L`, the peer must give them about `8 (L - 1)` equal top bits of SipHash,
-//!   about `2^(8 (L - 1))` evaluations a name; at most 12 levels). Then each run of equal
-//!   keys is checked once: every name compared with the run's first (at most `b` bytes
-//!   in all). Equal keys are equal names unless the peer found names sharing 48 bits: a
-//!   pair costs it about `2^24` evaluations (birthday: hundreds of pairs in a minute on
-//!   one machine, `tests/crafted/`), three names `2^33`, four `2^37`, five `2^40`. In such
-//!   a run the first [`FEW`](crate::wire::keyed::FEW) (4) names are grouped one by one
-//!   (at most 4 comparisons an entry, and one more to link the names for lookups); the
-//!   rest, if any, by a second SipHash key, the same sort and check; only names sharing
-//!   both keys (96 bits: a pair costs `2^48` evaluations, three names about `2^65`) are
-//!   grouped name by name, `m` comparisons an entry for `m` such names: `m = 2` is the
-//!   most a peer can make short of `2^65` evaluations. Nothing sorts names by comparing
-//!   them.
+//! - **The sorted lookup** sorts the pairs' positions by name, byte by byte from the
+//!   first, stably: groups of names sharing their first bytes are split by their next
+//!   byte (a counting sort, four bits at a time), groups of at most
+//!   [`SMALL`](sorted::SMALL) (16) names are sorted by insertion, and a group whose names
+//!   end at the same byte is one name. There is no hash and no key: a peer's names cost
+//!   what their bytes cost. Sharing long prefixes makes a name's bytes be looked at once
+//!   each; a group of 16 names alike to their last byte makes each comparison long, at
+//!   most 15 a name. Then neighbours are compared once to find a repeat.
 //! - **A lookup** in the table: at most `WINDOW` probes and as many comparisons (a peer
 //!   can crowd a window with names whose tags match, and pays that window once). In the
-//!   sorted lookup: one SipHash, the key's bucket in the directory (a peer can crowd a
-//!   bucket, for about `2^11` evaluations a name, and then the bucket is binary-searched:
-//!   at most `log2 n` steps, no name touched), one comparison, and in a run of names
-//!   sharing the key one comparison per other name, following the links. `get_all` of a
-//!   name repeated `k` times costs `k` comparisons more.
+//!   sorted lookup: a binary search of the names (at most `⌈log2 n⌉ + 1` comparisons, each
+//!   of at most the name looked up and one byte more), and one comparison for each of
+//!   the name's pairs and one more (`get_all` of a name repeated `k` times: `k + 1`).
 //!
 //! For a block of `b` bytes and `n` pairs, whatever they are, building the index costs at
-//! most `2n + 84` probes; `n` SipHash evaluations (one more per entry past the fourth name
-//! of a run); `(4L + 16) n` entry moves for `L` levels of the sort (`L ≤ 2` for names not
-//! computed against SipHash: the tests hold every family to `13n`); `3n + 84` comparisons
-//! of names (up to 4 more an entry in runs of names sharing 48 bits, and `m` more for `m`
-//! names sharing both keys); `32 (2n + 84) + 2b` bytes compared (and `b` more for each
-//! comparison an entry above). The tests (`worst_case.rs`) count this work on every family
-//! a peer would pick, on every kind of storage, with the table first and with the sorted
-//! lookup alone, never time.
+//! most `2n + 84` probes, `3n + 84` comparisons of names and `32 (2n + 84) + 2b` bytes
+//! compared for the table; for the sorted lookup, `6 (b + n)` looks at a name's byte and
+//! entry moves, `16 n` comparisons of names and `16 (b + n)` bytes compared (see
+//! [`sorted`]). The tests (`worst_case.rs`) count this work on every family a peer would
+//! pick (the table's inverted hashes, one name repeated, long shared prefixes, names that
+//! leave their group one byte at a time, groups of 16 alike to the last byte), on every
+//! kind of storage, with the table first and with the sorted lookup alone, never time.
 
 pub(crate) mod sorted;
 pub(crate) mod table;
@@ -93,7 +77,7 @@ pub(crate) enum Kind {
     /// A hash table ([`table`]).
     #[default]
     Table,
-    /// Entries keyed by SipHash, grouped by name, their directory and links ([`sorted`]).
+    /// The pairs' positions sorted by name ([`sorted`]).
     Sorted,
 }
 
@@ -289,8 +273,8 @@ impl core::iter::FusedIterator for PairIter<'_> {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Lookup<'a> {
     Table(&'a [[u8; 4]]),
-    /// The entries, then their directory and links ([`sorted`]).
-    Sorted(&'a [[u8; 8]]),
+    /// The pairs' positions sorted by name, then the sort's scratch ([`sorted`]).
+    Sorted(&'a [[u8; 4]]),
 }
 
 /// The index of a validated block: its pairs and its lookup.
@@ -339,7 +323,7 @@ impl<'a> Index<'a> {
     pub(crate) fn parts(&self) -> ([&'a [u8]; 2], Shape) {
         let (lookup, kind) = match self.lookup {
             Lookup::Table(cells) => (cells.as_flattened(), Kind::Table),
-            Lookup::Sorted(entries) => (entries.as_flattened(), Kind::Sorted),
+            Lookup::Sorted(slots) => (slots.as_flattened(), Kind::Sorted),
         };
         let shape = Shape {
             pairs: self.pairs.len() as u32,
@@ -377,10 +361,9 @@ impl<'a> Index<'a> {
             }
             // Never a table on other targets (see `new`).
             Lookup::Table(_) => (0, 0, 0),
-            Lookup::Sorted(both) => {
-                let hash = sorted::hash(name);
-                let first = sorted::first(both, &self.pairs, name, hash);
-                (hash, first, self.pairs.len() - first)
+            Lookup::Sorted(slots) => {
+                let first = sorted::first(slots, &self.pairs, name);
+                (0, first, self.pairs.len() - first)
             }
         };
         Find {
@@ -432,10 +415,7 @@ impl Iterator for Find<'_, '_> {
                     table::candidate(cells, at, pairs.len(), self.hash)
                 }
                 Lookup::Table(_) => Candidate::End,
-                Lookup::Sorted(both) => {
-                    let entries = both.get(..pairs.len()).unwrap_or_default();
-                    sorted::candidate(entries, pairs.len(), at, self.hash)
-                }
+                Lookup::Sorted(slots) => sorted::candidate(slots, pairs.len(), at),
             };
             match candidate {
                 Candidate::Pair(pair) => {
@@ -497,9 +477,10 @@ pub(crate) enum Work {
     /// A byte of the shorter of two names compared.
     #[cfg(test)]
     Byte,
-    /// An entry counted or moved by a sort.
+    /// An entry counted or moved by a sort (the sorted lookup: a look at a name's byte, or
+    /// an entry moved).
     Move,
-    /// A name hashed with SipHash.
+    /// A name hashed with SipHash (the client's duplicate check).
     Hash,
     /// A step of a binary search.
     Step,

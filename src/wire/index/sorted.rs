@@ -1,190 +1,531 @@
-//! The index's sorted lookup: one entry per pair keyed by a [SipHash](crate::wire::sip) of
-//! its name, grouped by [`keyed`] so that the pairs of a name are neighbours in wire
-//! order; a lookup hashes the name and binary-searches the keys.
+//! The index's sorted lookup: the pairs' positions sorted by name, byte by byte, most
+//! significant first; a lookup binary-searches the names.
 //!
-//! It is what 32-bit targets always build (microcontrollers and wasm32: no table, no
-//! multiply-based hash in their flash), and what 64-bit targets build when the
-//! [table](super::table) gives up. Its `16 n` bytes (after the `8 n` of the NUL offsets):
+//! Nothing is hashed and nothing is keyed: there is no computation a peer could make once
+//! to slow it down, and no code for a hash in the flash of a microcontroller. It is what
+//! 32-bit targets always build (microcontrollers and wasm32), and what 64-bit targets build
+//! when the [table](super::table) gives up. Its `16 n` bytes (after the `8 n` of the NUL
+//! offsets), as `u32` slots:
 //!
 //! ```text
-//! entries    n x u64   first key | position, sorted by key, each name's pairs neighbours
-//! directory  n x u32   where the entries of each bucket (the keys' top bits) start
-//! links      n x u32   zero, but in runs of several names sharing a key: at each name's
-//!                      first entry, LINKED | where the next name's entries start
+//! entries  n    the pairs' positions, by name, then in wire order (a name's pairs are
+//!               neighbours, in wire order)
+//! scratch  n    the sort's, while the index is built
+//! groups   2n   the sort's pending groups (three slots each), while the index is built
 //! ```
 //!
-//! (The second half is the sort's scratch while the index is built.) 32-bit targets keep
-//! no directory (their blocks are small; the code would only be larger).
+//! # Cost
 //!
-//! A lookup of a name of `L` bytes: its hash (`O(L)`), the directory's bucket (one or two
-//! entries; all entries without a directory) binary-searched by key (no name touched),
-//! one comparison. Only if the first entry of its key is another name: the links, one
-//! comparison for each other name sharing the key (none but in blocks of a peer who
-//! computed names sharing 48 bits of SipHash: `2^24` evaluations for a pair, `2^37` for
-//! four).
+//! Names compare as bytes, a name before any longer name it begins (the end of a name,
+//! its NUL, is a byte below every other, since names hold no NUL). A *group* is a set of
+//! entries whose names share their first `at` bytes. The sort starts with one group of all
+//! the entries, at byte 0, and for each group:
+//!
+//! - of at most [`SMALL`] entries, sorts it by insertion, comparing the names from byte
+//!   `at` on: at most `SMALL - 1` comparisons an entry;
+//! - whose names all have the same next word (bytes `at` to `at + 7`; byte `at` alone on
+//!   32-bit targets): done if it holds every name's end (they are one name), else goes on after
+//!   it (one look at each entry's word); if they differ, goes on to the first byte where
+//!   two of them do;
+//! - otherwise distributes it by byte `at` (a stable counting sort of its low, then its
+//!   high four bits: four moves an entry and 32 counters) and looks at the bytes again to
+//!   split it into the groups of equal bytes at `at + 1`; the group of the names that end
+//!   there is one name, and is done.
+//!
+//! Every look and every move is at byte `at` of a name that has a byte (or its end)
+//! there, in a group of more than `SMALL` entries (a look that finds the words alike is
+//! charged to their bytes, the one that finds them differ to the byte they differ at),
+//! and a name is in one group at each byte: for a block of `b` bytes and `n` pairs, whatever the names, the sort
+//! makes at most `6 (b + n)` looks and moves, and the insertions at most `(SMALL - 1) n`
+//! comparisons of at most `(SMALL - 1) b` bytes in all. The check for repeats compares
+//! neighbours: `n - 1` comparisons of at most `b` bytes. A lookup of a name of `L` bytes:
+//! a binary search (at most `⌈log2 n⌉ + 1` comparisons, each of at most `L + 1` bytes), then
+//! one comparison for each of its pairs and one more.
 
-use super::{Candidate, Pairs, Work, count_work};
-use crate::wire::keyed::{self, Layout};
-use crate::wire::sip;
+use super::{Candidate, Pairs, Work, count_bytes, count_work};
 
-/// The names of a block's pairs, for [`keyed`].
-pub(crate) struct PairNames<'p, 'a>(pub(crate) &'p Pairs<'a>);
+/// Groups of at most this many entries are sorted by insertion.
+pub(crate) const SMALL: usize = 16;
 
-impl<'a> keyed::Names<'a> for PairNames<'_, 'a> {
-    #[inline]
-    fn name(&self, position: usize) -> &'a [u8] {
-        self.0.name(position)
+/// The position in entry `i` of `entries` (`0` past the end).
+#[inline(always)]
+fn get(entries: &[[u8; 4]], i: usize) -> usize {
+    entries
+        .get(i)
+        .map_or(0, |e| u32::from_le_bytes(*e) as usize)
+}
+
+/// Byte `at` of the name of the pair at `position`: `0` (a NUL) at its end and past it.
+/// Out of line on 32-bit targets (the smaller code).
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
+fn byte(pairs: &Pairs<'_>, position: usize, at: usize) -> u8 {
+    tail(pairs, position, at).first().copied().unwrap_or(0)
+}
+
+/// Bytes in a [`word`]: 8 on 64-bit targets, 1 on the others (the smaller code; their
+/// blocks are small).
+const WORD: usize = if usize::BITS >= 64 { 8 } else { 1 };
+
+/// Bytes `at` to `at + WORD` of the name of the pair at `position`, the first most
+/// significant (the rest of the `u64` zero), `0` at its end and past it.
+#[inline(always)]
+fn word(pairs: &Pairs<'_>, position: usize, at: usize) -> u64 {
+    if WORD == 1 {
+        return u64::from(byte(pairs, position, at)) << 56;
     }
-
-    #[inline]
-    fn second_hash(&self, position: usize) -> u64 {
-        let (start, end) = self.0.name_range(position);
-        let block = self.0.block();
-        let name = block.get(start..end).unwrap_or_default();
-        keyed::weakened(sip::hash_at(sip::KEY_SECOND, block, start, name))
-    }
-}
-
-/// The first hash of `name`, at `start` of `block` (what entries are keyed by).
-#[inline]
-pub(crate) fn hash_at(block: &[u8], start: usize, name: &[u8]) -> u64 {
-    count_work(Work::Hash);
-    keyed::weakened(sip::hash_at(sip::KEY_FIRST, block, start, name))
-}
-
-/// The first hash of a name looked up.
-#[inline]
-pub(crate) fn hash(name: &[u8]) -> u64 {
-    count_work(Work::Hash);
-    keyed::weakened(sip::hash(sip::KEY_FIRST, name))
-}
-
-/// Sorts and groups the `entries` of `pairs` (keyed: see [`hash_at`]) with `aux` (as long)
-/// as scratch, leaving there what lookups need: the links of the runs of several names
-/// sharing a key, and the directory. Says whether two names are equal (with
-/// `stop_at_repeat`, as soon as it finds two).
-pub(crate) fn build(
-    entries: &mut [[u8; 8]],
-    aux: &mut [[u8; 8]],
-    pairs: &Pairs<'_>,
-    stop_at_repeat: bool,
-) -> bool {
-    let layout = Layout::new(pairs.len());
-    let repeat = keyed::group(entries, aux, layout, &PairNames(pairs), stop_at_repeat);
-    let n = entries.len();
-    let slots = aux.as_flattened_mut();
-    // The links, 8 bytes an entry, into the second half's `u32` slots: entry `i`'s goes
-    // from byte `8i` to `4n + 4i`, below or at where it was, so from the last entry down no
-    // link is overwritten before it is moved.
-    for i in (0..n).rev() {
-        let link = slots
-            .get(8 * i..8 * i + 4)
-            .and_then(|b| b.first_chunk::<4>())
-            .copied()
-            .unwrap_or_default();
-        if let Some(slot) = slots.get_mut(4 * n + 4 * i..4 * n + 4 * i + 4) {
-            slot.copy_from_slice(&link);
-        }
-    }
-    if let Some(bits) = directory_bits(n) {
-        directory(entries, slots.as_chunks_mut().0, bits);
-    }
-    repeat
-}
-
-/// The bits of a key that pick its bucket in the directory of `n` entries, if there is
-/// one (64-bit targets; 32-bit ones keep no directory, for smaller code): as many as make
-/// the largest power of two of buckets whose `buckets + 1` starts fit `n` slots (the
-/// first half of the second half), one or two entries a bucket.
-#[inline]
-fn directory_bits(n: usize) -> Option<u32> {
-    (usize::BITS >= 64 && n >= 2).then(|| (n - 1).ilog2())
-}
-
-/// The bucket of an entry (or a key): its top `bits` bits.
-#[inline]
-fn bucket(entry: u64, bits: u32) -> usize {
-    entry.checked_shr(64 - bits).unwrap_or(0) as usize
-}
-
-/// Fills the first `2^bits + 1` of `slots` (little-endian `u32`) with the directory of the
-/// sorted `entries`: slot `j` is where the entries of bucket `j` start (the last, `n`).
-fn directory(entries: &[[u8; 8]], slots: &mut [[u8; 4]], bits: u32) {
-    let mut next = 0;
-    let mut slots = slots.iter_mut().take((1 << bits) + 1);
-    for (i, entry) in entries.iter().enumerate() {
-        let b = bucket(u64::from_le_bytes(*entry), bits);
-        while next <= b {
-            if let Some(slot) = slots.next() {
-                *slot = (i as u32).to_le_bytes();
+    let name = tail(pairs, position, at);
+    match name.first_chunk::<8>() {
+        Some(bytes) => u64::from_be_bytes(*bytes),
+        None => {
+            let mut bytes = [0; 8];
+            for (to, from) in bytes.iter_mut().zip(name) {
+                *to = *from;
             }
-            next += 1;
+            u64::from_be_bytes(bytes)
         }
-    }
-    for slot in slots {
-        *slot = (entries.len() as u32).to_le_bytes();
     }
 }
 
-/// Where the pairs named `name` (whose first hash is `hash`) start among the `entries`
-/// of `pairs`, after which come the directory and the links; `entries.len()` if there
-/// are none.
-pub(crate) fn first(both: &[[u8; 8]], pairs: &Pairs<'_>, name: &[u8], hash: u64) -> usize {
-    let (entries, aux) = both.split_at(both.len() / 2);
-    let n = entries.len();
-    let slots = aux.as_flattened().as_chunks::<4>().0;
-    let slot = |j: usize| slots.get(j).map_or(0, |s| u32::from_le_bytes(*s));
-    let layout = Layout::new(pairs.len());
-    let key = layout.key(hash);
-    // The bucket's entries from the directory; all of them if there is none.
-    let (low, high) = match directory_bits(n) {
-        Some(bits) => {
-            let b = bucket(key, bits);
-            (slot(b) as usize, slot(b + 1) as usize)
+/// Where the first of the bytes in which two [`word`]s differ (`differ`, their XOR, not
+/// zero) is in them.
+#[inline(always)]
+fn first_difference(differ: u64) -> usize {
+    if WORD == 1 {
+        0
+    } else {
+        (differ.leading_zeros() / 8) as usize
+    }
+}
+
+/// Whether a name ends in `word` (one of its bytes is zero).
+#[inline(always)]
+fn ends_in(word: u64) -> bool {
+    if WORD == 1 {
+        return word == 0;
+    }
+    const LOW: u64 = u64::MAX / 255;
+    word.wrapping_sub(LOW) & !word & (LOW << 7) != 0
+}
+
+/// The name of the pair at `position` from byte `at` on (out of line on 32-bit targets).
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
+fn tail<'a>(pairs: &Pairs<'a>, position: usize, at: usize) -> &'a [u8] {
+    pairs.name(position).get(at..).unwrap_or_default()
+}
+
+/// Sorts the first `count` pairs of `pairs` by name in `lookup` (`4 count` slots, see the
+/// module), and says whether two of them have the same name (only if `find_repeats`).
+pub(crate) fn build(
+    lookup: &mut [[u8; 4]],
+    count: usize,
+    pairs: &Pairs<'_>,
+    find_repeats: bool,
+) -> bool {
+    let (entries, rest) = lookup.split_at_mut_checked(count).unwrap_or_default();
+    let (scratch, groups) = rest.split_at_mut_checked(count).unwrap_or_default();
+    for (i, entry) in entries.iter_mut().enumerate() {
+        *entry = (i as u32).to_le_bytes();
+    }
+    sort(
+        entries,
+        scratch,
+        &mut Groups {
+            slots: groups,
+            len: 0,
+        },
+        pairs,
+    );
+    find_repeats && has_neighbours_named_alike(entries, pairs)
+}
+
+/// The pending groups of the sort: a stack of `(start, end, at)` in `u32` slots. It never
+/// fills: every group on it has more than [`SMALL`] entries and no two share one, so at
+/// most `n / (SMALL + 1)` are pending, in `3 n / (SMALL + 1)` of its `2 n` slots.
+struct Groups<'s> {
+    slots: &'s mut [[u8; 4]],
+    len: usize,
+}
+
+impl Groups<'_> {
+    /// Pushes a group; `false` if there is no room (never).
+    fn push(&mut self, group: [usize; 3]) -> bool {
+        let Some(slots) = self.slots.get_mut(self.len..self.len + 3) else {
+            return false;
+        };
+        for (slot, value) in slots.iter_mut().zip(group) {
+            *slot = (value as u32).to_le_bytes();
         }
-        None => (0, n),
-    };
-    let start = low
-        + entries
-            .get(low..high)
-            .unwrap_or_default()
-            .partition_point(|entry| {
-                count_work(Work::Step);
-                layout.key(u64::from_le_bytes(*entry)) < key
+        self.len += 3;
+        true
+    }
+
+    /// Pops the last group pushed.
+    fn pop(&mut self) -> Option<[usize; 3]> {
+        self.len = self.len.checked_sub(3)?;
+        let slots = self.slots.get(self.len..self.len + 3)?;
+        Some([get(slots, 0), get(slots, 1), get(slots, 2)])
+    }
+}
+
+/// Sorts `entries` by their pairs' names, stably, with `scratch` (as long) and `groups`.
+fn sort(
+    entries: &mut [[u8; 4]],
+    scratch: &mut [[u8; 4]],
+    groups: &mut Groups<'_>,
+    pairs: &Pairs<'_>,
+) {
+    if entries.len() <= SMALL || !groups.push([0, entries.len(), 0]) {
+        insertion(entries, pairs, 0);
+        return;
+    }
+    while let Some([start, end, mut at]) = groups.pop() {
+        let (Some(group), Some(scratch)) =
+            (entries.get_mut(start..end), scratch.get_mut(start..end))
+        else {
+            continue;
+        };
+        if group.len() <= SMALL {
+            insertion(group, pairs, at);
+            continue;
+        }
+        // Down the bytes that every name of the group has alike, a word at a time.
+        let one_name = loop {
+            let first = word(pairs, get(group, 0), at);
+            let differ = group.iter().fold(0, |differ, entry| {
+                count_work(Work::Move);
+                differ | (word(pairs, u32::from_le_bytes(*entry) as usize, at) ^ first)
             });
-    let first = keyed::get(entries, start);
-    if start >= n || layout.key(first) != key {
-        return n;
+            if differ != 0 {
+                // On to the first byte where two names differ.
+                at += first_difference(differ);
+                break false;
+            }
+            if ends_in(first) {
+                // Every name ends here: they are one name, in wire order.
+                break true;
+            }
+            at += WORD;
+        };
+        if one_name {
+            continue;
+        }
+        distribute(group, scratch, pairs, at, 0);
+        distribute(group, scratch, pairs, at, 4);
+        // The groups of equal bytes at `at`, on to `at + 1`; the names that end at `at`
+        // (byte 0, first) are one name.
+        let mut from = 0;
+        while from < group.len() {
+            let value = byte(pairs, get(group, from), at);
+            let mut to = from + 1;
+            while to < group.len() && byte(pairs, get(group, to), at) == value {
+                count_work(Work::Move);
+                to += 1;
+            }
+            count_work(Work::Move);
+            let len = to - from;
+            if value != 0 && len > 1 {
+                if len <= SMALL {
+                    if let Some(small) = group.get_mut(from..to) {
+                        insertion(small, pairs, at + 1);
+                    }
+                } else if !groups.push([start + from, start + to, at + 1])
+                    && let Some(large) = group.get_mut(from..to)
+                {
+                    insertion(large, pairs, at + 1);
+                }
+            }
+            from = to;
+        }
     }
+}
+
+/// Sorts `group` stably by four bits of its names' byte `at` (those above `shift`) through
+/// `scratch` (as long).
+fn distribute(
+    group: &mut [[u8; 4]],
+    scratch: &mut [[u8; 4]],
+    pairs: &Pairs<'_>,
+    at: usize,
+    shift: u32,
+) {
+    let digit = |entry: &[u8; 4]| {
+        usize::from(byte(pairs, u32::from_le_bytes(*entry) as usize, at) >> shift) & 15
+    };
+    let mut next = [0u32; 16];
+    for entry in group.iter() {
+        count_work(Work::Move);
+        if let Some(count) = next.get_mut(digit(entry)) {
+            *count += 1;
+        }
+    }
+    let mut sum = 0;
+    for slot in next.iter_mut() {
+        let count = *slot;
+        *slot = sum;
+        sum += count;
+    }
+    for entry in group.iter() {
+        count_work(Work::Move);
+        let Some(slot) = next.get_mut(digit(entry)) else {
+            continue;
+        };
+        if let Some(to) = scratch.get_mut(*slot as usize) {
+            *to = *entry;
+        }
+        *slot += 1;
+    }
+    group.copy_from_slice(scratch);
+}
+
+/// Sorts `group` stably by its names from byte `at` on, by insertion: a word of each name
+/// first, the rest of the names only where the words are alike.
+fn insertion(group: &mut [[u8; 4]], pairs: &Pairs<'_>, at: usize) {
+    for i in 1..group.len() {
+        let entry = group.get(i).copied().unwrap_or_default();
+        let position = u32::from_le_bytes(entry) as usize;
+        // Only 64-bit targets compare words first (32-bit ones: the smaller code).
+        let key = if WORD == 1 {
+            0
+        } else {
+            word(pairs, position, at)
+        };
+        let mut j = i;
+        while j > 0 {
+            let before = group.get(j - 1).copied().unwrap_or_default();
+            if !after(
+                pairs,
+                u32::from_le_bytes(before) as usize,
+                position,
+                key,
+                at,
+            ) {
+                break;
+            }
+            if let Some(slot) = group.get_mut(j) {
+                *slot = before;
+            }
+            j -= 1;
+        }
+        if let Some(slot) = group.get_mut(j) {
+            *slot = entry;
+        }
+    }
+}
+
+/// Whether the name at `other` comes after the name at `position` (whose [`word`] at
+/// `at` is `key`), both from byte `at` on (counted as one comparison of at most the
+/// shorter name and one byte more).
+#[inline(always)]
+fn after(pairs: &Pairs<'_>, other: usize, position: usize, key: u64, at: usize) -> bool {
     count_work(Work::Comparison);
-    if pairs.is_named(layout.position(first), name) {
-        return start;
+    let other_key = if WORD == 1 {
+        key
+    } else {
+        word(pairs, other, at)
+    };
+    if WORD > 1 && (other_key != key || ends_in(key)) {
+        // The words decide (alike and holding the end: the same name).
+        #[cfg(test)]
+        count_bytes(
+            WORD.min(
+                tail(pairs, other, at)
+                    .len()
+                    .min(tail(pairs, position, at).len())
+                    + 1,
+            ),
+        );
+        return other_key > key;
     }
-    // Several names with this key: follow the links from name to name.
-    let mut link = slot(n + start);
-    while u64::from(link) & keyed::LINKED != 0 {
-        let next = (u64::from(link) & !keyed::LINKED) as usize;
-        if next == 0 {
-            break;
-        }
+    let (a, b) = (tail(pairs, other, at), tail(pairs, position, at));
+    count_bytes(a.len().min(b.len()) + 1);
+    a > b
+}
+
+/// Whether two neighbours of the sorted `entries` have the same name.
+fn has_neighbours_named_alike(entries: &[[u8; 4]], pairs: &Pairs<'_>) -> bool {
+    let mut before = tail(pairs, get(entries, 0), 0);
+    entries.iter().skip(1).any(|entry| {
+        let name = tail(pairs, u32::from_le_bytes(*entry) as usize, 0);
         count_work(Work::Comparison);
-        if pairs.is_named(layout.position(keyed::get(entries, next)), name) {
-            return next;
+        let alike = super::same_bytes(before, name);
+        count_bytes(if before.len() == name.len() {
+            name.len()
+        } else {
+            0
+        });
+        before = name;
+        alike
+    })
+}
+
+/// Where the pairs named `name` start among the sorted entries of `pairs` (the first
+/// `pairs.len()` slots of `lookup`), `pairs.len()` if there are none.
+pub(crate) fn first(lookup: &[[u8; 4]], pairs: &Pairs<'_>, name: &[u8]) -> usize {
+    let n = pairs.len();
+    let entries = lookup.get(..n).unwrap_or_default();
+    let start = entries.partition_point(|entry| {
+        let other = tail(pairs, u32::from_le_bytes(*entry) as usize, 0);
+        count_work(Work::Step);
+        count_bytes(other.len().min(name.len()) + 1);
+        other < name
+    });
+    if start < n {
+        count_work(Work::Comparison);
+        if pairs.is_named(get(entries, start), name) {
+            return start;
         }
-        link = slot(n + next);
     }
     n
 }
 
-/// What entry `at` of the `entries` of `pairs` holds for a lookup of the name whose first
-/// hash is `hash` (from [`first`] on).
+/// The pair at entry `at` of the sorted entries of `pairs` (`End` past them), for a lookup
+/// from [`first`] on: the caller compares its name.
 #[inline]
-pub(crate) fn candidate(entries: &[[u8; 8]], pairs: usize, at: usize, hash: u64) -> Candidate {
-    let layout = Layout::new(pairs);
-    match entries.get(at).map(|e| u64::from_le_bytes(*e)) {
-        Some(entry) if layout.key(entry) == layout.key(hash) => {
-            Candidate::Pair(layout.position(entry))
+pub(crate) fn candidate(lookup: &[[u8; 4]], pairs: usize, at: usize) -> Candidate {
+    if at < pairs {
+        Candidate::Pair(get(lookup, at))
+    } else {
+        Candidate::End
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::{vec, vec::Vec};
+
+    /// The block and NUL offsets of `names` (each with an empty value).
+    fn block_of(names: &[&[u8]]) -> (Vec<u8>, Vec<[u8; 4]>) {
+        let mut block = Vec::new();
+        let mut ends = Vec::new();
+        for name in names {
+            block.extend_from_slice(name);
+            ends.push((block.len() as u32).to_le_bytes());
+            block.push(0);
+            ends.push((block.len() as u32).to_le_bytes());
+            block.push(0);
         }
-        _ => Candidate::End,
+        (block, ends)
+    }
+
+    /// The positions in name order (stable), by the standard library's sort.
+    fn reference(names: &[&[u8]]) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..names.len() as u32).collect();
+        order.sort_by(|a, b| names[*a as usize].cmp(names[*b as usize]));
+        order
+    }
+
+    fn sorted(names: &[&[u8]], find_repeats: bool) -> (Vec<u32>, bool) {
+        let (block, ends) = block_of(names);
+        let pairs = Pairs::new(&block, &ends);
+        let mut lookup = vec![[0u8; 4]; 4 * names.len()];
+        let repeat = build(&mut lookup, names.len(), &pairs, find_repeats);
+        let order = lookup[..names.len()]
+            .iter()
+            .map(|e| u32::from_le_bytes(*e))
+            .collect();
+        (order, repeat)
+    }
+
+    /// A deterministic stream of numbers.
+    fn numbers(seed: u64) -> impl Iterator<Item = u64> {
+        let mut x = seed;
+        core::iter::repeat_with(move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+    }
+
+    #[test]
+    fn sorts_as_the_standard_library_does_stably() {
+        for (seed, count) in [
+            (1, 0),
+            (2, 1),
+            (3, 2),
+            (4, 16),
+            (5, 17),
+            (6, 100),
+            (7, 3000),
+        ] {
+            // Names over a small alphabet, of 1 to 6 bytes: many shared prefixes, many
+            // repeats, prefixes of other names, bytes below 16.
+            let mut random = numbers(seed);
+            let owned: Vec<Vec<u8>> = (0..count)
+                .map(|_| {
+                    let len = 1 + random.next().unwrap() % 6;
+                    (0..len)
+                        .map(|_| [b'A', b'B', 0x01, 0xFF][random.next().unwrap() as usize % 4])
+                        .collect()
+                })
+                .collect();
+            let names: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+            let (order, repeat) = sorted(&names, true);
+            assert_eq!(order, reference(&names), "{count} names");
+            let mut distinct = owned.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(repeat, distinct.len() < count, "{count} names");
+        }
+    }
+
+    #[test]
+    fn long_shared_prefixes_and_one_name_repeated() {
+        let prefix = [b'X'; 300];
+        let owned: Vec<Vec<u8>> = (0..200u32)
+            .map(|i| {
+                let mut name = prefix[..100 + (i as usize * 7) % 200].to_vec();
+                name.extend_from_slice(format_args_bytes(i % 50).as_slice());
+                name
+            })
+            .chain((0..100).map(|_| b"SAME".to_vec()))
+            .collect();
+        let names: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+        let (order, repeat) = sorted(&names, true);
+        assert_eq!(order, reference(&names));
+        assert!(repeat);
+        let (_, unchecked) = sorted(&names, false);
+        assert!(!unchecked, "repeats looked for only when asked");
+    }
+
+    fn format_args_bytes(i: u32) -> Vec<u8> {
+        std::format!("{i}").into_bytes()
+    }
+
+    #[test]
+    fn lookups_find_the_first_pair_of_a_name_or_none() {
+        let names: [&[u8]; 7] = [b"B", b"AB", b"A", b"AB", b"ABC", b"\x01", b"A"];
+        let (block, ends) = block_of(&names);
+        let pairs = Pairs::new(&block, &ends);
+        let mut lookup = vec![[0u8; 4]; 4 * names.len()];
+        build(&mut lookup, names.len(), &pairs, false);
+        let n = names.len();
+        for (query, want) in [
+            (&b"A"[..], Some(vec![2, 6])),
+            (b"AB", Some(vec![1, 3])),
+            (b"ABC", Some(vec![4])),
+            (b"B", Some(vec![0])),
+            (b"\x01", Some(vec![5])),
+            (b"", None),
+            (b"AA", None),
+            (b"ABCD", None),
+            (b"C", None),
+        ] {
+            let at = first(&lookup, &pairs, query);
+            let mut found = Vec::new();
+            let mut i = at;
+            while let Candidate::Pair(pair) = candidate(&lookup, n, i) {
+                if !pairs.is_named(pair, query) {
+                    break;
+                }
+                found.push(pair);
+                i += 1;
+            }
+            assert_eq!(found, want.unwrap_or_default(), "{query:?}");
+        }
     }
 }

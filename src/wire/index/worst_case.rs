@@ -11,6 +11,7 @@ extern crate std;
 use std::{boxed::Box, format, vec, vec::Vec};
 
 use super::Kind;
+use super::sorted::SMALL;
 use super::table::{BYTES_PER_PROBE, PROBE_SLACK, PROBES_PER_NAME, WINDOW, home_of as home};
 use super::work::{self, Counts};
 use crate::wire::name_hash::{self, K_FIRST, K_SECOND};
@@ -21,7 +22,7 @@ use crate::{Config, Error, Event, Reader, Storage, storage};
 const NAMES: usize = if cfg!(miri) { 150 } else { 3500 };
 
 /// The linear bound on the work of building the index of a block of `bytes` bytes with
-/// `pairs` pairs, as the module documents it.
+/// `pairs` pairs, as the modules document it (the table's, then the sorted lookup's).
 struct Bound {
     probes: u64,
     comparisons: u64,
@@ -34,12 +35,14 @@ impl Bound {
     fn build(bytes: usize, pairs: usize) -> Self {
         let (b, n) = (bytes as u64, pairs as u64);
         let probes = PROBES_PER_NAME as u64 * n + (PROBE_SLACK + WINDOW) as u64;
+        let small = SMALL as u64;
         Bound {
             probes,
-            comparisons: probes + n,
-            bytes: 2 * BYTES_PER_PROBE as u64 * probes + 2 * b,
-            moves: 13 * n,
-            hashes: n,
+            // The table's; the insertions' and the check of neighbours.
+            comparisons: probes + n + (small - 1) * n + n,
+            bytes: 2 * BYTES_PER_PROBE as u64 * probes + 2 * b + (small - 1) * (b + n) + b,
+            moves: 6 * (b + n),
+            hashes: 0,
         }
     }
 
@@ -297,6 +300,8 @@ fn families() -> Vec<Family> {
     spent_then_full.extend(colliding_names(WINDOW + 1, 9, NAMES + 2));
     vec![
         one("ordinary", ordinary_names(NAMES, 16), Some(Kind::Table)),
+        one("peeled one by one", peeled_names(), None),
+        one("sixteen alike to the end", sixteen_alike_names(), None),
         one("one home", one_home_names(NAMES), Some(Kind::Sorted)),
         one("equal hash", equal_hash_names(), Some(Kind::Sorted)),
         one(
@@ -440,57 +445,51 @@ fn check_lookups(counted: &Counted, pairs: usize, what: &str) {
             work.steps <= 2 * 2 * (log2(pairs) + 1),
             "{what}, {name:?}: {work:?}"
         );
+        // Every step and comparison reads at most the name and one byte more.
+        assert!(
+            work.bytes <= (work.steps + work.comparisons) * (name.len() as u64 + 1),
+            "{what}, {name:?}: {work:?}"
+        );
     }
 }
 
-/// Distinct names sharing keys (keys weakened to a few bits, as a peer with unbounded
-/// computing power would make them): grouped by the second key, then name by name, and
-/// every lookup right; the work is the bound plus `r · m` comparisons for runs of `r`
-/// entries of `m` distinct names sharing both keys.
-#[test]
-fn names_sharing_both_keys_are_grouped_and_found() {
-    with_a_big_stack(names_sharing_both_keys);
-}
-
-fn names_sharing_both_keys() {
-    let names: Vec<Vec<u8>> = (0..NAMES / 4)
-        .map(|i| format!("HTTP_X_{}", i % (NAMES / 8)).into_bytes())
+/// The sorted lookup's own worst cases, built so: names that share ever longer prefixes
+/// and leave their group one at a byte (a distribution at every byte of a large group),
+/// and groups of [`SMALL`] names alike but for their last byte (every insertion compares
+/// long names). Each holds to the bound of `Bound`, by bytes.
+fn peeled_names() -> Vec<Vec<u8>> {
+    let count = if cfg!(miri) { 40 } else { 300 };
+    // Longest first: in wire order, each group's first name is the one to leave it last.
+    let mut names: Vec<Vec<u8>> = (1..=count)
+        .rev()
+        .map(|k| {
+            let mut name = b"P".repeat(k);
+            name.push(b'Q');
+            name
+        })
         .collect();
-    let data = request(&names);
-    let lookups = lookups(&names);
-    for bits in [0u32, 2, 5, 12] {
-        work::weaken_keys(bits);
-        work::force_sorted(true);
-        let config = Config::new()
-            .max_block_len(1 << 20)
-            .allow_repeated_names(true);
-        for (storage, counted) in with_every_storage(&data, config, &lookups) {
-            let what = format!("{bits} key bits, {storage}");
-            assert_eq!(
-                counted.outcome,
-                Ok((names.len() + 2, Kind::Sorted)),
-                "{what}"
-            );
-            let n = names.len() as u64 + 2;
-            let distinct = NAMES as u64 / 8 + 2;
-            // Both keys for every name, and each run resorted by its second keys.
-            assert!(counted.build.hashes <= 2 * n, "{what}: {:?}", counted.build);
-            assert!(counted.build.moves <= 2 * 13 * n + 32 * 32, "{what}");
-            // Each name compared with its run's first, its second run's first, and then
-            // once per distinct name sharing both keys.
-            assert!(
-                counted.build.comparisons <= 2 * n + n * distinct,
-                "{what}: {:?}",
-                counted.build
-            );
-        }
-        let allow = Config::new().max_block_len(1 << 20);
-        for (storage, counted) in with_every_storage(&data, allow, &[]) {
-            assert_eq!(counted.outcome, Err(Error::DuplicateHeader), "{storage}");
-        }
-    }
-    work::weaken_keys(64);
-    work::force_sorted(false);
+    // A large group to the end, so that every byte is a distribution.
+    names.extend((0..2 * SMALL).map(|i| {
+        let mut name = b"P".repeat(count + 1);
+        name.extend_from_slice(format!("{i:02}").as_bytes());
+        name
+    }));
+    names
+}
+
+/// See [`peeled_names`].
+fn sixteen_alike_names() -> Vec<Vec<u8>> {
+    let groups = if cfg!(miri) { 4 } else { NAMES / (4 * SMALL) };
+    (0..groups)
+        .flat_map(|g| {
+            (0..SMALL).map(move |i| {
+                let mut name = format!("{g:04}").into_bytes();
+                name.extend_from_slice(&[b'Y'; 200]);
+                name.push(b'a' + i as u8);
+                name
+            })
+        })
+        .collect()
 }
 
 /// The generator does what it says: its names crowd the first window of the table.
