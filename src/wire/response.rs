@@ -320,8 +320,10 @@ impl<'o> Latin1Writer<'o> {
     }
 
     /// Appends `text` (already checked to be ISO-8859-1 and to fit): ASCII as it is,
-    /// anything else a character at a time.
-    #[inline]
+    /// anything else a character at a time. Out of line on 32-bit targets (the smaller
+    /// code).
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     pub(crate) fn text(&mut self, text: &str) {
         if self.ascii || text.is_ascii() {
             self.bytes(text.as_bytes());
@@ -330,8 +332,9 @@ impl<'o> Latin1Writer<'o> {
         }
     }
 
-    /// Appends bytes as they are.
-    #[inline]
+    /// Appends bytes as they are (out of line on 32-bit targets).
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         let room = self.out.get_mut(self.pos..).unwrap_or_default();
         if let Some(dst) = room.get_mut(..bytes.len()) {

@@ -124,8 +124,10 @@ impl<'a> Pairs<'a> {
         self.block
     }
 
-    /// Where pair `i`'s name starts and ends (its NUL), and where its value ends.
-    #[inline]
+    /// Where pair `i`'s name starts and ends (its NUL), and where its value ends. Out of
+    /// line on 32-bit targets (the smaller code).
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     fn bounds(&self, i: usize) -> (usize, usize, usize) {
         let start = match i.checked_sub(1).and_then(|before| self.ends.get(before)) {
             Some([_, value_end]) => u32::from_le_bytes(*value_end) as usize + 1,
@@ -155,8 +157,9 @@ impl<'a> Pairs<'a> {
         self.block.get(start..end).unwrap_or_default()
     }
 
-    /// Whether pair `i` is named `name`.
-    #[inline]
+    /// Whether pair `i` is named `name` (out of line on 32-bit targets).
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     pub(crate) fn is_named(&self, i: usize, name: &[u8]) -> bool {
         let own = self.name(i);
         count_bytes(if own.len() == name.len() {
