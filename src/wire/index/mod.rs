@@ -34,12 +34,10 @@
 //!   gives up.
 //! - **The sorted lookup** sorts the pairs' positions by name, byte by byte from the
 //!   first, stably: groups of names sharing their first bytes are split by their next
-//!   byte (a counting sort, four bits at a time), groups of at most
-//!   [`SMALL`](sorted::SMALL) (16) names are sorted by insertion, and a group whose names
-//!   end at the same byte is one name. There is no hash and no key: a peer's names cost
-//!   what their bytes cost. Sharing long prefixes makes a name's bytes be looked at once
-//!   each; a group of 16 names alike to their last byte makes each comparison long, at
-//!   most 15 a name. Then neighbours are compared once to find a repeat.
+//!   byte (a counting sort, four bits at a time), a word at a time while they are alike,
+//!   and a group whose names end at the same byte is one name. There is no hash and no
+//!   key: a peer's names cost what their bytes cost, each byte looked at a few times.
+//!   Then neighbours are compared once to find a repeat.
 //! - **A lookup** in the table: at most `WINDOW` probes and as many comparisons (a peer
 //!   can crowd a window with names whose tags match, and pays that window once). In the
 //!   sorted lookup: a binary search of the names (at most `⌈log2 n⌉ + 1` comparisons, each
@@ -48,11 +46,11 @@
 //!
 //! For a block of `b` bytes and `n` pairs, whatever they are, building the index costs at
 //! most `2n + 84` probes, `3n + 84` comparisons of names and `32 (2n + 84) + 2b` bytes
-//! compared for the table; for the sorted lookup, `6 (b + n)` looks at a name's byte and
-//! entry moves, `16 n` comparisons of names and `16 (b + n)` bytes compared (see
-//! [`sorted`]). The tests (`worst_case.rs`) count this work on every family a peer would
-//! pick (the table's inverted hashes, one name repeated, long shared prefixes, names that
-//! leave their group one byte at a time, groups of 16 alike to the last byte), on every
+//! compared for the table; for the sorted lookup, `6 (b + n)` looks at a name's bytes and
+//! entry moves, `32 n` counter updates, `n` comparisons of names and `b` bytes compared
+//! (see [`sorted`]). The tests (`worst_case.rs`) count this work on every family a peer
+//! would pick (the table's inverted hashes, one name repeated, long shared prefixes, names
+//! that leave their group one byte at a time, small groups alike to the last byte), on every
 //! kind of storage, with the table first and with the sorted lookup alone, never time.
 
 pub(crate) mod sorted;
@@ -60,8 +58,8 @@ pub(crate) mod table;
 
 use super::name_hash;
 
-/// Index bytes per pair: two NUL offsets, and four table slots (or a sorted entry and
-/// its scratch).
+/// Index bytes per pair: two NUL offsets, and four table slots (or the sorted lookup's
+/// entry, the sort's scratch and its pending groups).
 pub(crate) const BYTES_PER_PAIR: usize = 24;
 
 /// Whether this target may build the [`table`]: 64-bit ones only. On the others the

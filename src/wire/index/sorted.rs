@@ -18,34 +18,29 @@
 //!
 //! Names compare as bytes, a name before any longer name it begins (the end of a name,
 //! its NUL, is a byte below every other, since names hold no NUL). A *group* is a set of
-//! entries whose names share their first `at` bytes. The sort starts with one group of all
-//! the entries, at byte 0, and for each group:
+//! at least two entries whose names share their first `at` bytes. The sort starts with one
+//! group of all the entries, at byte 0, and for each group:
 //!
-//! - of at most [`SMALL`] entries, sorts it by insertion, comparing the names from byte
-//!   `at` on: at most `SMALL - 1` comparisons an entry;
 //! - whose names all have the same next word (bytes `at` to `at + 7`; byte `at` alone on
-//!   32-bit targets): done if it holds every name's end (they are one name), else goes on after
-//!   it (one look at each entry's word); if they differ, goes on to the first byte where
-//!   two of them do;
-//! - otherwise distributes it by byte `at` (a stable counting sort of its low, then its
+//!   32-bit targets): done if it holds every name's end (they are one name), else goes on
+//!   after it (one look at each entry's word); if they differ, goes on to the first byte
+//!   where two of them do;
+//! - there, distributes the group by that byte (a stable counting sort of its low, then its
 //!   high four bits: four moves an entry and 32 counters) and looks at the bytes again to
-//!   split it into the groups of equal bytes at `at + 1`; the group of the names that end
-//!   there is one name, and is done.
+//!   split it into the groups of equal bytes, on to the next byte; the group of the names
+//!   that end there is one name, and is done, and so is a group of one.
 //!
 //! Every look and every move is at byte `at` of a name that has a byte (or its end)
-//! there, in a group of more than `SMALL` entries (a look that finds the words alike is
-//! charged to their bytes, the one that finds them differ to the byte they differ at),
-//! and a name is in one group at each byte: for a block of `b` bytes and `n` pairs, whatever the names, the sort
-//! makes at most `6 (b + n)` looks and moves, and the insertions at most `(SMALL - 1) n`
-//! comparisons of at most `(SMALL - 1) b` bytes in all. The check for repeats compares
-//! neighbours: `n - 1` comparisons of at most `b` bytes. A lookup of a name of `L` bytes:
-//! a binary search (at most `⌈log2 n⌉ + 1` comparisons, each of at most `L + 1` bytes), then
-//! one comparison for each of its pairs and one more.
+//! there (a look that finds the words alike is charged to their bytes, the one that finds
+//! them differ to the byte they differ at), a name is in one group at each byte, and a
+//! distribution splits its group, which happens at most `n - 1` times: for a block of `b`
+//! bytes and `n` pairs, whatever the names, the sort makes at most `6 (b + n)` looks and
+//! moves and `32 n` counter updates, and compares no names. The check for repeats
+//! compares neighbours: `n - 1` comparisons of at most `b` bytes in all. A lookup of a
+//! name of `L` bytes: a binary search (at most `⌈log2 n⌉ + 1` comparisons, each of at most
+//! `L + 1` bytes), then one comparison for each of its pairs and one more.
 
 use super::{Candidate, Pairs, Work, count_bytes, count_work};
-
-/// Groups of at most this many entries are sorted by insertion.
-pub(crate) const SMALL: usize = 16;
 
 /// The position in entry `i` of `entries` (`0` past the end).
 #[inline(always)]
@@ -141,24 +136,22 @@ pub(crate) fn build(
 }
 
 /// The pending groups of the sort: a stack of `(start, end, at)` in `u32` slots. It never
-/// fills: every group on it has more than [`SMALL`] entries and no two share one, so at
-/// most `n / (SMALL + 1)` are pending, in `3 n / (SMALL + 1)` of its `2 n` slots.
+/// fills: every group on it has at least two entries and no two share one, so at most
+/// `n / 2` are pending, in `3 n / 2` of its `2 n` slots.
 struct Groups<'s> {
     slots: &'s mut [[u8; 4]],
     len: usize,
 }
 
 impl Groups<'_> {
-    /// Pushes a group; `false` if there is no room (never).
-    fn push(&mut self, group: [usize; 3]) -> bool {
-        let Some(slots) = self.slots.get_mut(self.len..self.len + 3) else {
-            return false;
-        };
-        for (slot, value) in slots.iter_mut().zip(group) {
-            *slot = (value as u32).to_le_bytes();
+    /// Pushes a group (if there is room: always, see above).
+    fn push(&mut self, group: [usize; 3]) {
+        if let Some(slots) = self.slots.get_mut(self.len..self.len + 3) {
+            for (slot, value) in slots.iter_mut().zip(group) {
+                *slot = (value as u32).to_le_bytes();
+            }
+            self.len += 3;
         }
-        self.len += 3;
-        true
     }
 
     /// Pops the last group pushed.
@@ -176,9 +169,8 @@ fn sort(
     groups: &mut Groups<'_>,
     pairs: &Pairs<'_>,
 ) {
-    if entries.len() <= SMALL || !groups.push([0, entries.len(), 0]) {
-        insertion(entries, pairs, 0);
-        return;
+    if entries.len() > 1 {
+        groups.push([0, entries.len(), 0]);
     }
     while let Some([start, end, mut at]) = groups.pop() {
         let (Some(group), Some(scratch)) =
@@ -186,10 +178,6 @@ fn sort(
         else {
             continue;
         };
-        if group.len() <= SMALL {
-            insertion(group, pairs, at);
-            continue;
-        }
         // Down the bytes that every name of the group has alike, a word at a time.
         let one_name = loop {
             let first = word(pairs, get(group, 0), at);
@@ -224,17 +212,8 @@ fn sort(
                 to += 1;
             }
             count_work(Work::Move);
-            let len = to - from;
-            if value != 0 && len > 1 {
-                if len <= SMALL {
-                    if let Some(small) = group.get_mut(from..to) {
-                        insertion(small, pairs, at + 1);
-                    }
-                } else if !groups.push([start + from, start + to, at + 1])
-                    && let Some(large) = group.get_mut(from..to)
-                {
-                    insertion(large, pairs, at + 1);
-                }
+            if value != 0 && to - from > 1 {
+                groups.push([start + from, start + to, at + 1]);
             }
             from = to;
         }
@@ -262,6 +241,7 @@ fn distribute(
     }
     let mut sum = 0;
     for slot in next.iter_mut() {
+        count_work(Work::Move);
         let count = *slot;
         *slot = sum;
         sum += count;
@@ -277,70 +257,6 @@ fn distribute(
         *slot += 1;
     }
     group.copy_from_slice(scratch);
-}
-
-/// Sorts `group` stably by its names from byte `at` on, by insertion: a word of each name
-/// first, the rest of the names only where the words are alike.
-fn insertion(group: &mut [[u8; 4]], pairs: &Pairs<'_>, at: usize) {
-    for i in 1..group.len() {
-        let entry = group.get(i).copied().unwrap_or_default();
-        let position = u32::from_le_bytes(entry) as usize;
-        // Only 64-bit targets compare words first (32-bit ones: the smaller code).
-        let key = if WORD == 1 {
-            0
-        } else {
-            word(pairs, position, at)
-        };
-        let mut j = i;
-        while j > 0 {
-            let before = group.get(j - 1).copied().unwrap_or_default();
-            if !after(
-                pairs,
-                u32::from_le_bytes(before) as usize,
-                position,
-                key,
-                at,
-            ) {
-                break;
-            }
-            if let Some(slot) = group.get_mut(j) {
-                *slot = before;
-            }
-            j -= 1;
-        }
-        if let Some(slot) = group.get_mut(j) {
-            *slot = entry;
-        }
-    }
-}
-
-/// Whether the name at `other` comes after the name at `position` (whose [`word`] at
-/// `at` is `key`), both from byte `at` on (counted as one comparison of at most the
-/// shorter name and one byte more).
-#[inline(always)]
-fn after(pairs: &Pairs<'_>, other: usize, position: usize, key: u64, at: usize) -> bool {
-    count_work(Work::Comparison);
-    let other_key = if WORD == 1 {
-        key
-    } else {
-        word(pairs, other, at)
-    };
-    if WORD > 1 && (other_key != key || ends_in(key)) {
-        // The words decide (alike and holding the end: the same name).
-        #[cfg(test)]
-        count_bytes(
-            WORD.min(
-                tail(pairs, other, at)
-                    .len()
-                    .min(tail(pairs, position, at).len())
-                    + 1,
-            ),
-        );
-        return other_key > key;
-    }
-    let (a, b) = (tail(pairs, other, at), tail(pairs, position, at));
-    count_bytes(a.len().min(b.len()) + 1);
-    a > b
 }
 
 /// Whether two neighbours of the sorted `entries` have the same name.

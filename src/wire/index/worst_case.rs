@@ -11,7 +11,6 @@ extern crate std;
 use std::{boxed::Box, format, vec, vec::Vec};
 
 use super::Kind;
-use super::sorted::SMALL;
 use super::table::{BYTES_PER_PROBE, PROBE_SLACK, PROBES_PER_NAME, WINDOW, home_of as home};
 use super::work::{self, Counts};
 use crate::wire::name_hash::{self, K_FIRST, K_SECOND};
@@ -35,13 +34,13 @@ impl Bound {
     fn build(bytes: usize, pairs: usize) -> Self {
         let (b, n) = (bytes as u64, pairs as u64);
         let probes = PROBES_PER_NAME as u64 * n + (PROBE_SLACK + WINDOW) as u64;
-        let small = SMALL as u64;
         Bound {
             probes,
-            // The table's; the insertions' and the check of neighbours.
-            comparisons: probes + n + (small - 1) * n + n,
-            bytes: 2 * BYTES_PER_PROBE as u64 * probes + 2 * b + (small - 1) * (b + n) + b,
-            moves: 6 * (b + n),
+            // The table's, then the sorted lookup's check of neighbours.
+            comparisons: probes + n + n,
+            bytes: 2 * BYTES_PER_PROBE as u64 * probes + 2 * b + b,
+            // Looks and moves, and the distributions' counters.
+            moves: 6 * (b + n) + 32 * n,
             hashes: 0,
         }
     }
@@ -301,7 +300,8 @@ fn families() -> Vec<Family> {
     vec![
         one("ordinary", ordinary_names(NAMES, 16), Some(Kind::Table)),
         one("peeled one by one", peeled_names(), None),
-        one("sixteen alike to the end", sixteen_alike_names(), None),
+        one("pairs alike to the end", alike_to_the_end_names(2), None),
+        one("sixteen alike to the end", alike_to_the_end_names(16), None),
         one("one home", one_home_names(NAMES), Some(Kind::Sorted)),
         one("equal hash", equal_hash_names(), Some(Kind::Sorted)),
         one(
@@ -455,8 +455,8 @@ fn check_lookups(counted: &Counted, pairs: usize, what: &str) {
 
 /// The sorted lookup's own worst cases, built so: names that share ever longer prefixes
 /// and leave their group one at a byte (a distribution at every byte of a large group),
-/// and groups of [`SMALL`] names alike but for their last byte (every insertion compares
-/// long names). Each holds to the bound of `Bound`, by bytes.
+/// and small groups of long names alike but for their last byte (a distribution, with its
+/// counters, for every few names). Each holds to the bound of `Bound`, by bytes.
 fn peeled_names() -> Vec<Vec<u8>> {
     let count = if cfg!(miri) { 40 } else { 300 };
     // Longest first: in wire order, each group's first name is the one to leave it last.
@@ -469,7 +469,7 @@ fn peeled_names() -> Vec<Vec<u8>> {
         })
         .collect();
     // A large group to the end, so that every byte is a distribution.
-    names.extend((0..2 * SMALL).map(|i| {
+    names.extend((0..32).map(|i| {
         let mut name = b"P".repeat(count + 1);
         name.extend_from_slice(format!("{i:02}").as_bytes());
         name
@@ -477,12 +477,12 @@ fn peeled_names() -> Vec<Vec<u8>> {
     names
 }
 
-/// See [`peeled_names`].
-fn sixteen_alike_names() -> Vec<Vec<u8>> {
-    let groups = if cfg!(miri) { 4 } else { NAMES / (4 * SMALL) };
+/// Groups of `size` names alike but for their last byte (see [`peeled_names`]).
+fn alike_to_the_end_names(size: usize) -> Vec<Vec<u8>> {
+    let groups = if cfg!(miri) { 4 } else { NAMES / (4 * size) };
     (0..groups)
         .flat_map(|g| {
-            (0..SMALL).map(move |i| {
+            (0..size).map(move |i| {
                 let mut name = format!("{g:04}").into_bytes();
                 name.extend_from_slice(&[b'Y'; 200]);
                 name.push(b'a' + i as u8);
