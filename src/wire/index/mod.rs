@@ -34,10 +34,11 @@
 //!   gives up.
 //! - **The sorted lookup** sorts the pairs' positions by name, byte by byte from the
 //!   first, stably: groups of names sharing their first bytes are split by their next
-//!   byte (a counting sort, four bits at a time), a word at a time while they are alike,
-//!   and a group whose names end at the same byte is one name. There is no hash and no
-//!   key: a peer's names cost what their bytes cost, each byte looked at a few times.
-//!   Then neighbours are compared once to find a repeat.
+//!   byte (a counting sort), a word at a time while they are alike, groups of at most
+//!   [`SMALL`](sorted::SMALL) (16) by insertion, and a group whose names end at the same
+//!   byte is one name. There is no hash and no key: a peer's names cost what their bytes
+//!   cost, each byte looked at a few times. Then neighbours are compared once to find a
+//!   repeat.
 //! - **A lookup** in the table: at most `WINDOW` probes and as many comparisons (a peer
 //!   can crowd a window with names whose tags match, and pays that window once). In the
 //!   sorted lookup: a binary search of the names (at most `⌈log2 n⌉ + 1` comparisons, each
@@ -47,11 +48,12 @@
 //! For a block of `b` bytes and `n` pairs, whatever they are, building the index costs at
 //! most `2n + 84` probes, `3n + 84` comparisons of names and `32 (2n + 84) + 2b` bytes
 //! compared for the table; for the sorted lookup, `6 (b + n)` looks at a name's bytes and
-//! entry moves, `32 n` counter updates, `n` comparisons of names and `b` bytes compared
-//! (see [`sorted`]). The tests (`worst_case.rs`) count this work on every family a peer
-//! would pick (the table's inverted hashes, one name repeated, long shared prefixes, names
-//! that leave their group one byte at a time, small groups alike to the last byte), on every
-//! kind of storage, with the table first and with the sorted lookup alone, never time.
+//! entry moves, `32 n` counter updates, `9 n` comparisons of names and `8 (b + n) + b`
+//! bytes compared (see [`sorted`]). The tests (`worst_case.rs`) count this work on every
+//! family a peer would pick (the table's inverted hashes, one name repeated, long shared
+//! prefixes, names that leave their group one byte at a time, small groups alike to the
+//! last byte), on every kind of storage, with the table first and with the sorted lookup
+//! alone, never time.
 
 pub(crate) mod sorted;
 pub(crate) mod table;

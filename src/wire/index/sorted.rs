@@ -18,29 +18,40 @@
 //!
 //! Names compare as bytes, a name before any longer name it begins (the end of a name,
 //! its NUL, is a byte below every other, since names hold no NUL). A *group* is a set of
-//! at least two entries whose names share their first `at` bytes. The sort starts with one
-//! group of all the entries, at byte 0, and for each group:
+//! entries whose names share their first `at` bytes. The sort starts with one group of all
+//! the entries, at byte 0, and for each group:
 //!
+//! - of at most [`SMALL`] (16) entries: sorts it by insertion, comparing the names from
+//!   byte `at` on (on 64-bit targets a word of 8 bytes of each first): at most `SMALL / 2`
+//!   comparisons an entry;
 //! - whose names all have the same next word (bytes `at` to `at + 7`; byte `at` alone on
 //!   32-bit targets): done if it holds every name's end (they are one name), else goes on
 //!   after it (one look at each entry's word); if they differ, goes on to the first byte
 //!   where two of them do;
-//! - there, distributes the group by that byte (a stable counting sort of its low, then its
-//!   high four bits: four moves an entry and 32 counters) and looks at the bytes again to
-//!   split it into the groups of equal bytes, on to the next byte; the group of the names
-//!   that end there is one name, and is done, and so is a group of one.
+//! - there, distributes the group by that byte: a stable counting sort of its low, then
+//!   its high four bits (four moves an entry and 32 counters), or, for groups of at least
+//!   256 on 64-bit targets, of the whole byte (two moves an entry and 256 counters), and
+//!   splits it into the groups of equal bytes, on to the next byte (another look at each
+//!   entry, or none: the counters give them); the group of the names that end there is
+//!   one name, and is done, and so is a group of one.
 //!
 //! Every look and every move is at byte `at` of a name that has a byte (or its end)
-//! there (a look that finds the words alike is charged to their bytes, the one that finds
-//! them differ to the byte they differ at), a name is in one group at each byte, and a
-//! distribution splits its group, which happens at most `n - 1` times: for a block of `b`
-//! bytes and `n` pairs, whatever the names, the sort makes at most `6 (b + n)` looks and
-//! moves and `32 n` counter updates, and compares no names. The check for repeats
-//! compares neighbours: `n - 1` comparisons of at most `b` bytes in all. A lookup of a
-//! name of `L` bytes: a binary search (at most `⌈log2 n⌉ + 1` comparisons, each of at most
-//! `L + 1` bytes), then one comparison for each of its pairs and one more.
+//! there, in a group of more than `SMALL` entries (a look that finds the words alike is
+//! charged to their bytes, the one that finds them differ to the byte they differ at), a
+//! name is in one group at each byte, and a distribution splits its group, which happens
+//! at most `n - 1` times: for a block of `b` bytes and `n` pairs, whatever the names, the
+//! sort makes at most `6 (b + n)` looks and moves and `32 n` counter updates (the 256 of
+//! a whole byte count as at most three a look), and the insertions at most `(SMALL / 2) n`
+//! comparisons of at most `(SMALL / 2) (b + n)` bytes in all. The check for repeats
+//! compares neighbours: `n - 1` comparisons of at most `b` bytes. A lookup of a name of
+//! `L` bytes: a binary search (at most `⌈log2 n⌉ + 1` comparisons, each of at most `L + 1`
+//! bytes), then one comparison for each of its pairs and one more.
 
 use super::{Candidate, Pairs, Work, count_bytes, count_work};
+
+/// Groups of at most this many entries are sorted by insertion (the counters of a
+/// distribution would cost more than its moves).
+pub(crate) const SMALL: usize = 16;
 
 /// The position in entry `i` of `entries` (`0` past the end).
 #[inline(always)]
@@ -69,12 +80,21 @@ fn word(pairs: &Pairs<'_>, position: usize, at: usize) -> u64 {
     if WORD == 1 {
         return u64::from(byte(pairs, position, at)) << 56;
     }
-    let name = tail(pairs, position, at);
-    match name.first_chunk::<8>() {
-        Some(bytes) => u64::from_be_bytes(*bytes),
+    let (start, end) = pairs.name_range(position);
+    let from = start.saturating_add(at);
+    let left = end.saturating_sub(from);
+    // Eight bytes of the block (a NUL and the value follow a name), those past the name
+    // masked off; byte by byte only at the block's very end.
+    match pairs
+        .block()
+        .get(from..)
+        .and_then(|rest| rest.first_chunk::<8>())
+    {
+        Some(bytes) if left >= 8 => u64::from_be_bytes(*bytes),
+        Some(bytes) => u64::from_be_bytes(*bytes) & !(u64::MAX >> (8 * left)),
         None => {
             let mut bytes = [0; 8];
-            for (to, from) in bytes.iter_mut().zip(name) {
+            for (to, from) in bytes.iter_mut().zip(tail(pairs, position, at)) {
                 *to = *from;
             }
             u64::from_be_bytes(bytes)
@@ -178,6 +198,10 @@ fn sort(
         else {
             continue;
         };
+        if group.len() <= SMALL {
+            insertion(group, pairs, at);
+            continue;
+        }
         // Down the bytes that every name of the group has alike, a word at a time.
         let one_name = loop {
             let first = word(pairs, get(group, 0), at);
@@ -199,6 +223,10 @@ fn sort(
         if one_name {
             continue;
         }
+        if WIDE && group.len() >= WIDE_FROM {
+            distribute_wide(group, scratch, pairs, at, groups, start);
+            continue;
+        }
         distribute(group, scratch, pairs, at, 0);
         distribute(group, scratch, pairs, at, 4);
         // The groups of equal bytes at `at`, on to `at + 1`; the names that end at `at`
@@ -217,6 +245,64 @@ fn sort(
             }
             from = to;
         }
+    }
+}
+
+/// Whether large groups are distributed by a whole byte in one pass (64-bit targets; the
+/// others keep the smaller code and stack of four bits a pass).
+const WIDE: bool = usize::BITS >= 64;
+
+/// The least group distributed by a whole byte: its 256 counters cost at most one move
+/// an entry.
+const WIDE_FROM: usize = 256;
+
+/// Sorts `group` stably by its names' byte `at` through `scratch` (as long) in one pass
+/// with 256 counters, and pushes its groups of equal bytes (but the names that end at
+/// `at`, one name) on to `at + 1`; `start` is where `group` starts in the entries.
+fn distribute_wide(
+    group: &mut [[u8; 4]],
+    scratch: &mut [[u8; 4]],
+    pairs: &Pairs<'_>,
+    at: usize,
+    groups: &mut Groups<'_>,
+    start: usize,
+) {
+    let digit = |entry: &[u8; 4]| usize::from(byte(pairs, u32::from_le_bytes(*entry) as usize, at));
+    // Where each byte's entries go, then where they end.
+    let mut next = [0u32; 256];
+    for entry in group.iter() {
+        count_work(Work::Move);
+        if let Some(count) = next.get_mut(digit(entry)) {
+            *count += 1;
+        }
+    }
+    let mut sum = 0;
+    for slot in next.iter_mut() {
+        count_work(Work::Move);
+        let count = *slot;
+        *slot = sum;
+        sum += count;
+    }
+    for entry in group.iter() {
+        count_work(Work::Move);
+        let Some(slot) = next.get_mut(digit(entry)) else {
+            continue;
+        };
+        if let Some(to) = scratch.get_mut(*slot as usize) {
+            *to = *entry;
+        }
+        *slot += 1;
+    }
+    group.copy_from_slice(scratch);
+    // Byte 0's entries end where byte 1's start: the names that end at `at`.
+    let mut from = next.first().copied().unwrap_or(0) as usize;
+    for &end in next.iter().skip(1) {
+        count_work(Work::Move);
+        let end = end as usize;
+        if end > from + 1 {
+            groups.push([start + from, start + end, at + 1]);
+        }
+        from = end;
     }
 }
 
@@ -257,6 +343,70 @@ fn distribute(
         *slot += 1;
     }
     group.copy_from_slice(scratch);
+}
+
+/// Sorts `group` stably by its names from byte `at` on, by insertion: a word of each name
+/// first, the rest of the names only where the words are alike.
+fn insertion(group: &mut [[u8; 4]], pairs: &Pairs<'_>, at: usize) {
+    for i in 1..group.len() {
+        let entry = group.get(i).copied().unwrap_or_default();
+        let position = u32::from_le_bytes(entry) as usize;
+        // Only 64-bit targets compare words first (32-bit ones: the smaller code).
+        let key = if WORD == 1 {
+            0
+        } else {
+            word(pairs, position, at)
+        };
+        let mut j = i;
+        while j > 0 {
+            let before = group.get(j - 1).copied().unwrap_or_default();
+            if !after(
+                pairs,
+                u32::from_le_bytes(before) as usize,
+                position,
+                key,
+                at,
+            ) {
+                break;
+            }
+            if let Some(slot) = group.get_mut(j) {
+                *slot = before;
+            }
+            j -= 1;
+        }
+        if let Some(slot) = group.get_mut(j) {
+            *slot = entry;
+        }
+    }
+}
+
+/// Whether the name at `other` comes after the name at `position` (whose [`word`] at
+/// `at` is `key`), both from byte `at` on (counted as one comparison of at most the
+/// shorter name and one byte more).
+#[inline(always)]
+fn after(pairs: &Pairs<'_>, other: usize, position: usize, key: u64, at: usize) -> bool {
+    count_work(Work::Comparison);
+    let other_key = if WORD == 1 {
+        key
+    } else {
+        word(pairs, other, at)
+    };
+    if WORD > 1 && (other_key != key || ends_in(key)) {
+        // The words decide (alike and holding the end: the same name).
+        #[cfg(test)]
+        count_bytes(
+            WORD.min(
+                tail(pairs, other, at)
+                    .len()
+                    .min(tail(pairs, position, at).len())
+                    + 1,
+            ),
+        );
+        return other_key > key;
+    }
+    let (a, b) = (tail(pairs, other, at), tail(pairs, position, at));
+    count_bytes(a.len().min(b.len()) + 1);
+    a > b
 }
 
 /// Whether two neighbours of the sorted `entries` have the same name.

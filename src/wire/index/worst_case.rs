@@ -11,6 +11,7 @@ extern crate std;
 use std::{boxed::Box, format, vec, vec::Vec};
 
 use super::Kind;
+use super::sorted::SMALL;
 use super::table::{BYTES_PER_PROBE, PROBE_SLACK, PROBES_PER_NAME, WINDOW, home_of as home};
 use super::work::{self, Counts};
 use crate::wire::name_hash::{self, K_FIRST, K_SECOND};
@@ -34,11 +35,12 @@ impl Bound {
     fn build(bytes: usize, pairs: usize) -> Self {
         let (b, n) = (bytes as u64, pairs as u64);
         let probes = PROBES_PER_NAME as u64 * n + (PROBE_SLACK + WINDOW) as u64;
+        let half = SMALL as u64 / 2;
         Bound {
             probes,
-            // The table's, then the sorted lookup's check of neighbours.
-            comparisons: probes + n + n,
-            bytes: 2 * BYTES_PER_PROBE as u64 * probes + 2 * b + b,
+            // The table's, then the sorted lookup's insertions and check of neighbours.
+            comparisons: probes + n + half * n + n,
+            bytes: 2 * BYTES_PER_PROBE as u64 * probes + 2 * b + half * (b + n) + b,
             // Looks and moves, and the distributions' counters.
             moves: 6 * (b + n) + 32 * n,
             hashes: 0,
