@@ -43,7 +43,7 @@
 //!   can crowd a window with names whose tags match, and pays that window once). In the
 //!   sorted lookup: a binary search of the names (at most `⌈log2 n⌉ + 1` comparisons, each
 //!   of at most the name looked up and one byte more), and one comparison for each of
-//!   the name's pairs and one more (`get_all` of a name repeated `k` times: `k + 1`).
+//!   the name's pairs and two more (`get_all` of a name repeated `k` times: `k + 2`).
 //!
 //! For a block of `b` bytes and `n` pairs, whatever they are, building the index costs at
 //! most `2n + 84` probes, `3n + 84` comparisons of names and `32 (2n + 84) + 2b` bytes

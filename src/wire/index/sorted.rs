@@ -45,7 +45,7 @@
 //! comparisons of at most `(SMALL / 2) (b + n)` bytes in all. The check for repeats
 //! compares neighbours: `n - 1` comparisons of at most `b` bytes. A lookup of a name of
 //! `L` bytes: a binary search (at most `⌈log2 n⌉ + 1` comparisons, each of at most `L + 1`
-//! bytes), then one comparison for each of its pairs and one more.
+//! bytes), then one comparison for each of its pairs and two more.
 
 use super::{Candidate, Pairs, Work, count_bytes, count_work};
 
@@ -580,6 +580,9 @@ mod tests {
             (b"AA", None),
             (b"ABCD", None),
             (b"C", None),
+            (b"A\0", None),
+            (b"AB\0", None),
+            (b"ABC\0D", None),
         ] {
             let at = first(&lookup, &pairs, query);
             let mut found = Vec::new();

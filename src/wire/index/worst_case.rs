@@ -302,6 +302,7 @@ fn families() -> Vec<Family> {
     vec![
         one("ordinary", ordinary_names(NAMES, 16), Some(Kind::Table)),
         one("peeled one by one", peeled_names(), None),
+        one("prefix chain", prefix_chain_names(), None),
         one("pairs alike to the end", alike_to_the_end_names(2), None),
         one("sixteen alike to the end", alike_to_the_end_names(16), None),
         one("one home", one_home_names(NAMES), Some(Kind::Sorted)),
@@ -460,7 +461,8 @@ fn check_lookups(counted: &Counted, pairs: usize, what: &str) {
 /// and small groups of long names alike but for their last byte (a distribution, with its
 /// counters, for every few names). Each holds to the bound of `Bound`, by bytes.
 fn peeled_names() -> Vec<Vec<u8>> {
-    let count = if cfg!(miri) { 40 } else { 300 };
+    // Below 256: every group is distributed four bits at a time (the dearer way).
+    let count = if cfg!(miri) { 40 } else { 220 };
     // Longest first: in wire order, each group's first name is the one to leave it last.
     let mut names: Vec<Vec<u8>> = (1..=count)
         .rev()
@@ -476,6 +478,16 @@ fn peeled_names() -> Vec<Vec<u8>> {
         name.extend_from_slice(format!("{i:02}").as_bytes());
         name
     }));
+    names
+}
+
+/// Names each the beginning of the next, longest first (the costliest shape for the
+/// moves found: every byte a distribution of a group of fewer than 256), and the longest
+/// repeated so that the last group is large.
+fn prefix_chain_names() -> Vec<Vec<u8>> {
+    let count = if cfg!(miri) { 40 } else { 239 };
+    let mut names: Vec<Vec<u8>> = (1..=count).rev().map(|k| b"P".repeat(k)).collect();
+    names.extend((0..16).map(|_| b"P".repeat(count + 1)));
     names
 }
 
