@@ -341,11 +341,13 @@ impl<'a> Index<'a> {
     /// The value of the first pair named `name`.
     #[inline]
     pub(crate) fn get(&self, name: &[u8]) -> Option<&'a [u8]> {
-        // The table walked directly on 64-bit targets (the faster code); the one loop of
-        // `find` on microcontrollers (the smaller).
+        // The table walked directly; the sorted lookup's search gives the first pair.
         let (Lookup::Table(cells), true) = (self.lookup, TABLE) else {
-            let first = self.find(name).next()?;
-            return Some(self.pairs.value(first));
+            let Lookup::Sorted(slots) = self.lookup else {
+                return None;
+            };
+            let pair = sorted::first_pair(slots, &self.pairs, name)?;
+            return Some(self.pairs.value(pair));
         };
         let hash = name_hash::hash(name);
         let pair = table::first_match(cells, self.pairs.len(), hash, |pair| {

@@ -446,6 +446,13 @@ pub(crate) fn first(lookup: &[[u8; 4]], pairs: &Pairs<'_>, name: &[u8]) -> usize
     n
 }
 
+/// The first pair named `name` among the sorted entries of `pairs` (see [`first`]).
+#[inline]
+pub(crate) fn first_pair(lookup: &[[u8; 4]], pairs: &Pairs<'_>, name: &[u8]) -> Option<usize> {
+    let at = first(lookup, pairs, name);
+    (at < pairs.len()).then(|| get(lookup, at))
+}
+
 /// The pair at entry `at` of the sorted entries of `pairs` (`End` past them), for a lookup
 /// from [`first`] on: the caller compares its name.
 #[inline]
