@@ -267,36 +267,12 @@ fn distribute_wide(
     groups: &mut Groups<'_>,
     start: usize,
 ) {
-    let digit = |entry: &[u8; 4]| usize::from(byte(pairs, u32::from_le_bytes(*entry) as usize, at));
-    // Where each byte's entries go, then where they end.
-    let mut next = [0u32; 256];
-    for entry in group.iter() {
-        count_work(Work::Move);
-        if let Some(count) = next.get_mut(digit(entry)) {
-            *count += 1;
-        }
-    }
-    let mut sum = 0;
-    for slot in next.iter_mut() {
-        count_work(Work::Move);
-        let count = *slot;
-        *slot = sum;
-        sum += count;
-    }
-    for entry in group.iter() {
-        count_work(Work::Move);
-        let Some(slot) = next.get_mut(digit(entry)) else {
-            continue;
-        };
-        if let Some(to) = scratch.get_mut(*slot as usize) {
-            *to = *entry;
-        }
-        *slot += 1;
-    }
-    group.copy_from_slice(scratch);
+    let ends = counting_sort::<256>(group, scratch, |entry| {
+        usize::from(byte(pairs, u32::from_le_bytes(*entry) as usize, at))
+    });
     // Byte 0's entries end where byte 1's start: the names that end at `at`.
-    let mut from = next.first().copied().unwrap_or(0) as usize;
-    for &end in next.iter().skip(1) {
+    let mut from = ends.first().copied().unwrap_or(0) as usize;
+    for &end in ends.iter().skip(1) {
         count_work(Work::Move);
         let end = end as usize;
         if end > from + 1 {
@@ -315,10 +291,21 @@ fn distribute(
     at: usize,
     shift: u32,
 ) {
-    let digit = |entry: &[u8; 4]| {
+    counting_sort::<16>(group, scratch, |entry| {
         usize::from(byte(pairs, u32::from_le_bytes(*entry) as usize, at) >> shift) & 15
-    };
-    let mut next = [0u32; 16];
+    });
+}
+
+/// Sorts `group` stably by `digit` (below `BUCKETS`) through `scratch` (as long): a count,
+/// the counters' sums, the entries moved through `scratch` and back. Returns where each
+/// digit's entries end.
+fn counting_sort<const BUCKETS: usize>(
+    group: &mut [[u8; 4]],
+    scratch: &mut [[u8; 4]],
+    digit: impl Fn(&[u8; 4]) -> usize,
+) -> [u32; BUCKETS] {
+    // Each digit's count, then where its entries go, then where they end.
+    let mut next = [0u32; BUCKETS];
     for entry in group.iter() {
         count_work(Work::Move);
         if let Some(count) = next.get_mut(digit(entry)) {
@@ -343,6 +330,7 @@ fn distribute(
         *slot += 1;
     }
     group.copy_from_slice(scratch);
+    next
 }
 
 /// Sorts `group` stably by its names from byte `at` on, by insertion: a word of each name
