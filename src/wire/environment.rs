@@ -10,8 +10,10 @@
 //! its [`index`](super::index) in the room after it; afterwards the block is read through
 //! the index without any failure case.
 
-use super::index::{BYTES_PER_PAIR, ENDS_PER_PAIR, Kind, Pairs, Shape, TABLE, sorted, table};
-use super::{name_hash, nul_scan};
+use super::index::{
+    BYTES_PER_PAIR, ENDS_PER_PAIR, Kind, Pairs, Shape, TABLE, linked, sorted, table,
+};
+use super::{name_hash, nul_scan, secret};
 use crate::Error;
 
 /// The name of the variable that carries the body length.
@@ -116,11 +118,28 @@ fn validate_into(
             let table = table::TableMut::new(lookup.as_chunks_mut().0, count, find_repeats);
             walk::<ByHash>(block, &pairs, &mut Builder::Table(table))
         }
-        Kind::Table | Kind::Sorted => Err(Stop::Full),
+        Kind::Table | Kind::Linked | Kind::Sorted => Err(Stop::Full),
     };
     let (known, kind) = match walked {
         Ok(known) => (known, Kind::Table),
         Err(Stop::Refused(error)) => return Err(error),
+        // The names defeated the public hash: the table again, under a secret key, each
+        // name once (see `linked`).
+        Err(Stop::Full) if TABLE && secret::AVAILABLE && first != Kind::Sorted => {
+            let pairs = Pairs::new(block, ends.as_chunks().0);
+            let table = linked::LinkedMut::new(lookup.as_chunks_mut().0, count, find_repeats);
+            let mut builder = Builder::Linked(table);
+            match walk::<BySecret>(block, &pairs, &mut builder) {
+                Ok(known) => {
+                    if let Builder::Linked(table) = builder {
+                        table.finish();
+                    }
+                    (known, Kind::Linked)
+                }
+                Err(Stop::Refused(error)) => return Err(error),
+                Err(Stop::Full) => walk_sorted(block, ends, lookup, find_repeats)?,
+            }
+        }
         Err(Stop::Full) => walk_sorted(block, ends, lookup, find_repeats)?,
     };
     match known.scgi {
@@ -181,6 +200,8 @@ enum Stop {
 /// The lookup a [`walk`] builds.
 enum Builder<'s> {
     Table(table::TableMut<'s>),
+    /// The table under the secret key, each name once ([`linked`]).
+    Linked(linked::LinkedMut<'s>),
     /// The pairs walked so far, to be sorted by name.
     Sorted {
         /// How many.
@@ -198,8 +219,15 @@ impl Builder<'_> {
                 table::Insert::Repeat => Err(Stop::Refused(Error::DuplicateHeader)),
                 table::Insert::Full => Err(Stop::Full),
             },
+            Builder::Linked(table) if TABLE && secret::AVAILABLE => {
+                match table.insert(pairs, i, hash) {
+                    table::Insert::Stored => Ok(()),
+                    table::Insert::Repeat => Err(Stop::Refused(Error::DuplicateHeader)),
+                    table::Insert::Full => Err(Stop::Full),
+                }
+            }
             // Never a table on other targets (see `validate`).
-            Builder::Table(_) => Err(Stop::Full),
+            Builder::Table(_) | Builder::Linked(_) => Err(Stop::Full),
             Builder::Sorted { written } => {
                 *written = i + 1;
                 Ok(())
@@ -247,6 +275,16 @@ impl Keys for ByHash {
     #[inline(always)]
     fn key(block: &[u8], start: usize, name: &[u8]) -> u64 {
         name_hash::hash_at(block, start, name)
+    }
+}
+
+/// By SipHash under the process's secret key (the table rebuilt, [`secret`]).
+struct BySecret;
+
+impl Keys for BySecret {
+    #[inline(always)]
+    fn key(_: &[u8], _: usize, name: &[u8]) -> u64 {
+        secret::hash(name)
     }
 }
 
@@ -329,9 +367,10 @@ mod tests {
         out
     }
 
-    /// Every way to build the index: the table (sorted if it fills up), and sorted from
-    /// the start (as 32-bit targets do).
-    const WAYS: [Kind; 2] = [Kind::Table, Kind::Sorted];
+    /// Every way to build the index: the table (the linked table under the secret key if
+    /// it fills up, with `std`, then sorted), the linked table from the start (with
+    /// `std`), and sorted from the start (as 32-bit targets do).
+    const WAYS: [Kind; 3] = [Kind::Table, Kind::Linked, Kind::Sorted];
 
     /// Validates `block` in a room that fits its index, every way; all must agree.
     fn check(block: &[u8], rules: Rules) -> Result<u64, Error> {

@@ -17,4 +17,5 @@ pub(crate) mod name_hash;
 pub(crate) mod netstring;
 pub(crate) mod nul_scan;
 pub(crate) mod response;
+pub(crate) mod secret;
 pub(crate) mod sip;

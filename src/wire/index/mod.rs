@@ -55,10 +55,11 @@
 //! last byte), on every kind of storage, with the table first and with the sorted lookup
 //! alone, never time.
 
+pub(crate) mod linked;
 pub(crate) mod sorted;
 pub(crate) mod table;
 
-use super::name_hash;
+use super::{name_hash, secret};
 
 /// Index bytes per pair: two NUL offsets, and four table slots (or the sorted lookup's
 /// entry, the sort's scratch and its pending groups).
@@ -77,6 +78,9 @@ pub(crate) enum Kind {
     /// A hash table ([`table`]).
     #[default]
     Table,
+    /// The table rebuilt under a secret key, each name once and its pairs linked
+    /// ([`linked`]; 64-bit targets with `std`, after the names defeated the table).
+    Linked,
     /// The pairs' positions sorted by name ([`sorted`]).
     Sorted,
 }
@@ -276,6 +280,8 @@ impl core::iter::FusedIterator for PairIter<'_> {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Lookup<'a> {
     Table(&'a [[u8; 4]]),
+    /// The table under the secret key, then the links ([`linked`]).
+    Linked(&'a [[u8; 4]]),
     /// The pairs' positions sorted by name, then the sort's scratch ([`sorted`]).
     Sorted(&'a [[u8; 4]]),
 }
@@ -310,6 +316,9 @@ impl<'a> Index<'a> {
                     .unwrap_or_default();
                 match shape.kind {
                     Kind::Table if TABLE => Lookup::Table(lookup.as_chunks().0),
+                    Kind::Linked if TABLE && secret::AVAILABLE => {
+                        Lookup::Linked(lookup.as_chunks().0)
+                    }
                     _ => Lookup::Sorted(lookup.as_chunks().0),
                 }
             },
@@ -326,6 +335,7 @@ impl<'a> Index<'a> {
     pub(crate) fn parts(&self) -> ([&'a [u8]; 2], Shape) {
         let (lookup, kind) = match self.lookup {
             Lookup::Table(cells) => (cells.as_flattened(), Kind::Table),
+            Lookup::Linked(slots) => (slots.as_flattened(), Kind::Linked),
             Lookup::Sorted(slots) => (slots.as_flattened(), Kind::Sorted),
         };
         let shape = Shape {
@@ -343,10 +353,13 @@ impl<'a> Index<'a> {
     pub(crate) fn get(&self, name: &[u8]) -> Option<&'a [u8]> {
         // The table walked directly; the sorted lookup's search gives the first pair.
         let (Lookup::Table(cells), true) = (self.lookup, TABLE) else {
-            let Lookup::Sorted(slots) = self.lookup else {
-                return None;
+            let pair = match self.lookup {
+                Lookup::Sorted(slots) => sorted::first_pair(slots, &self.pairs, name)?,
+                Lookup::Linked(slots) if TABLE && secret::AVAILABLE => {
+                    linked::first(slots, &self.pairs, secret::hash(name), name)?
+                }
+                _ => return None,
             };
-            let pair = sorted::first_pair(slots, &self.pairs, name)?;
             return Some(self.pairs.value(pair));
         };
         let hash = name_hash::hash(name);
@@ -364,8 +377,15 @@ impl<'a> Index<'a> {
                 let hash = name_hash::hash(name);
                 (hash, table::home(hash, cells.len()), table::WINDOW)
             }
+            Lookup::Linked(slots) if TABLE && secret::AVAILABLE => {
+                match linked::first(slots, &self.pairs, secret::hash(name), name) {
+                    // `left`: no name has more pairs than the block.
+                    Some(first) => (0, first, self.pairs.len()),
+                    None => (0, 0, 0),
+                }
+            }
             // Never a table on other targets (see `new`).
-            Lookup::Table(_) => (0, 0, 0),
+            Lookup::Table(_) | Lookup::Linked(_) => (0, 0, 0),
             Lookup::Sorted(slots) => {
                 let first = sorted::first(slots, &self.pairs, name);
                 (0, first, self.pairs.len() - first)
@@ -419,7 +439,14 @@ impl Iterator for Find<'_, '_> {
                     }
                     table::candidate(cells, at, pairs.len(), self.hash)
                 }
-                Lookup::Table(_) => Candidate::End,
+                Lookup::Linked(slots) if TABLE && secret::AVAILABLE => {
+                    match linked::next(slots, pairs.len(), at) {
+                        Some(next) => self.at = next,
+                        None => self.left = 0,
+                    }
+                    Candidate::Pair(at)
+                }
+                Lookup::Table(_) | Lookup::Linked(_) => Candidate::End,
                 Lookup::Sorted(slots) => sorted::candidate(slots, pairs.len(), at),
             };
             match candidate {
@@ -428,8 +455,8 @@ impl Iterator for Find<'_, '_> {
                     if pairs.is_named(pair, self.name) {
                         return Some(pair);
                     }
-                    if matches!(self.index.lookup, Lookup::Sorted(..)) {
-                        // A name's pairs are neighbours: no match further on.
+                    if matches!(self.index.lookup, Lookup::Sorted(..) | Lookup::Linked(..)) {
+                        // A name's pairs are neighbours, or linked: no match further on.
                         break;
                     }
                 }

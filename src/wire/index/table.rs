@@ -48,7 +48,7 @@ pub(crate) fn home_of(name: &[u8], pairs: usize) -> usize {
 /// The bits of a slot that hold the tag, for `pairs` pairs (whose positions plus one need
 /// the others).
 #[inline]
-fn tag_mask(pairs: usize) -> u32 {
+pub(crate) fn tag_mask(pairs: usize) -> u32 {
     let bits = usize::BITS - pairs.leading_zeros();
     u32::MAX.checked_shl(bits).unwrap_or(0)
 }

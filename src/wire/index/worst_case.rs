@@ -15,6 +15,7 @@ use super::sorted::SMALL;
 use super::table::{BYTES_PER_PROBE, PROBE_SLACK, PROBES_PER_NAME, WINDOW, home_of as home};
 use super::work::{self, Counts};
 use crate::wire::name_hash::{self, K_FIRST, K_SECOND};
+use crate::wire::secret;
 use crate::{Config, Error, Event, Reader, Storage, storage};
 
 /// Names per block: about a 64 KiB block of 16-byte names (fewer under miri, which runs
@@ -37,10 +38,12 @@ impl Bound {
         let probes = PROBES_PER_NAME as u64 * n + (PROBE_SLACK + WINDOW) as u64;
         let half = SMALL as u64 / 2;
         Bound {
-            probes,
-            // The table's, then the sorted lookup's insertions and check of neighbours.
-            comparisons: probes + n + half * n + n,
-            bytes: 2 * BYTES_PER_PROBE as u64 * probes + 2 * b + half * (b + n) + b,
+            // The table's, twice: with the public hash, then the secret key (with `std`).
+            probes: 2 * probes,
+            // The table's twice, then the sorted lookup's insertions and check of
+            // neighbours.
+            comparisons: 2 * (probes + n) + half * n + n,
+            bytes: 2 * (2 * BYTES_PER_PROBE as u64 * probes + 2 * b) + half * (b + n) + b,
             // Looks and moves, and the distributions' counters.
             moves: 6 * (b + n) + 32 * n,
             hashes: 0,
@@ -392,8 +395,12 @@ fn every_crafted_family() {
             unique.len()
         };
         let lookups = lookups(&family.names);
-        for sorted_only in [false, true] {
+        // The table first, its second try under the secret key (with `std`), as it is and
+        // with every name hashed to one home and tag (a peer who knew the key); the sorted
+        // lookup alone.
+        for (sorted_only, key_bits) in [(false, 64), (false, 0), (true, 64)] {
             work::force_sorted(sorted_only);
+            work::weaken_keys(key_bits);
             for allow in [false, true] {
                 let config = Config::new()
                     .max_block_len(1 << 20)
@@ -402,7 +409,11 @@ fn every_crafted_family() {
                     format!(
                         "{}, {storage}, {}, repeats {}",
                         family.name,
-                        if sorted_only { "sorted" } else { "table first" },
+                        match (sorted_only, key_bits) {
+                            (true, _) => "sorted",
+                            (false, 64) => "table first",
+                            (false, _) => "table first, the secret key known",
+                        },
                         if allow { "allowed" } else { "refused" }
                     )
                 };
@@ -414,6 +425,14 @@ fn every_crafted_family() {
                             assert_eq!(*n, pairs, "{what}");
                             let want = match (sorted_only, family.table_kind) {
                                 (true, _) => Some(Kind::Sorted),
+                                // Names that defeat the public hash are random ones under
+                                // the secret key, unless it is known; a name repeated is
+                                // stored once.
+                                (false, Some(Kind::Sorted))
+                                    if secret::AVAILABLE && key_bits == 64 =>
+                                {
+                                    Some(Kind::Linked)
+                                }
                                 (false, want) => want,
                             };
                             if let Some(want) = want {
@@ -428,6 +447,7 @@ fn every_crafted_family() {
             }
         }
         work::force_sorted(false);
+        work::weaken_keys(64);
     }
 }
 
