@@ -54,8 +54,9 @@ pub(crate) enum Checked {
 /// The NULs are found 64 bytes at a time ([`nul_scan::positions`]) straight into the
 /// index; then each pair is checked and its name hashed into the table, in wire order, so
 /// the first repeat is the first hit. If the table cannot take a name within its probe
-/// window, the names are sorted instead (see [`super::index`]): linear in the block's
-/// bytes, whatever the names.
+/// window, it is rebuilt under a secret key (with `std`, see [`super::index::linked`]), and
+/// if that cannot take them either, the names are sorted (see [`super::index`]): linear in
+/// the block's bytes, whatever the names.
 pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Checked, Error> {
     // 32-bit targets (microcontrollers, wasm32) build the sorted lookup only: no table and
     // no multiply-based hash in their flash. The tests can ask for it on 64-bit targets,

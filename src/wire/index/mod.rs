@@ -8,23 +8,30 @@
 //! ```text
 //! ends    2n x u32   the offset of every NUL of the block, in order: pair i's name ends
 //!                    at ends[2i], its value at ends[2i + 1]
-//! lookup  16n bytes  a hash table of 4n u32 slots (table), or the pairs' positions sorted
-//!                    by name and the sort's scratch (sorted)
+//! lookup  16n bytes  a hash table of 4n u32 slots (table); or 3n slots under a secret
+//!                    key and a link per pair (linked); or the pairs' positions sorted by
+//!                    name and the sort's scratch (sorted)
 //! ```
 //!
 //! On 64-bit targets the lookup is a [`table`] as long as the names fit it: each within a
 //! window of [`table::WINDOW`] slots of its home, all of them within a budget of probes.
-//! Otherwise, and always on 32-bit targets (microcontrollers, wasm32: no table and no
-//! hash in their flash), it is the [`sorted`] lookup: the positions sorted by the names'
-//! bytes.
+//! If they do not (a peer's names, crafted against its public hash, or one name repeated
+//! more often than a window holds), and the crate has `std` to draw a secret key from, the
+//! table is rebuilt under that key, each name stored once and its pairs linked
+//! ([`linked`]). If that does not take the names either, and always on 32-bit targets
+//! (microcontrollers, wasm32: no table and no hash in their flash), the lookup is the
+//! [`sorted`] one: the positions sorted by the names' bytes.
 //!
 //! # Threat model
 //!
 //! The peer has this source and computes once, for ever: anything public and fixed counts
 //! as chosen by the peer. The table's hash (a folded multiply with public constants,
 //! [`name_hash`]) can be inverted directly, so a peer gives any set of names any homes,
-//! tags, or one whole hash (the tests and the benchmarks build such names). The bounds
-//! below follow from the structure alone: none rests on a computation being dear.
+//! tags, or one whole hash (the tests and the benchmarks build such names). The one secret
+//! is the linked table's key, drawn per process (with `std`): it decides only whether a
+//! peer's names cost what ordinary ones do (a peer without the key cannot aim at its
+//! windows) or go on to the sorted lookup. The bounds below follow from the structure
+//! alone: none rests on a key being secret or a computation being dear.
 //!
 //! - **The table** is given up, not fought: a name goes at most `WINDOW` slots from its
 //!   home; the names so far may spend [`table::PROBES_PER_NAME`] probes each (and
@@ -32,6 +39,11 @@
 //!   [`table::BYTES_PER_PROBE`] bytes. Whatever the names, the table costs at most
 //!   `2n + 84` probes and `32` bytes compared per probe before it keeps the names or
 //!   gives up.
+//! - **The linked table** is the same under the secret key ([`secret`]: PolymurHash,
+//!   almost universal), a third full, each name once (in a window of
+//!   [`linked::WINDOW`] slots, within the same budget), its later pairs linked after its
+//!   first: so a name repeated is one slot, not a window's worth. It too costs at most
+//!   `2n + 64 + WINDOW` probes before it keeps the names or gives up.
 //! - **The sorted lookup** sorts the pairs' positions by name, byte by byte from the
 //!   first, stably: groups of names sharing their first bytes are split by their next
 //!   byte (a counting sort), a word at a time while they are alike, groups of at most
@@ -41,19 +53,21 @@
 //!   repeat.
 //! - **A lookup** in the table: at most `WINDOW` probes and as many comparisons (a peer
 //!   can crowd a window with names whose tags match, and pays that window once). In the
-//!   sorted lookup: a binary search of the names (at most `⌈log2 n⌉ + 1` comparisons, each
+//!   linked table the same, then one comparison for each of the name's pairs (`get_all`).
+//!   In the sorted lookup: a binary search of the names (at most `⌈log2 n⌉ + 1` comparisons, each
 //!   of at most the name looked up and one byte more), and one comparison for each of
 //!   the name's pairs and two more (`get_all` of a name repeated `k` times: `k + 2`).
 //!
 //! For a block of `b` bytes and `n` pairs, whatever they are, building the index costs at
 //! most `2n + 84` probes, `3n + 84` comparisons of names and `32 (2n + 84) + 2b` bytes
-//! compared for the table; for the sorted lookup, `6 (b + n)` looks at a name's bytes and
-//! entry moves, `32 n` counter updates, `9 n` comparisons of names and `8 (b + n) + b`
-//! bytes compared (see [`sorted`]). The tests (`worst_case.rs`) count this work on every
-//! family a peer would pick (the table's inverted hashes, one name repeated, long shared
-//! prefixes, names that leave their group one byte at a time, small groups alike to the
-//! last byte), on every kind of storage, with the table first and with the sorted lookup
-//! alone, never time.
+//! compared for the table, as much again for the linked table; for the sorted lookup,
+//! `6 (b + n)` looks at a name's bytes and entry moves, `32 n` counter updates, `9 n`
+//! comparisons of names and `8 (b + n) + b` bytes compared (see [`sorted`]). The tests
+//! (`worst_case.rs`) count this work on every family a peer would pick (the table's
+//! inverted hashes, one name repeated, long shared prefixes, names that leave their group
+//! one byte at a time, small groups alike to the last byte), on every kind of storage,
+//! with the table first (and the linked table under its key, and under a key the peer
+//! knows: every name one home and one tag) and with the sorted lookup alone, never time.
 
 pub(crate) mod linked;
 pub(crate) mod sorted;
