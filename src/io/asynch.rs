@@ -93,11 +93,7 @@ impl<T: Read + Write, S: Storage> Write for Request<'_, T, S> {
         self.write_body(buf).await.map(|()| buf.len())
     }
     async fn flush(&mut self) -> Result<(), Self::Error> {
-        let waiting = self.exchange.take_waiting();
-        if !waiting.is_empty() {
-            self.transport.write_all(waiting).await.map_err(Error::Io)?;
-        }
-        self.transport.flush().await.map_err(Error::Io)
+        send(self.transport, self.exchange.take_waiting()).await
     }
 }
 
@@ -138,8 +134,7 @@ where
             Ok(false) => {}
             Err(error) => {
                 if let Some(answer) = exchange.refusal(error) {
-                    transport.write_all(answer).await.map_err(Error::Io)?;
-                    transport.flush().await.map_err(Error::Io)?;
+                    send(transport, answer).await?;
                 }
                 return Err(Error::Protocol(error));
             }
@@ -155,8 +150,12 @@ where
         mut exchange,
     } = request;
     let last = exchange.finish()?;
-    if !last.is_empty() {
-        transport.write_all(last).await.map_err(Error::Io)?;
-    }
+    send(transport, last).await
+}
+
+/// Writes `bytes` (perhaps none) and flushes: the refusal of a broken request, or the end
+/// of a response. One function for both, so that its awaits are in the flash once.
+async fn send<T: Write>(transport: &mut T, bytes: &[u8]) -> Result<(), Error<T::Error>> {
+    transport.write_all(bytes).await.map_err(Error::Io)?;
     transport.flush().await.map_err(Error::Io)
 }
