@@ -279,7 +279,7 @@ impl Keys for ByHash {
     }
 }
 
-/// By SipHash under the process's secret key (the table rebuilt, [`secret`]).
+/// By PolymurHash under the process's secret key (the table rebuilt, [`secret`]).
 struct BySecret;
 
 impl Keys for BySecret {

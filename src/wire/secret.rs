@@ -15,9 +15,10 @@
 //! a peer picks without knowing the key. That is what a table needs, at a fraction of
 //! SipHash's cost on short names (one or two multiplications for a header name). The key
 //! is drawn once per process from the operating system's randomness, through `std`'s
-//! `RandomState` (the key of `std`'s own `HashMap`): so only with the `std` feature.
-//! Without it there is no secret to draw, and the index goes straight on to the sorted
-//! lookup.
+//! `RandomState` (the key of `std`'s own `HashMap`): so only with the `std` feature (and
+//! only as secret as `std`'s keys: on the rare `std` targets without an operating
+//! system's randomness, `std` uses fixed ones). Without `std` there is no secret to draw,
+//! and the index goes straight on to the sorted lookup.
 //!
 //! No bound rests on the key: the rebuilt table has the same window and probe budget as
 //! the first, and gives up the same way (to the sorted lookup) if the names do not fit.

@@ -42,8 +42,9 @@
 //! - **The linked table** is the same under the secret key ([`secret`]: PolymurHash,
 //!   almost universal), a third full, each name once (in a window of
 //!   [`linked::WINDOW`] slots, within the same budget), its later pairs linked after its
-//!   first: so a name repeated is one slot, not a window's worth. It too costs at most
-//!   `2n + 64 + WINDOW` probes before it keeps the names or gives up.
+//!   first: so a name repeated is one slot, not a window's worth. It costs at most
+//!   `2n + 96` probes for the names' first pairs and `WINDOW` for each repeat before it
+//!   keeps the names or gives up.
 //! - **The sorted lookup** sorts the pairs' positions by name, byte by byte from the
 //!   first, stably: groups of names sharing their first bytes are split by their next
 //!   byte (a counting sort), a word at a time while they are alike, groups of at most
@@ -60,7 +61,8 @@
 //!
 //! For a block of `b` bytes and `n` pairs, whatever they are, building the index costs at
 //! most `2n + 84` probes, `3n + 84` comparisons of names and `32 (2n + 84) + 2b` bytes
-//! compared for the table, as much again for the linked table; for the sorted lookup,
+//! compared for the table, about as much again for the linked table (and a window of
+//! probes for each repeat); for the sorted lookup,
 //! `6 (b + n)` looks at a name's bytes and entry moves, `32 n` counter updates, `9 n`
 //! comparisons of names and `8 (b + n) + b` bytes compared (see [`sorted`]). The tests
 //! (`worst_case.rs`) count this work on every family a peer would pick (the table's

@@ -36,7 +36,9 @@ pub(crate) const SLOTS_PER_PAIR: usize = 4;
 /// The home slot of a hash in a table of `slots` slots.
 #[inline]
 pub(crate) fn home(hash: u64, slots: usize) -> usize {
-    (((hash >> 32) * slots as u64) >> 32) as usize
+    // Past 2^32 slots (blocks of gigabytes) the product wraps: the homes stay in the
+    // table, only less evenly.
+    ((hash >> 32).wrapping_mul(slots as u64) >> 32) as usize
 }
 
 /// The home slot of `name` in the table of a block of `pairs` pairs (the tests and the
