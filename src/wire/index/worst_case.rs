@@ -544,10 +544,8 @@ fn alike_to_the_end_names(size: usize) -> Vec<Vec<u8>> {
 /// home made the table give up: a peer without the key got the sorted lookup in about
 /// one block in thirty by trying names.)
 #[test]
+#[cfg(feature = "std")]
 fn a_name_repeated_after_many_keeps_the_linked_table() {
-    if !secret::AVAILABLE {
-        return;
-    }
     let before = ordinary_names(1000, 12);
     let config = Config::new()
         .max_block_len(1 << 20)
