@@ -116,8 +116,8 @@ fn validate_into(
     let walked = match first {
         Kind::Table if TABLE => {
             let pairs = Pairs::new(block, ends.as_chunks().0);
-            let table = table::TableMut::new(lookup.as_chunks_mut().0, count, find_repeats);
-            walk::<ByHash>(block, &pairs, &mut Builder::Table(table))
+            let mut table = table::TableMut::new(lookup.as_chunks_mut().0, count, find_repeats);
+            walk(block, &pairs, &mut table)
         }
         Kind::Table | Kind::Linked | Kind::Sorted => Err(Stop::Full),
     };
@@ -128,13 +128,10 @@ fn validate_into(
         // name once (see `linked`).
         Err(Stop::Full) if TABLE && secret::AVAILABLE && first != Kind::Sorted => {
             let pairs = Pairs::new(block, ends.as_chunks().0);
-            let table = linked::LinkedMut::new(lookup.as_chunks_mut().0, count, find_repeats);
-            let mut builder = Builder::Linked(table);
-            match walk::<BySecret>(block, &pairs, &mut builder) {
+            let mut table = linked::LinkedMut::new(lookup.as_chunks_mut().0, count, find_repeats);
+            match walk(block, &pairs, &mut table) {
                 Ok(known) => {
-                    if let Builder::Linked(table) = builder {
-                        table.finish();
-                    }
+                    table.finish();
                     (known, Kind::Linked)
                 }
                 Err(Stop::Refused(error)) => return Err(error),
@@ -173,13 +170,11 @@ fn walk_sorted<'a>(
     find_repeats: bool,
 ) -> Result<(Known<'a>, Kind), Error> {
     let pairs = Pairs::new(block, ends.as_chunks().0);
-    let mut builder = Builder::Sorted { written: 0 };
-    let walked = walk::<Unkeyed>(block, &pairs, &mut builder);
-    if let Builder::Sorted { written } = builder {
-        let lookup = lookup.as_chunks_mut().0;
-        if sorted::build(lookup, written, &pairs, find_repeats) && find_repeats {
-            return Err(Error::DuplicateHeader);
-        }
+    let mut walked_pairs = Walked { pairs: 0 };
+    let walked = walk(block, &pairs, &mut walked_pairs);
+    let lookup = lookup.as_chunks_mut().0;
+    if sorted::build(lookup, walked_pairs.pairs, &pairs, find_repeats) && find_repeats {
+        return Err(Error::DuplicateHeader);
     }
     match walked {
         Ok(known) => Ok((known, Kind::Sorted)),
@@ -198,42 +193,76 @@ enum Stop {
     Full,
 }
 
-/// The lookup a [`walk`] builds.
-enum Builder<'s> {
-    Table(table::TableMut<'s>),
-    /// The table under the secret key, each name once ([`linked`]).
-    Linked(linked::LinkedMut<'s>),
-    /// The pairs walked so far, to be sorted by name.
-    Sorted {
-        /// How many.
-        written: usize,
-    },
+/// The lookup a [`walk`] builds, pair by pair: each its own type, so that each walk is
+/// compiled for one (no choice among lookups per pair).
+trait Build {
+    /// The key of `name`, which is at `start` of `block`.
+    fn key(block: &[u8], start: usize, name: &[u8]) -> u64;
+
+    /// Adds pair `i`, whose name's key is `key`.
+    fn add(&mut self, pairs: &Pairs<'_>, i: usize, key: u64) -> Result<(), Stop>;
 }
 
-impl Builder<'_> {
-    /// Adds pair `i`, whose name's hash is `hash`.
+/// What a table's insert means for the walk.
+#[inline(always)]
+fn inserted(insert: table::Insert) -> Result<(), Stop> {
+    match insert {
+        table::Insert::Stored => Ok(()),
+        table::Insert::Repeat => Err(Stop::Refused(Error::DuplicateHeader)),
+        table::Insert::Full => Err(Stop::Full),
+    }
+}
+
+/// The table, keyed by the name's multiply-based hash.
+impl Build for table::TableMut<'_> {
     #[inline(always)]
-    fn add(&mut self, pairs: &Pairs<'_>, i: usize, hash: u64) -> Result<(), Stop> {
-        match self {
-            Builder::Table(table) if TABLE => match table.insert(pairs, i, hash) {
-                table::Insert::Stored => Ok(()),
-                table::Insert::Repeat => Err(Stop::Refused(Error::DuplicateHeader)),
-                table::Insert::Full => Err(Stop::Full),
-            },
-            Builder::Linked(table) if TABLE && secret::AVAILABLE => {
-                match table.insert(pairs, i, hash) {
-                    table::Insert::Stored => Ok(()),
-                    table::Insert::Repeat => Err(Stop::Refused(Error::DuplicateHeader)),
-                    table::Insert::Full => Err(Stop::Full),
-                }
-            }
+    fn key(block: &[u8], start: usize, name: &[u8]) -> u64 {
+        name_hash::hash_at(block, start, name)
+    }
+
+    #[inline(always)]
+    fn add(&mut self, pairs: &Pairs<'_>, i: usize, key: u64) -> Result<(), Stop> {
+        if !TABLE {
             // Never a table on other targets (see `validate`).
-            Builder::Table(_) | Builder::Linked(_) => Err(Stop::Full),
-            Builder::Sorted { written } => {
-                *written = i + 1;
-                Ok(())
-            }
+            return Err(Stop::Full);
         }
+        inserted(self.insert(pairs, i, key))
+    }
+}
+
+/// The table rebuilt, keyed by PolymurHash under the process's secret key ([`secret`]),
+/// each name once ([`linked`]).
+impl Build for linked::LinkedMut<'_> {
+    #[inline(always)]
+    fn key(_: &[u8], _: usize, name: &[u8]) -> u64 {
+        secret::hash(name)
+    }
+
+    #[inline(always)]
+    fn add(&mut self, pairs: &Pairs<'_>, i: usize, key: u64) -> Result<(), Stop> {
+        if !(TABLE && secret::AVAILABLE) {
+            return Err(Stop::Full);
+        }
+        inserted(self.insert(pairs, i, key))
+    }
+}
+
+/// The pairs walked so far, to be sorted by name (unkeyed: the sort reads the names).
+struct Walked {
+    /// How many.
+    pairs: usize,
+}
+
+impl Build for Walked {
+    #[inline(always)]
+    fn key(_: &[u8], _: usize, _: &[u8]) -> u64 {
+        0
+    }
+
+    #[inline(always)]
+    fn add(&mut self, _: &Pairs<'_>, i: usize, _: u64) -> Result<(), Stop> {
+        self.pairs = i + 1;
+        Ok(())
     }
 }
 
@@ -241,10 +270,10 @@ impl Builder<'_> {
 /// an empty name is `HeaderEmpty`, a repeated `SCGI` or `CONTENT_LENGTH` (always) or a
 /// repeat the table finds is `DuplicateHeader`.
 #[inline(never)]
-fn walk<'a, K: Keys>(
+fn walk<'a, B: Build>(
     block: &'a [u8],
     pairs: &Pairs<'_>,
-    builder: &mut Builder<'_>,
+    builder: &mut B,
 ) -> Result<Known<'a>, Stop> {
     let mut known = Known::default();
     for (i, (start, name_end, value_end)) in pairs.bounds_iter().enumerate() {
@@ -258,45 +287,9 @@ fn walk<'a, K: Keys>(
             }
             _ => {}
         }
-        builder.add(pairs, i, K::key(block, start, name))?;
+        builder.add(pairs, i, B::key(block, start, name))?;
     }
     Ok(known)
-}
-
-/// How a [`walk`] keys the names.
-trait Keys {
-    /// The key of `name`, which is at `start` of `block`.
-    fn key(block: &[u8], start: usize, name: &[u8]) -> u64;
-}
-
-/// By the name's multiply-based hash (the table).
-struct ByHash;
-
-impl Keys for ByHash {
-    #[inline(always)]
-    fn key(block: &[u8], start: usize, name: &[u8]) -> u64 {
-        name_hash::hash_at(block, start, name)
-    }
-}
-
-/// By PolymurHash under the process's secret key (the table rebuilt, [`secret`]).
-struct BySecret;
-
-impl Keys for BySecret {
-    #[inline(always)]
-    fn key(_: &[u8], _: usize, name: &[u8]) -> u64 {
-        secret::hash(name)
-    }
-}
-
-/// By nothing: the sorted lookup sorts the names themselves.
-struct Unkeyed;
-
-impl Keys for Unkeyed {
-    #[inline(always)]
-    fn key(_: &[u8], _: usize, _: &[u8]) -> u64 {
-        0
-    }
 }
 
 /// What the walk over the names found.
