@@ -182,28 +182,7 @@ pub(crate) fn first(
 ) -> Option<usize> {
     let n = pairs.len();
     let cells = lookup.get(..SLOTS_PER_PAIR * n).unwrap_or_default();
-    let mask = tag_mask(n);
-    let tag = hash as u32 & mask;
-    let mut slot = home(hash, cells.len());
-    for _ in 0..WINDOW {
-        count_work(Work::Probe);
-        let stored = u32::from_le_bytes(*cells.get(slot)?);
-        if stored == 0 {
-            return None;
-        }
-        if (stored ^ tag) & mask == 0 {
-            count_work(Work::Comparison);
-            let pair = ((stored & !mask) as usize).wrapping_sub(1);
-            if pairs.is_named(pair, name) {
-                return Some(pair);
-            }
-        }
-        slot += 1;
-        if slot == cells.len() {
-            slot = 0;
-        }
-    }
-    None
+    super::table::first_match(cells, n, hash, WINDOW, |pair| pairs.is_named(pair, name))
 }
 
 /// The pair after `pair` with its name in the linked table in `lookup` of `pairs` pairs

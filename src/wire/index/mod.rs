@@ -379,7 +379,7 @@ impl<'a> Index<'a> {
             return Some(self.pairs.value(pair));
         };
         let hash = name_hash::hash(name);
-        let pair = table::first_match(cells, self.pairs.len(), hash, |pair| {
+        let pair = table::first_match(cells, self.pairs.len(), hash, table::WINDOW, |pair| {
             self.pairs.is_named(pair, name)
         })?;
         Some(self.pairs.value(pair))

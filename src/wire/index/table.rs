@@ -169,19 +169,22 @@ impl<'s> TableMut<'s> {
     }
 }
 
-/// The first pair in the window of the name whose hash is `hash`, in `cells` (the table of
-/// `pairs` pairs), for which `is_it` says yes (it is asked only when the tag matches).
+/// The first pair in the `window` slots from the home of the name whose hash is `hash`,
+/// in `cells` (a table of `pairs` pairs: this one, with [`WINDOW`], or the
+/// [`linked`](super::linked) one), for which `is_it` says yes (it is asked only when the
+/// tag matches).
 #[inline]
 pub(crate) fn first_match(
     cells: &[[u8; 4]],
     pairs: usize,
     hash: u64,
+    window: usize,
     mut is_it: impl FnMut(usize) -> bool,
 ) -> Option<usize> {
     let mask = tag_mask(pairs);
     let tag = hash as u32 & mask;
     let mut slot = home(hash, cells.len());
-    for _ in 0..WINDOW {
+    for _ in 0..window {
         count_work(Work::Probe);
         let stored = u32::from_le_bytes(*cells.get(slot)?);
         if stored == 0 {
