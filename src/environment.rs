@@ -267,7 +267,7 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::wire::environment::{Checked, Rules, validate};
-    use crate::wire::index::BYTES_PER_PAIR;
+    use crate::wire::index::WORDS_PER_PAIR;
     use std::{format, vec, vec::Vec};
 
     const BLOCK: &[u8] = b"CONTENT_LENGTH\x005\x00SCGI\x001\x00HTTP_COOKIE\x00a\x00HTTP_COOKIE\x00b\x00X\x00\xff\x00";
@@ -275,7 +275,7 @@ mod tests {
     /// Calls `f` with the environment of `block` (a valid block, repeated names allowed).
     fn with_environment(block: &[u8], f: impl FnOnce(Environment<'_>)) {
         let pairs = block.iter().filter(|&&b| b == 0).count() / 2;
-        let mut room = vec![0u8; pairs * BYTES_PER_PAIR];
+        let mut room = vec![0u32; pairs * WORDS_PER_PAIR];
         let rules = Rules {
             allow_repeated_names: true,
             require_content_length_first: false,

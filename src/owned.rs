@@ -13,7 +13,7 @@ use crate::{Config, Error, RxState, Writer};
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Environment {
     block: Vec<u8>,
-    index: Vec<u8>,
+    index: Vec<u32>,
     shape: Shape,
     content_length: u64,
 }

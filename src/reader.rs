@@ -8,7 +8,7 @@ use crate::{
     Config, Environment, Error, Storage,
     wire::{
         environment::{self, Checked},
-        index::{Index, Shape},
+        index::{self, Index, Shape},
         netstring,
     },
 };
@@ -347,7 +347,10 @@ impl<S: Storage> Reader<S> {
             .block()
             .split_at_checked(self.block_len as usize)
             .unwrap_or_default();
-        Environment::new(Index::new(block, index, self.shape), self.content_length)
+        Environment::new(
+            Index::new(block, index::words(index), self.shape),
+            self.content_length,
+        )
     }
 
     /// Validates the block of `len` bytes in storage and indexes it in the room after it,
@@ -360,15 +363,23 @@ impl<S: Storage> Reader<S> {
             .block_mut()
             .split_at_mut_checked(len)
             .ok_or(Error::HeadersTooLarge)?;
-        let needed = match environment::validate(block, room, rules)? {
+        let pairs = match environment::validate(block, index::words_mut(room), rules)? {
             Checked::Valid {
                 content_length,
                 shape,
             } => return Ok((content_length, shape)),
-            Checked::NeedsRoom(bytes) => bytes,
+            Checked::NeedsRoom(pairs) => pairs,
         };
-        if !len.checked_add(needed).is_some_and(|total| {
-            total <= self.storage.max_len() && self.storage.prepare_exact(total)
+        // The index starts at the first 4-byte boundary after the block: up to
+        // `ALIGNMENT_SLACK` bytes more, as far as the storage has them.
+        let max = self.storage.max_len();
+        let fits = pairs
+            .checked_mul(index::BYTES_PER_PAIR)
+            .and_then(|bytes| len.checked_add(bytes))
+            .filter(|&total| total <= max);
+        if !fits.is_some_and(|total| {
+            self.storage
+                .prepare_exact(total.saturating_add(index::ALIGNMENT_SLACK).min(max))
         }) {
             return Err(Error::TooManyHeaders);
         }
@@ -377,7 +388,7 @@ impl<S: Storage> Reader<S> {
             .block_mut()
             .split_at_mut_checked(len)
             .ok_or(Error::HeadersTooLarge)?;
-        match environment::validate(block, room, rules)? {
+        match environment::validate(block, index::words_mut(room), rules)? {
             Checked::Valid {
                 content_length,
                 shape,

@@ -15,8 +15,9 @@
 //! Right after the block, the reader builds an index of its pairs (where each name and
 //! value ends, and a hash table of the names), so that iterating and looking names up
 //! never search the block again. The index takes [`INDEX_BYTES_PER_PAIR`] (24) bytes per
-//! pair. A request whose block has `b` bytes and `n` pairs needs storage of
-//! **`b + 24 n` bytes** ([`len_for`]):
+//! pair, as `u32` words from the first 4-byte boundary after the block (up to
+//! [`INDEX_ALIGNMENT_SLACK`], 3, bytes before it are skipped). A request whose block has
+//! `b` bytes and `n` pairs needs storage of **`b + 24 n + 3` bytes** ([`len_for`]):
 //!
 //! - a block longer than the storage (or the configured limit) is
 //!   [`HeadersTooLarge`](crate::Error::HeadersTooLarge), as soon as its length prefix
@@ -47,30 +48,47 @@
 /// NUL, and four slots of the name table (a quarter full at most).
 pub const INDEX_BYTES_PER_PAIR: usize = crate::wire::index::BYTES_PER_PAIR;
 
+/// The most bytes of storage skipped between a block and its index: the index's words
+/// start at the first 4-byte boundary after the block (where that is depends on the
+/// storage's address).
+pub const INDEX_ALIGNMENT_SLACK: usize = crate::wire::index::ALIGNMENT_SLACK;
+
 /// The storage length that holds header blocks of up to `block_len` bytes with up to
-/// `pairs` pairs, and their index: `block_len + 24 * pairs` (saturating).
+/// `pairs` pairs, and their index, wherever the storage is:
+/// `block_len + 24 * pairs + 3` (saturating).
 pub const fn len_for(block_len: usize, pairs: usize) -> usize {
-    block_len.saturating_add(pairs.saturating_mul(INDEX_BYTES_PER_PAIR))
+    block_len
+        .saturating_add(pairs.saturating_mul(INDEX_BYTES_PER_PAIR))
+        .saturating_add(INDEX_ALIGNMENT_SLACK)
 }
 
 /// The storage length that holds every header block of up to `block_len` bytes, however
 /// many pairs it has: a pair takes at least 2 bytes (two NULs, when its name is empty,
 /// which the reader then refuses), so at most `block_len / 2` pairs, and
-/// `len_for(block_len, block_len / 2)`: 13 times the block. A reader with such storage
+/// `len_for(block_len, block_len / 2)`: 13 times the block and 3 bytes. A reader with such storage
 /// never answers [`TooManyHeaders`](crate::Error::TooManyHeaders), and refuses exactly
 /// what Python's sioscgi refuses, for the same reason.
 pub const fn len_for_any_block(block_len: usize) -> usize {
     len_for(block_len, block_len / 2)
 }
 
-/// The most pairs a block of `block_len` bytes may have in storage of `storage_len` bytes
-/// (`0` when the block does not fit).
+/// The most pairs a block of `block_len` bytes may have in storage of `storage_len` bytes,
+/// wherever the storage is (`0` when the block does not fit).
 pub const fn pairs_fitting(storage_len: usize, block_len: usize) -> usize {
-    storage_len.saturating_sub(block_len) / INDEX_BYTES_PER_PAIR
+    storage_len
+        .saturating_sub(block_len)
+        .saturating_sub(INDEX_ALIGNMENT_SLACK)
+        / INDEX_BYTES_PER_PAIR
 }
 
 /// A buffer for a header block and its index (the request's environment), or a
 /// response's header section (on the client side).
+///
+/// The index is read as `u32` words from the first 4-byte boundary after the block, found
+/// from the bytes' address: between two calls to [`Storage::prepare`], the bytes must stay
+/// at the same address, or move by a multiple of 4. Every storage here does (an array or
+/// a `heapless::Vec` moves with its reader, whose alignment is at least 4); a storage
+/// that broke this would give wrong lookups, never undefined behaviour.
 pub trait Storage {
     /// The most bytes this storage can ever make available.
     fn max_len(&self) -> usize;
@@ -222,12 +240,13 @@ mod tests {
 
     #[test]
     fn sizing_helpers_agree() {
-        assert_eq!(len_for(1000, 30), 1720);
-        assert_eq!(pairs_fitting(1720, 1000), 30);
-        assert_eq!(pairs_fitting(1743, 1000), 30);
+        assert_eq!(len_for(1000, 30), 1723);
+        assert_eq!(pairs_fitting(1723, 1000), 30);
+        assert_eq!(pairs_fitting(1722, 1000), 29);
+        assert_eq!(pairs_fitting(1746, 1000), 30);
         assert_eq!(pairs_fitting(999, 1000), 0);
         assert_eq!(len_for(usize::MAX, 2), usize::MAX);
         assert_eq!(len_for(1, usize::MAX), usize::MAX);
-        assert_eq!(len_for_any_block(65_536), 13 * 65_536);
+        assert_eq!(len_for_any_block(65_536), 13 * 65_536 + 3);
     }
 }

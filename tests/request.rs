@@ -418,3 +418,71 @@ fn a_vec_storage_holds_exactly_the_block_and_its_index() {
         assert!(storage.len() <= sioscgi::storage::len_for(block_len, extra + 2));
     }
 }
+
+/// The index's words start at the first 4-byte boundary after the block, wherever the
+/// storage is: `len_for` holds a request at every address, and the storage needs exactly
+/// the bytes up to that boundary and 24 per pair.
+#[test]
+fn the_index_starts_at_the_first_word_boundary_after_the_block() {
+    let names: Vec<Vec<u8>> = (0..9).map(|i| format!("HTTP_X_{i}").into_bytes()).collect();
+    let pairs: Vec<(&[u8], &[u8])> = names.iter().map(|n| (n.as_slice(), &b"v"[..])).collect();
+    let data = request(&pairs, b"");
+    let block_len = data.len() - data.iter().position(|&b| b == b':').unwrap() - 2;
+    let n = pairs.len() + 2;
+    let mut backing = vec![0u8; sioscgi::storage::len_for(block_len, n) + 8];
+    let mut pads_seen = [false; 4];
+    for offset in 0..4 {
+        let address = backing.as_ptr() as usize + offset;
+        let pad = (4 - (address + block_len) % 4) % 4;
+        pads_seen[pad] = true;
+        let exact = block_len + pad + 24 * n;
+        assert!(exact <= sioscgi::storage::len_for(block_len, n));
+        let storage = &mut backing[offset..offset + exact];
+        let mut reader = Reader::new(&mut storage[..]);
+        let Ok((_, Some(Event::Headers(env)))) = reader.read(&data) else {
+            panic!("offset {offset}: the request fits");
+        };
+        assert_eq!(env.len(), n);
+        for (name, value) in &pairs {
+            assert_eq!(env.get(name), Some(*value), "offset {offset}");
+        }
+        assert!(
+            env.iter()
+                .skip(2)
+                .map(|(n, _)| n)
+                .eq(names.iter().map(Vec::as_slice))
+        );
+        let short = &mut backing[offset..offset + exact - 1];
+        let mut reader = Reader::new(&mut short[..]);
+        assert_eq!(
+            reader.read(&data),
+            Err(Error::TooManyHeaders),
+            "offset {offset}"
+        );
+    }
+    assert_eq!(pads_seen, [true; 4]);
+}
+
+/// A reader whose storage is inline (an array) keeps its environment when it moves: a
+/// reader is aligned to at least 4 bytes, so its storage keeps its place relative to a word
+/// boundary.
+#[test]
+fn a_reader_with_inline_storage_keeps_its_environment_when_moved() {
+    const LEN: usize = sioscgi::storage::len_for(512, 16);
+    assert!(std::mem::align_of::<Reader<[u8; LEN]>>() >= 4);
+    let data = request(&[(b"HTTP_HOST", b"example.org"), (b"HTTP_A", b"1")], b"");
+    let mut reader = Reader::new([0u8; LEN]);
+    assert!(matches!(
+        reader.read(&data),
+        Ok((_, Some(Event::Headers(_))))
+    ));
+    let moved = Box::new((1u8, reader));
+    let env = moved.1.environment().unwrap();
+    assert_eq!(env.get(b"HTTP_HOST"), Some(&b"example.org"[..]));
+    assert_eq!(env.get(b"HTTP_A"), Some(&b"1"[..]));
+    let mut readers = vec![moved.1];
+    readers.insert(0, Reader::new([0u8; LEN]));
+    let env = readers[1].environment().unwrap();
+    assert_eq!(env.get(b"HTTP_HOST"), Some(&b"example.org"[..]));
+    assert_eq!(env.len(), 4);
+}

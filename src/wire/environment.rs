@@ -7,11 +7,11 @@
 //! ```
 //!
 //! [`validate`] checks a complete block once, in sioscgi's precedence order, and builds
-//! its [`index`](super::index) in the room after it; afterwards the block is read through
+//! its [`index`](super::index) in the room after it (`u32` words); afterwards the block is read through
 //! the index without any failure case.
 
 use super::index::{
-    BYTES_PER_PAIR, ENDS_PER_PAIR, Kind, Pairs, Shape, TABLE, linked, sorted, table,
+    ENDS_PER_PAIR, Kind, Pairs, Shape, TABLE, WORDS_PER_PAIR, linked, sorted, table,
 };
 use super::{name_hash, nul_scan, secret};
 use crate::Error;
@@ -39,7 +39,8 @@ pub(crate) enum Checked {
         /// The index.
         shape: Shape,
     },
-    /// The room cannot hold the block's index, which needs this many bytes.
+    /// The room cannot hold the block's index, of this many pairs (
+    /// [`WORDS_PER_PAIR`] words each).
     NeedsRoom(usize),
 }
 
@@ -57,7 +58,7 @@ pub(crate) enum Checked {
 /// window, it is rebuilt under a secret key (with `std`, see [`super::index::linked`]), and
 /// if that cannot take them either, the names are sorted (see [`super::index`]): linear in
 /// the block's bytes, whatever the names.
-pub(crate) fn validate(block: &[u8], room: &mut [u8], rules: Rules) -> Result<Checked, Error> {
+pub(crate) fn validate(block: &[u8], room: &mut [u32], rules: Rules) -> Result<Checked, Error> {
     // 32-bit targets (microcontrollers, wasm32) build the sorted lookup only: no table and
     // no multiply-based hash in their flash. The tests can ask for it on 64-bit targets,
     // and so can the benchmarks (`--cfg sioscgi_sorted_index`).
@@ -84,7 +85,7 @@ fn force_sorted() -> bool {
 #[inline]
 fn validate_into(
     block: &[u8],
-    room: &mut [u8],
+    room: &mut [u32],
     rules: Rules,
     first: Kind,
 ) -> Result<Checked, Error> {
@@ -96,27 +97,26 @@ fn validate_into(
         return Err(Error::HeadersTooLarge);
     }
     // Each NUL takes half a pair's index: its offset, and half the pair's lookup.
-    let fit = room.len() / (BYTES_PER_PAIR / 2);
-    let (slots, _) = room.as_chunks_mut::<4>();
-    let nuls = nul_scan::positions(block, slots.get_mut(..fit).unwrap_or_default());
+    let fit = room.len() / (WORDS_PER_PAIR / 2);
+    let nuls = nul_scan::positions(block, room.get_mut(..fit).unwrap_or_default());
     if !nuls.is_multiple_of(2) {
         return Err(Error::HeadersOddStringCount);
     }
     let count = nuls / 2;
     if nuls > fit {
-        return Ok(Checked::NeedsRoom(count * BYTES_PER_PAIR));
+        return Ok(Checked::NeedsRoom(count));
     }
     let (ends, lookup) = room
         .split_at_mut_checked(count * ENDS_PER_PAIR)
         .unwrap_or_default();
     let lookup = lookup
-        .get_mut(..count * (BYTES_PER_PAIR - ENDS_PER_PAIR))
+        .get_mut(..count * (WORDS_PER_PAIR - ENDS_PER_PAIR))
         .unwrap_or_default();
     let find_repeats = !rules.allow_repeated_names;
     let walked = match first {
         Kind::Table if TABLE => {
-            let pairs = Pairs::new(block, ends.as_chunks().0);
-            let mut table = table::TableMut::new(lookup.as_chunks_mut().0, count, find_repeats);
+            let pairs = Pairs::new(block, ends);
+            let mut table = table::TableMut::new(lookup, count, find_repeats);
             walk(block, &pairs, &mut table)
         }
         Kind::Table | Kind::Linked | Kind::Sorted => Err(Stop::Full),
@@ -127,8 +127,8 @@ fn validate_into(
         // The names defeated the public hash: the table again, under a secret key, each
         // name once (see `linked`).
         Err(Stop::Full) if TABLE && secret::AVAILABLE && first != Kind::Sorted => {
-            let pairs = Pairs::new(block, ends.as_chunks().0);
-            let mut table = linked::LinkedMut::new(lookup.as_chunks_mut().0, count, find_repeats);
+            let pairs = Pairs::new(block, ends);
+            let mut table = linked::LinkedMut::new(lookup, count, find_repeats);
             match walk(block, &pairs, &mut table) {
                 Ok(known) => {
                     table.finish();
@@ -165,14 +165,13 @@ fn validate_into(
 /// before whatever stopped the walk.
 fn walk_sorted<'a>(
     block: &'a [u8],
-    ends: &[u8],
-    lookup: &mut [u8],
+    ends: &[u32],
+    lookup: &mut [u32],
     find_repeats: bool,
 ) -> Result<(Known<'a>, Kind), Error> {
-    let pairs = Pairs::new(block, ends.as_chunks().0);
+    let pairs = Pairs::new(block, ends);
     let mut walked_pairs = Walked { pairs: 0 };
     let walked = walk(block, &pairs, &mut walked_pairs);
-    let lookup = lookup.as_chunks_mut().0;
     if sorted::build(lookup, walked_pairs.pairs, &pairs, find_repeats) && find_repeats {
         return Err(Error::DuplicateHeader);
     }
@@ -369,7 +368,7 @@ mod tests {
     /// Validates `block` in a room that fits its index, every way; all must agree.
     fn check(block: &[u8], rules: Rules) -> Result<u64, Error> {
         let results = WAYS.map(|first| {
-            let mut room = vec![0u8; nul_scan::count(block) * BYTES_PER_PAIR / 2];
+            let mut room = vec![0u32; nul_scan::count(block) * WORDS_PER_PAIR / 2];
             match validate_into(block, &mut room, rules, first)? {
                 Checked::Valid { content_length, .. } => Ok(content_length),
                 Checked::NeedsRoom(n) => panic!("needs {n} bytes, room {}", room.len()),
@@ -434,16 +433,16 @@ mod tests {
         assert_eq!(check(&len, allow), Err(Error::DuplicateHeader));
     }
 
-    /// The index takes 24 bytes per pair; a smaller room is answered with what it needs,
-    /// after the checks that come before it and before those that come after.
+    /// The index takes 6 words per pair; a smaller room is answered with the pairs it
+    /// has, after the checks that come before it and before those that come after.
     #[test]
     fn a_room_too_small_says_how_much_is_needed() {
         let ok = block(&[("CONTENT_LENGTH", "5"), ("SCGI", "1"), ("A", "")]);
-        for room in [0usize, 1, 8, 71] {
-            let mut scratch = vec![0u8; room];
+        for room in [0usize, 1, 2, 17] {
+            let mut scratch = vec![0u32; room];
             assert_eq!(
                 validate(&ok, &mut scratch, STRICT),
-                Ok(Checked::NeedsRoom(72)),
+                Ok(Checked::NeedsRoom(3)),
                 "room {room}"
             );
             assert_eq!(
@@ -457,10 +456,10 @@ mod tests {
             let empty = block(&[("", "x")]);
             assert!(matches!(
                 validate(&empty, &mut scratch, STRICT),
-                Ok(Checked::NeedsRoom(24)) | Err(Error::HeaderEmpty)
+                Ok(Checked::NeedsRoom(1)) | Err(Error::HeaderEmpty)
             ));
         }
-        let mut room = [0u8; 72];
+        let mut room = [0u32; 18];
         assert_eq!(
             validate(&ok, &mut room, STRICT),
             Ok(Checked::Valid {
@@ -576,7 +575,7 @@ mod tests {
         let strings: Vec<&[u8]> = block[..block.len() - 1].split(|&b| b == 0).collect();
         let pairs: Vec<(&[u8], &[u8])> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
         for first in WAYS {
-            let mut room = vec![0u8; pairs.len() * BYTES_PER_PAIR];
+            let mut room = vec![0u32; pairs.len() * WORDS_PER_PAIR];
             let Ok(Checked::Valid { shape, .. }) = validate_into(block, &mut room, rules, first)
             else {
                 panic!("valid");

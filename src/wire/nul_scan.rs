@@ -142,17 +142,17 @@ pub(crate) fn count(block: &[u8]) -> usize {
     count
 }
 
-/// Writes the offset of every NUL of `block`, in order, to `out` (little-endian `u32`s;
+/// Writes the offset of every NUL of `block`, in order, to `out` (`u32`s:
 /// `block` is shorter than 4 GiB) and returns how many NULs there are. When that is more
 /// than `out` holds, `out` has the first ones and the others are only counted.
 #[inline(never)]
-pub(crate) fn positions(block: &[u8], out: &mut [[u8; 4]]) -> usize {
+pub(crate) fn positions(block: &[u8], out: &mut [u32]) -> usize {
     if usize::BITS < 64 && !cfg!(any(target_arch = "wasm32", target_arch = "x86")) {
         // Microcontrollers: the smallest code.
         let mut found = 0;
         for (offset, _) in block.iter().enumerate().filter(|(_, b)| **b == 0) {
             if let Some(slot) = out.get_mut(found) {
-                *slot = (offset as u32).to_le_bytes();
+                *slot = offset as u32;
             }
             found += 1;
         }
@@ -164,7 +164,7 @@ pub(crate) fn positions(block: &[u8], out: &mut [[u8; 4]]) -> usize {
     for_each_mask(block, |offset, mut mask| {
         while mask != 0 {
             match slots.next() {
-                Some(slot) => *slot = ((offset as u32) + mask.trailing_zeros()).to_le_bytes(),
+                Some(slot) => *slot = offset as u32 + mask.trailing_zeros(),
                 None => beyond += 1,
             }
             mask &= mask - 1;
@@ -238,9 +238,9 @@ mod tests {
                 .filter(|&i| input[i as usize] == 0)
                 .collect();
             assert_eq!(count(input), want.len(), "len {len}");
-            let mut out = [[0u8; 4]; 8];
+            let mut out = [0u32; 8];
             assert_eq!(positions(input, &mut out), want.len(), "len {len}");
-            let got: Vec<u32> = out.iter().map(|b| u32::from_le_bytes(*b)).collect();
+            let got: Vec<u32> = out.to_vec();
             let kept = want.len().min(out.len());
             assert_eq!(got[..kept], want[..kept], "len {len}");
             assert_eq!(positions(input, &mut []), want.len());

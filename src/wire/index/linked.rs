@@ -53,14 +53,14 @@ const LAST: u32 = u32::MAX;
 
 /// A pair's position in a slot or a link (`0` for an empty slot or past the end).
 #[inline(always)]
-fn read(cells: &[[u8; 4]], at: usize) -> u32 {
-    cells.get(at).map_or(0, |cell| u32::from_le_bytes(*cell))
+fn read(cells: &[u32], at: usize) -> u32 {
+    cells.get(at).copied().unwrap_or(0)
 }
 
 /// A linked table being built, in the `4 n` slots of a lookup.
 pub(crate) struct LinkedMut<'s> {
-    cells: &'s mut [[u8; 4]],
-    links: &'s mut [[u8; 4]],
+    cells: &'s mut [u32],
+    links: &'s mut [u32],
     tag_mask: u32,
     find_repeats: bool,
     /// Probes spent beyond the first of each name, and comparisons charged as probes.
@@ -71,11 +71,11 @@ impl<'s> LinkedMut<'s> {
     /// An empty linked table for `pairs` pairs in `lookup` (`4 pairs` slots). With
     /// `find_repeats`, inserting a name that is stored already is [`Insert::Repeat`];
     /// without, the pair is linked after the name's others.
-    pub(crate) fn new(lookup: &'s mut [[u8; 4]], pairs: usize, find_repeats: bool) -> Self {
+    pub(crate) fn new(lookup: &'s mut [u32], pairs: usize, find_repeats: bool) -> Self {
         let (cells, links) = lookup
             .split_at_mut_checked(SLOTS_PER_PAIR * pairs)
             .unwrap_or_default();
-        cells.fill([0; 4]);
+        cells.fill(0);
         LinkedMut {
             cells,
             links,
@@ -141,7 +141,7 @@ impl<'s> LinkedMut<'s> {
     #[inline(always)]
     fn set(&mut self, slot: usize, tag: u32, i: usize) {
         if let Some(cell) = self.cells.get_mut(slot) {
-            *cell = (tag | (i as u32 + 1)).to_le_bytes();
+            *cell = tag | (i as u32 + 1);
         }
     }
 
@@ -149,7 +149,7 @@ impl<'s> LinkedMut<'s> {
     #[inline(always)]
     fn link(&mut self, i: usize, to: u32) {
         if let Some(link) = self.links.get_mut(i) {
-            *link = to.to_le_bytes();
+            *link = to;
         }
     }
 
@@ -165,7 +165,7 @@ impl<'s> LinkedMut<'s> {
             let first = read(self.links, last);
             self.link(last, LAST);
             if let Some(cell) = self.cells.get_mut(slot) {
-                *cell = ((stored & self.tag_mask) | first.wrapping_add(1)).to_le_bytes();
+                *cell = (stored & self.tag_mask) | first.wrapping_add(1);
             }
         }
     }
@@ -174,12 +174,7 @@ impl<'s> LinkedMut<'s> {
 /// The first pair (in wire order) named `name`, whose hash is `hash`, in the linked table
 /// in `lookup` of `pairs`.
 #[inline]
-pub(crate) fn first(
-    lookup: &[[u8; 4]],
-    pairs: &Pairs<'_>,
-    hash: u64,
-    name: &[u8],
-) -> Option<usize> {
+pub(crate) fn first(lookup: &[u32], pairs: &Pairs<'_>, hash: u64, name: &[u8]) -> Option<usize> {
     let n = pairs.len();
     let cells = lookup.get(..SLOTS_PER_PAIR * n).unwrap_or_default();
     super::table::first_match(cells, n, hash, WINDOW, |pair| pairs.is_named(pair, name))
@@ -188,7 +183,7 @@ pub(crate) fn first(
 /// The pair after `pair` with its name in the linked table in `lookup` of `pairs` pairs
 /// (`None` after the last).
 #[inline]
-pub(crate) fn next(lookup: &[[u8; 4]], pairs: usize, pair: usize) -> Option<usize> {
+pub(crate) fn next(lookup: &[u32], pairs: usize, pair: usize) -> Option<usize> {
     match read(
         lookup.get(SLOTS_PER_PAIR * pairs..).unwrap_or_default(),
         pair,

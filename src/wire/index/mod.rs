@@ -2,13 +2,13 @@
 //! iterating over the pairs never searches for a NUL again and looking a name up costs a
 //! few probes.
 //!
-//! It lives in the reader's storage, right after the block: 24 bytes per pair
-//! ([`BYTES_PER_PAIR`]), little-endian throughout.
+//! It lives in the reader's storage, right after the block (from the first 4-byte
+//! boundary: [`words_mut`]): 24 bytes per pair ([`BYTES_PER_PAIR`]), as `u32` words.
 //!
 //! ```text
 //! ends    2n x u32   the offset of every NUL of the block, in order: pair i's name ends
 //!                    at ends[2i], its value at ends[2i + 1]
-//! lookup  16n bytes  a hash table of 4n u32 slots (table); or 3n slots under a secret
+//! lookup  4n x u32   a hash table of 4n u32 slots (table); or 3n slots under a secret
 //!                    key and a link per pair (linked); or the pairs' positions sorted by
 //!                    name and the sort's scratch (sorted)
 //! ```
@@ -85,8 +85,28 @@ pub(crate) const BYTES_PER_PAIR: usize = 24;
 /// table's arms are constant-false, so that neither it nor its hash is in their flash.
 pub(crate) const TABLE: bool = usize::BITS >= 64;
 
-/// Bytes per pair of the NUL offsets.
-pub(crate) const ENDS_PER_PAIR: usize = 8;
+/// Index words (`u32`) per pair: [`BYTES_PER_PAIR`] / 4.
+pub(crate) const WORDS_PER_PAIR: usize = BYTES_PER_PAIR / 4;
+
+/// Words per pair of the NUL offsets.
+pub(crate) const ENDS_PER_PAIR: usize = 2;
+
+/// The most bytes of storage before the index's first word: the index starts at the first
+/// 4-byte boundary after the block.
+pub(crate) const ALIGNMENT_SLACK: usize = 3;
+
+/// The index's words in the room after a block: the `u32`s from its first 4-byte
+/// boundary on (the room's address decides where that is; a storage keeps its bytes
+/// where they are while it holds a block, and a reader that moves moves its inline
+/// storage by a multiple of 4).
+pub(crate) fn words_mut(room: &mut [u8]) -> &mut [u32] {
+    bytemuck::pod_align_to_mut::<u8, u32>(room).1
+}
+
+/// [`words_mut`], read-only: the same words of the same room.
+pub(crate) fn words(room: &[u8]) -> &[u32] {
+    bytemuck::pod_align_to::<u8, u32>(room).1
+}
 
 /// Which lookup an index has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -115,12 +135,12 @@ pub(crate) struct Shape {
 pub(crate) struct Pairs<'a> {
     block: &'a [u8],
     /// Two per pair: where its name ends, where its value ends.
-    ends: &'a [[[u8; 4]; 2]],
+    ends: &'a [[u32; 2]],
 }
 
 impl<'a> Pairs<'a> {
     /// The pairs of `block` whose NULs are at `ends` (two per pair).
-    pub(crate) fn new(block: &'a [u8], ends: &'a [[u8; 4]]) -> Self {
+    pub(crate) fn new(block: &'a [u8], ends: &'a [u32]) -> Self {
         Pairs {
             block,
             ends: ends.as_chunks().0,
@@ -150,15 +170,11 @@ impl<'a> Pairs<'a> {
     #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     fn bounds(&self, i: usize) -> (usize, usize, usize) {
         let start = match i.checked_sub(1).and_then(|before| self.ends.get(before)) {
-            Some([_, value_end]) => u32::from_le_bytes(*value_end) as usize + 1,
+            Some(&[_, value_end]) => value_end as usize + 1,
             None => 0,
         };
         match self.ends.get(i) {
-            Some([name_end, value_end]) => (
-                start,
-                u32::from_le_bytes(*name_end) as usize,
-                u32::from_le_bytes(*value_end) as usize,
-            ),
+            Some(&[name_end, value_end]) => (start, name_end as usize, value_end as usize),
             None => (0, 0, 0),
         }
     }
@@ -218,7 +234,7 @@ impl<'a> Pairs<'a> {
 /// NUL), in wire order.
 #[derive(Clone, Debug)]
 pub(crate) struct Bounds<'a> {
-    ends: core::slice::Iter<'a, [[u8; 4]; 2]>,
+    ends: core::slice::Iter<'a, [u32; 2]>,
     /// Where the next pair's name starts.
     start: usize,
 }
@@ -228,10 +244,9 @@ impl Iterator for Bounds<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let [name_end, value_end] = self.ends.next()?;
+        let &[name_end, value_end] = self.ends.next()?;
         let start = self.start;
-        let name_end = u32::from_le_bytes(*name_end) as usize;
-        let value_end = u32::from_le_bytes(*value_end) as usize;
+        let (name_end, value_end) = (name_end as usize, value_end as usize);
         self.start = value_end + 1;
         Some((start, name_end, value_end))
     }
@@ -295,11 +310,11 @@ impl core::iter::FusedIterator for PairIter<'_> {}
 /// A lookup, read-only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Lookup<'a> {
-    Table(&'a [[u8; 4]]),
+    Table(&'a [u32]),
     /// The table under the secret key, then the links ([`linked`]).
-    Linked(&'a [[u8; 4]]),
+    Linked(&'a [u32]),
     /// The pairs' positions sorted by name, then the sort's scratch ([`sorted`]).
-    Sorted(&'a [[u8; 4]]),
+    Sorted(&'a [u32]),
 }
 
 /// The index of a validated block: its pairs and its lookup.
@@ -317,25 +332,23 @@ impl<'a> Index<'a> {
         lookup: Lookup::Sorted(&[]),
     };
 
-    /// The index of `block` in `bytes` (24 per pair), as validation built it.
-    pub(crate) fn new(block: &'a [u8], bytes: &'a [u8], shape: Shape) -> Self {
+    /// The index of `block` in `words` (six per pair), as validation built it.
+    pub(crate) fn new(block: &'a [u8], words: &'a [u32], shape: Shape) -> Self {
         let pairs = shape.pairs as usize;
-        let (ends, rest) = bytes
+        let (ends, rest) = words
             .split_at_checked(pairs * ENDS_PER_PAIR)
             .unwrap_or_default();
         Index {
-            pairs: Pairs::new(block, ends.as_chunks().0),
+            pairs: Pairs::new(block, ends),
             // 32-bit targets only ever build the sorted lookup (see `validate`).
             lookup: {
                 let lookup = rest
-                    .get(..pairs * (BYTES_PER_PAIR - ENDS_PER_PAIR))
+                    .get(..pairs * (WORDS_PER_PAIR - ENDS_PER_PAIR))
                     .unwrap_or_default();
                 match shape.kind {
-                    Kind::Table if TABLE => Lookup::Table(lookup.as_chunks().0),
-                    Kind::Linked if TABLE && secret::AVAILABLE => {
-                        Lookup::Linked(lookup.as_chunks().0)
-                    }
-                    _ => Lookup::Sorted(lookup.as_chunks().0),
+                    Kind::Table if TABLE => Lookup::Table(lookup),
+                    Kind::Linked if TABLE && secret::AVAILABLE => Lookup::Linked(lookup),
+                    _ => Lookup::Sorted(lookup),
                 }
             },
         }
@@ -346,22 +359,19 @@ impl<'a> Index<'a> {
         &self.pairs
     }
 
-    /// The bytes of the index and its shape (to copy it).
+    /// The words of the index and its shape (to copy it).
     #[cfg(feature = "alloc")]
-    pub(crate) fn parts(&self) -> ([&'a [u8]; 2], Shape) {
+    pub(crate) fn parts(&self) -> ([&'a [u32]; 2], Shape) {
         let (lookup, kind) = match self.lookup {
-            Lookup::Table(cells) => (cells.as_flattened(), Kind::Table),
-            Lookup::Linked(slots) => (slots.as_flattened(), Kind::Linked),
-            Lookup::Sorted(slots) => (slots.as_flattened(), Kind::Sorted),
+            Lookup::Table(cells) => (cells, Kind::Table),
+            Lookup::Linked(slots) => (slots, Kind::Linked),
+            Lookup::Sorted(slots) => (slots, Kind::Sorted),
         };
         let shape = Shape {
             pairs: self.pairs.len() as u32,
             kind,
         };
-        (
-            [self.pairs.ends.as_flattened().as_flattened(), lookup],
-            shape,
-        )
+        ([self.pairs.ends.as_flattened(), lookup], shape)
     }
 
     /// The value of the first pair named `name`.

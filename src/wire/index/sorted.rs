@@ -55,10 +55,8 @@ pub(crate) const SMALL: usize = 16;
 
 /// The position in entry `i` of `entries` (`0` past the end).
 #[inline(always)]
-fn get(entries: &[[u8; 4]], i: usize) -> usize {
-    entries
-        .get(i)
-        .map_or(0, |e| u32::from_le_bytes(*e) as usize)
+fn get(entries: &[u32], i: usize) -> usize {
+    entries.get(i).map_or(0, |&e| e as usize)
 }
 
 /// Byte `at` of the name of the pair at `position`: `0` (a NUL) at its end and past it.
@@ -133,7 +131,7 @@ fn tail<'a>(pairs: &Pairs<'a>, position: usize, at: usize) -> &'a [u8] {
 /// Sorts the first `count` pairs of `pairs` by name in `lookup` (`4 count` slots, see the
 /// module), and says whether two of them have the same name (only if `find_repeats`).
 pub(crate) fn build(
-    lookup: &mut [[u8; 4]],
+    lookup: &mut [u32],
     count: usize,
     pairs: &Pairs<'_>,
     find_repeats: bool,
@@ -141,7 +139,7 @@ pub(crate) fn build(
     let (entries, rest) = lookup.split_at_mut_checked(count).unwrap_or_default();
     let (scratch, groups) = rest.split_at_mut_checked(count).unwrap_or_default();
     for (i, entry) in entries.iter_mut().enumerate() {
-        *entry = (i as u32).to_le_bytes();
+        *entry = i as u32;
     }
     sort(
         entries,
@@ -159,7 +157,7 @@ pub(crate) fn build(
 /// fills: every group on it has at least two entries and no two share one, so at most
 /// `n / 2` are pending, in `3 n / 2` of its `2 n` slots.
 struct Groups<'s> {
-    slots: &'s mut [[u8; 4]],
+    slots: &'s mut [u32],
     len: usize,
 }
 
@@ -168,7 +166,7 @@ impl Groups<'_> {
     fn push(&mut self, group: [usize; 3]) {
         if let Some(slots) = self.slots.get_mut(self.len..self.len + 3) {
             for (slot, value) in slots.iter_mut().zip(group) {
-                *slot = (value as u32).to_le_bytes();
+                *slot = value as u32;
             }
             self.len += 3;
         }
@@ -183,12 +181,7 @@ impl Groups<'_> {
 }
 
 /// Sorts `entries` by their pairs' names, stably, with `scratch` (as long) and `groups`.
-fn sort(
-    entries: &mut [[u8; 4]],
-    scratch: &mut [[u8; 4]],
-    groups: &mut Groups<'_>,
-    pairs: &Pairs<'_>,
-) {
+fn sort(entries: &mut [u32], scratch: &mut [u32], groups: &mut Groups<'_>, pairs: &Pairs<'_>) {
     if entries.len() > 1 {
         groups.push([0, entries.len(), 0]);
     }
@@ -207,7 +200,7 @@ fn sort(
             let first = word(pairs, get(group, 0), at);
             let differ = group.iter().fold(0, |differ, entry| {
                 count_work(Work::Move);
-                differ | (word(pairs, u32::from_le_bytes(*entry) as usize, at) ^ first)
+                differ | (word(pairs, *entry as usize, at) ^ first)
             });
             if differ != 0 {
                 // On to the first byte where two names differ.
@@ -260,15 +253,15 @@ const WIDE_FROM: usize = 256;
 /// with 256 counters, and pushes its groups of equal bytes (but the names that end at
 /// `at`, one name) on to `at + 1`; `start` is where `group` starts in the entries.
 fn distribute_wide(
-    group: &mut [[u8; 4]],
-    scratch: &mut [[u8; 4]],
+    group: &mut [u32],
+    scratch: &mut [u32],
     pairs: &Pairs<'_>,
     at: usize,
     groups: &mut Groups<'_>,
     start: usize,
 ) {
     let ends = counting_sort::<256>(group, scratch, |entry| {
-        usize::from(byte(pairs, u32::from_le_bytes(*entry) as usize, at))
+        usize::from(byte(pairs, *entry as usize, at))
     });
     // Byte 0's entries end where byte 1's start: the names that end at `at`.
     let mut from = ends.first().copied().unwrap_or(0) as usize;
@@ -284,15 +277,9 @@ fn distribute_wide(
 
 /// Sorts `group` stably by four bits of its names' byte `at` (those above `shift`) through
 /// `scratch` (as long).
-fn distribute(
-    group: &mut [[u8; 4]],
-    scratch: &mut [[u8; 4]],
-    pairs: &Pairs<'_>,
-    at: usize,
-    shift: u32,
-) {
+fn distribute(group: &mut [u32], scratch: &mut [u32], pairs: &Pairs<'_>, at: usize, shift: u32) {
     counting_sort::<16>(group, scratch, |entry| {
-        usize::from(byte(pairs, u32::from_le_bytes(*entry) as usize, at) >> shift) & 15
+        usize::from(byte(pairs, *entry as usize, at) >> shift) & 15
     });
 }
 
@@ -300,9 +287,9 @@ fn distribute(
 /// the counters' sums, the entries moved through `scratch` and back. Returns where each
 /// digit's entries end.
 fn counting_sort<const BUCKETS: usize>(
-    group: &mut [[u8; 4]],
-    scratch: &mut [[u8; 4]],
-    digit: impl Fn(&[u8; 4]) -> usize,
+    group: &mut [u32],
+    scratch: &mut [u32],
+    digit: impl Fn(&u32) -> usize,
 ) -> [u32; BUCKETS] {
     // Each digit's count, then where its entries go, then where they end.
     let mut next = [0u32; BUCKETS];
@@ -335,10 +322,10 @@ fn counting_sort<const BUCKETS: usize>(
 
 /// Sorts `group` stably by its names from byte `at` on, by insertion: a word of each name
 /// first, the rest of the names only where the words are alike.
-fn insertion(group: &mut [[u8; 4]], pairs: &Pairs<'_>, at: usize) {
+fn insertion(group: &mut [u32], pairs: &Pairs<'_>, at: usize) {
     for i in 1..group.len() {
         let entry = group.get(i).copied().unwrap_or_default();
-        let position = u32::from_le_bytes(entry) as usize;
+        let position = entry as usize;
         // Only 64-bit targets compare words first (32-bit ones: the smaller code).
         let key = if WORD == 1 {
             0
@@ -348,13 +335,7 @@ fn insertion(group: &mut [[u8; 4]], pairs: &Pairs<'_>, at: usize) {
         let mut j = i;
         while j > 0 {
             let before = group.get(j - 1).copied().unwrap_or_default();
-            if !after(
-                pairs,
-                u32::from_le_bytes(before) as usize,
-                position,
-                key,
-                at,
-            ) {
+            if !after(pairs, before as usize, position, key, at) {
                 break;
             }
             if let Some(slot) = group.get_mut(j) {
@@ -398,10 +379,10 @@ fn after(pairs: &Pairs<'_>, other: usize, position: usize, key: u64, at: usize) 
 }
 
 /// Whether two neighbours of the sorted `entries` have the same name.
-fn has_neighbours_named_alike(entries: &[[u8; 4]], pairs: &Pairs<'_>) -> bool {
+fn has_neighbours_named_alike(entries: &[u32], pairs: &Pairs<'_>) -> bool {
     let mut before = tail(pairs, get(entries, 0), 0);
     entries.iter().skip(1).any(|entry| {
-        let name = tail(pairs, u32::from_le_bytes(*entry) as usize, 0);
+        let name = tail(pairs, *entry as usize, 0);
         count_work(Work::Comparison);
         let alike = super::same_bytes(before, name);
         count_bytes(if before.len() == name.len() {
@@ -416,11 +397,11 @@ fn has_neighbours_named_alike(entries: &[[u8; 4]], pairs: &Pairs<'_>) -> bool {
 
 /// Where the pairs named `name` start among the sorted entries of `pairs` (the first
 /// `pairs.len()` slots of `lookup`), `pairs.len()` if there are none.
-pub(crate) fn first(lookup: &[[u8; 4]], pairs: &Pairs<'_>, name: &[u8]) -> usize {
+pub(crate) fn first(lookup: &[u32], pairs: &Pairs<'_>, name: &[u8]) -> usize {
     let n = pairs.len();
     let entries = lookup.get(..n).unwrap_or_default();
     let start = entries.partition_point(|entry| {
-        let other = tail(pairs, u32::from_le_bytes(*entry) as usize, 0);
+        let other = tail(pairs, *entry as usize, 0);
         count_work(Work::Step);
         count_bytes(other.len().min(name.len()) + 1);
         other < name
@@ -436,7 +417,7 @@ pub(crate) fn first(lookup: &[[u8; 4]], pairs: &Pairs<'_>, name: &[u8]) -> usize
 
 /// The first pair named `name` among the sorted entries of `pairs` (see [`first`]).
 #[inline]
-pub(crate) fn first_pair(lookup: &[[u8; 4]], pairs: &Pairs<'_>, name: &[u8]) -> Option<usize> {
+pub(crate) fn first_pair(lookup: &[u32], pairs: &Pairs<'_>, name: &[u8]) -> Option<usize> {
     let at = first(lookup, pairs, name);
     (at < pairs.len()).then(|| get(lookup, at))
 }
@@ -444,7 +425,7 @@ pub(crate) fn first_pair(lookup: &[[u8; 4]], pairs: &Pairs<'_>, name: &[u8]) -> 
 /// The pair at entry `at` of the sorted entries of `pairs` (`End` past them), for a lookup
 /// from [`first`] on: the caller compares its name.
 #[inline]
-pub(crate) fn candidate(lookup: &[[u8; 4]], pairs: usize, at: usize) -> Candidate {
+pub(crate) fn candidate(lookup: &[u32], pairs: usize, at: usize) -> Candidate {
     if at < pairs {
         Candidate::Pair(get(lookup, at))
     } else {
@@ -459,14 +440,14 @@ mod tests {
     use std::{vec, vec::Vec};
 
     /// The block and NUL offsets of `names` (each with an empty value).
-    fn block_of(names: &[&[u8]]) -> (Vec<u8>, Vec<[u8; 4]>) {
+    fn block_of(names: &[&[u8]]) -> (Vec<u8>, Vec<u32>) {
         let mut block = Vec::new();
         let mut ends = Vec::new();
         for name in names {
             block.extend_from_slice(name);
-            ends.push((block.len() as u32).to_le_bytes());
+            ends.push(block.len() as u32);
             block.push(0);
-            ends.push((block.len() as u32).to_le_bytes());
+            ends.push(block.len() as u32);
             block.push(0);
         }
         (block, ends)
@@ -482,12 +463,9 @@ mod tests {
     fn sorted(names: &[&[u8]], find_repeats: bool) -> (Vec<u32>, bool) {
         let (block, ends) = block_of(names);
         let pairs = Pairs::new(&block, &ends);
-        let mut lookup = vec![[0u8; 4]; 4 * names.len()];
+        let mut lookup = vec![0u32; 4 * names.len()];
         let repeat = build(&mut lookup, names.len(), &pairs, find_repeats);
-        let order = lookup[..names.len()]
-            .iter()
-            .map(|e| u32::from_le_bytes(*e))
-            .collect();
+        let order = lookup[..names.len()].to_vec();
         (order, repeat)
     }
 
@@ -562,7 +540,7 @@ mod tests {
         let names: [&[u8]; 7] = [b"B", b"AB", b"A", b"AB", b"ABC", b"\x01", b"A"];
         let (block, ends) = block_of(&names);
         let pairs = Pairs::new(&block, &ends);
-        let mut lookup = vec![[0u8; 4]; 4 * names.len()];
+        let mut lookup = vec![0u32; 4 * names.len()];
         build(&mut lookup, names.len(), &pairs, false);
         let n = names.len();
         for (query, want) in [

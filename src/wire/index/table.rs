@@ -69,7 +69,7 @@ pub(crate) enum Insert {
 
 /// A table being built.
 pub(crate) struct TableMut<'s> {
-    cells: &'s mut [[u8; 4]],
+    cells: &'s mut [u32],
     tag_mask: u32,
     find_repeats: bool,
     /// Probes spent beyond the first of each name (see [`PROBES_PER_NAME`]).
@@ -92,8 +92,8 @@ pub(crate) const BYTES_PER_PROBE: usize = 16;
 impl<'s> TableMut<'s> {
     /// An empty table in `cells` for `pairs` pairs. With `find_repeats`, inserting a name
     /// that is stored already is [`Insert::Repeat`]; without, it is stored after it.
-    pub(crate) fn new(cells: &'s mut [[u8; 4]], pairs: usize, find_repeats: bool) -> Self {
-        cells.fill([0; 4]);
+    pub(crate) fn new(cells: &'s mut [u32], pairs: usize, find_repeats: bool) -> Self {
+        cells.fill(0);
         TableMut {
             cells,
             tag_mask: tag_mask(pairs),
@@ -148,9 +148,9 @@ impl<'s> TableMut<'s> {
             let Some(cell) = self.cells.get_mut(slot) else {
                 break;
             };
-            let stored = u32::from_le_bytes(*cell);
+            let stored = *cell;
             if stored == 0 {
-                *cell = (tag | (i as u32 + 1)).to_le_bytes();
+                *cell = tag | (i as u32 + 1);
                 self.extra += probe;
                 return Insert::Stored;
             }
@@ -175,7 +175,7 @@ impl<'s> TableMut<'s> {
 /// tag matches).
 #[inline]
 pub(crate) fn first_match(
-    cells: &[[u8; 4]],
+    cells: &[u32],
     pairs: usize,
     hash: u64,
     window: usize,
@@ -186,7 +186,7 @@ pub(crate) fn first_match(
     let mut slot = home(hash, cells.len());
     for _ in 0..window {
         count_work(Work::Probe);
-        let stored = u32::from_le_bytes(*cells.get(slot)?);
+        let stored = *cells.get(slot)?;
         if stored == 0 {
             return None;
         }
@@ -208,10 +208,10 @@ pub(crate) fn first_match(
 /// What slot `at` of `cells`, the table of `pairs` pairs, holds for a lookup of the name
 /// whose hash is `hash`.
 #[inline]
-pub(crate) fn candidate(cells: &[[u8; 4]], at: usize, pairs: usize, hash: u64) -> Candidate {
+pub(crate) fn candidate(cells: &[u32], at: usize, pairs: usize, hash: u64) -> Candidate {
     count_work(Work::Probe);
     let mask = tag_mask(pairs);
-    match cells.get(at).map(|cell| u32::from_le_bytes(*cell)) {
+    match cells.get(at).copied() {
         None | Some(0) => Candidate::End,
         Some(stored) if (stored ^ hash as u32) & mask == 0 => {
             Candidate::Pair(((stored & !mask) as usize).wrapping_sub(1))
