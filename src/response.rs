@@ -134,12 +134,15 @@ impl<'a> ResponseHead<'a> {
         let mut bad_name = false;
         let mut has_others = false;
         let mut others_len = 0usize;
-        let mut others_bytes = 0usize;
+        // Whether every text is ASCII (then the head is written as it is): in a head that
+        // passes the checks, a header that is not clean has a value above ASCII.
+        let mut ascii = true;
         for &(name, value) in headers {
             // The usual header passes every text check at once: a token name and a value
             // of plain ASCII. Any other is looked at rule by rule.
             let token = is_token(name);
             let clean = token && is_plain_ascii(value);
+            ascii &= clean;
             if !clean {
                 injection |= has_line_break_or_nul(name) || has_line_break_or_nul(value);
             }
@@ -171,10 +174,7 @@ impl<'a> ResponseHead<'a> {
                         latin1_len(name).zip(latin1_len(value))
                     };
                     match latin1 {
-                        Some((n, v)) => {
-                            others_len += n + 2 + v + 2;
-                            others_bytes += name.len() + 2 + value.len() + 2;
-                        }
+                        Some((n, v)) => others_len += n + 2 + v + 2,
                         None => not_latin1 = true,
                     }
                 }
@@ -187,6 +187,7 @@ impl<'a> ResponseHead<'a> {
         if let Some(line) = status_text {
             not_latin1 |= latin1_len(line).is_none();
             injection |= has_line_break_or_nul(line);
+            ascii &= line.is_ascii();
         }
 
         // sioscgi's checks, in its order.
@@ -228,28 +229,21 @@ impl<'a> ResponseHead<'a> {
             return Err(Error::BadLocation);
         }
 
-        // The length in ISO-8859-1 and in UTF-8 bytes: equal only when all is ASCII.
-        let head_len = |measure: fn(&str) -> usize, status_len: usize, others_len: usize| {
-            let line_len = |name: &str, value: &str| measure(name) + 2 + measure(value) + 2;
-            if status.is_none() {
-                line_len(LOCATION, location.unwrap_or("")) + 2
-            } else {
-                location.map_or(0, |l| line_len(LOCATION, l))
-                    + content_type.map_or(0, |t| line_len(CONTENT_TYPE, t))
-                    + STATUS.len()
-                    + 2
-                    + status_len
-                    + 2
-                    + others_len
-                    + 2
-            }
+        // The length in ISO-8859-1.
+        let line_len =
+            |name: &str, value: &str| name.len() + 2 + latin1_len(value).unwrap_or(0) + 2;
+        let encoded_len = if status.is_none() {
+            line_len(LOCATION, location.unwrap_or("")) + 2
+        } else {
+            location.map_or(0, |l| line_len(LOCATION, l))
+                + content_type.map_or(0, |t| line_len(CONTENT_TYPE, t))
+                + STATUS.len()
+                + 2
+                + status_len
+                + 2
+                + others_len
+                + 2
         };
-        let encoded_len = head_len(|text| latin1_len(text).unwrap_or(0), status_len, others_len);
-        let status_bytes = match status {
-            Some(Status::Line(line)) => line.len(),
-            _ => status_len,
-        };
-        let ascii = encoded_len == head_len(str::len, status_bytes, others_bytes);
         Ok(ResponseHead {
             status,
             content_type,
@@ -456,6 +450,31 @@ mod tests {
             &out[..n],
             b"Content-Type: text/plain\r\nStatus: 200 OK\r\nX: y\r\n\r\n"
         );
+        // Each place a header's text can be above ASCII; and an ASCII control byte (not
+        // plain, but ASCII: the same bytes either way).
+        for (headers, want) in [
+            (
+                [("Content-Type", "text/caf\u{e9}"), ("X", "y")],
+                &b"Content-Type: text/caf\xe9\r\nStatus: 200 OK\r\nX: y\r\n\r\n"[..],
+            ),
+            (
+                [("Location", "/\u{e9}"), ("X", "y")],
+                b"Location: /\xe9\r\nStatus: 200 OK\r\nX: y\r\n\r\n",
+            ),
+            (
+                [("X", "\u{e9}\u{e9}"), ("Y", "z")],
+                b"Status: 200 OK\r\nX: \xe9\xe9\r\nY: z\r\n\r\n",
+            ),
+            (
+                [("X", "a\u{1}b"), ("Y", "z")],
+                b"Status: 200 OK\r\nX: a\x01b\r\nY: z\r\n\r\n",
+            ),
+        ] {
+            let head = ResponseHead::new(Some(Status::Code(200)), &headers).unwrap();
+            let n = head.encode(&mut out).unwrap();
+            assert_eq!(n, head.encoded_len());
+            assert_eq!(&out[..n], want, "{headers:?}");
+        }
     }
 
     #[test]
