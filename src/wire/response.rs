@@ -343,11 +343,18 @@ impl<'o> Latin1Writer<'o> {
         }
     }
 
-    /// Appends text with characters above ASCII, one byte each.
+    /// Appends text with characters above ASCII (checked to be at most U+00FF), one byte
+    /// each: in UTF-8 they are a lead byte `0xC2` or `0xC3`, whose low two bits are the
+    /// character's high two, and a continuation byte with its low six.
     #[cold]
     fn latin1(&mut self, text: &str) {
-        for c in text.chars() {
-            self.byte(u8::try_from(u32::from(c)).unwrap_or(b'?'));
+        let mut lead = 0u8;
+        for &b in text.as_bytes() {
+            match b {
+                0..0x80 => self.byte(b),
+                0x80..0xC0 => self.byte((lead << 6) | (b & 0x3F)),
+                _ => lead = b,
+            }
         }
     }
 
@@ -400,6 +407,26 @@ impl<'o> Latin1Writer<'o> {
 mod tests {
     extern crate std;
     use super::*;
+
+    /// Every character of ISO-8859-1, alone and among others, is its one byte.
+    #[test]
+    fn every_latin1_character_is_its_byte() {
+        let text: std::string::String = (0..=255u8).map(char::from).collect();
+        let want: std::vec::Vec<u8> = (0..=255u8).collect();
+        let mut out = [0u8; 256];
+        let mut w = Latin1Writer::new(&mut out, false);
+        w.text(&text);
+        assert_eq!(w.written(), 256);
+        assert_eq!(out[..], want[..]);
+        assert_eq!(latin1_len(&text), Some(256));
+        for c in (0..=255u8).map(char::from) {
+            let mut out = [0u8; 3];
+            let mut w = Latin1Writer::new(&mut out, false);
+            w.text(&std::format!("a{c}"));
+            let n = w.written();
+            assert_eq!(&out[..n], &[b'a', c as u8], "{c:?}");
+        }
+    }
 
     #[test]
     fn short_copies_are_exact() {
