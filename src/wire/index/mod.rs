@@ -48,10 +48,10 @@
 //! - **The sorted lookup** sorts the pairs' positions by name, byte by byte from the
 //!   first, stably: groups of names sharing their first bytes are split by their next
 //!   byte (a counting sort), a word at a time while they are alike, groups of at most
-//!   [`SMALL`](sorted::SMALL) (16) by insertion, and a group whose names end at the same
-//!   byte is one name. There is no hash and no key: a peer's names cost what their bytes
-//!   cost, each byte looked at a few times. Then neighbours are compared once to find a
-//!   repeat.
+//!   [`SMALL`](sorted::SMALL) (16) by insertion (but on microcontrollers), and a group
+//!   whose names end at the same byte is one name. There is no hash and no key: a peer's
+//!   names cost what their bytes cost, each byte looked at a few times. Then neighbours
+//!   are compared once to find a repeat.
 //! - **A lookup** in the table: at most `WINDOW` probes and as many comparisons (a peer
 //!   can crowd a window with names whose tags match, and pays that window once). In the
 //!   linked table the same, then one comparison for each of the name's pairs (`get_all`).

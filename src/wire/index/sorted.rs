@@ -23,7 +23,8 @@
 //!
 //! - of at most [`SMALL`] (16) entries: sorts it by insertion, comparing the names from
 //!   byte `at` on (on 64-bit targets a word of 8 bytes of each first): at most `SMALL / 2`
-//!   comparisons an entry;
+//!   comparisons an entry (not on microcontrollers, 32-bit targets but wasm32 and x86:
+//!   there every group goes on as a larger one does, the smaller code);
 //! - whose names all have the same next word (bytes `at` to `at + 7`; byte `at` alone on
 //!   32-bit targets): done if it holds every name's end (they are one name), else goes on
 //!   after it (one look at each entry's word); if they differ, goes on to the first byte
@@ -36,7 +37,7 @@
 //!   one name, and is done, and so is a group of one.
 //!
 //! Every look and every move is at byte `at` of a name that has a byte (or its end)
-//! there, in a group of more than `SMALL` entries (a look that finds the words alike is
+//! there, in a group of at least two entries (a look that finds the words alike is
 //! charged to their bytes, the one that finds them differ to the byte they differ at), a
 //! name is in one group at each byte, and a distribution splits its group, which happens
 //! at most `n - 1` times: for a block of `b` bytes and `n` pairs, whatever the names, the
@@ -50,8 +51,21 @@
 use super::{Candidate, Pairs, Work, count_bytes, count_work};
 
 /// Groups of at most this many entries are sorted by insertion (the counters of a
-/// distribution would cost more than its moves).
+/// distribution would cost more than its moves), but on microcontrollers.
 pub(crate) const SMALL: usize = 16;
+
+/// Whether small groups are sorted by insertion: not on microcontrollers (32-bit targets
+/// but wasm32 and x86), where every group is distributed, the smaller code.
+const INSERTION: bool = usize::BITS >= 64 || cfg!(any(target_arch = "wasm32", target_arch = "x86"));
+
+/// [`INSERTION`], or not on a test thread that asks (`work::without_insertion`).
+#[inline(always)]
+fn insertion_on() -> bool {
+    #[cfg(test)]
+    return INSERTION && !super::work::insertion_off();
+    #[cfg(not(test))]
+    INSERTION
+}
 
 /// The position in entry `i` of `entries` (`0` past the end).
 #[inline(always)]
@@ -191,7 +205,7 @@ fn sort(entries: &mut [u32], scratch: &mut [u32], groups: &mut Groups<'_>, pairs
         else {
             continue;
         };
-        if group.len() <= SMALL {
+        if insertion_on() && group.len() <= SMALL {
             insertion(group, pairs, at);
             continue;
         }
@@ -463,10 +477,16 @@ mod tests {
     fn sorted(names: &[&[u8]], find_repeats: bool) -> (Vec<u32>, bool) {
         let (block, ends) = block_of(names);
         let pairs = Pairs::new(&block, &ends);
-        let mut lookup = vec![0u32; 4 * names.len()];
-        let repeat = build(&mut lookup, names.len(), &pairs, find_repeats);
-        let order = lookup[..names.len()].to_vec();
-        (order, repeat)
+        // With insertion for small groups and without (as on microcontrollers): the same.
+        let mut results = [true, false].map(|insertion| {
+            super::super::work::without_insertion(!insertion);
+            let mut lookup = vec![0u32; 4 * names.len()];
+            let repeat = build(&mut lookup, names.len(), &pairs, find_repeats);
+            (lookup[..names.len()].to_vec(), repeat)
+        });
+        super::super::work::without_insertion(false);
+        assert_eq!(results[0], results[1], "with and without insertion");
+        core::mem::take(&mut results[0])
     }
 
     /// A deterministic stream of numbers.

@@ -10,6 +10,7 @@ use super::Work;
 std::thread_local! {
     static COUNTS: Cell<Counts> = const { Cell::new(Counts::ZERO) };
     static FORCE_SORTED: Cell<bool> = const { Cell::new(false) };
+    static NO_INSERTION: Cell<bool> = const { Cell::new(false) };
     static KEY_BITS: Cell<u32> = const { Cell::new(64) };
 }
 
@@ -33,6 +34,18 @@ pub(crate) fn force_sorted(on: bool) {
 /// Whether [`force_sorted`] is on for this thread.
 pub(crate) fn sorted_forced() -> bool {
     FORCE_SORTED.with(Cell::get)
+}
+
+/// Makes the sorted lookup on this test thread distribute every group, as
+/// microcontrollers do (`true`), or sort small groups by insertion (`false`, the default
+/// on the other targets).
+pub(crate) fn without_insertion(on: bool) {
+    NO_INSERTION.with(|f| f.set(on));
+}
+
+/// Whether [`without_insertion`] is on for this thread.
+pub(crate) fn insertion_off() -> bool {
+    NO_INSERTION.with(Cell::get)
 }
 
 /// Counts `amount` units of `what`.

@@ -407,9 +407,16 @@ fn every_crafted_family() {
         // The table first, its second try under the secret key (with `std`), as it is and
         // with every name hashed to one home and tag (a peer who knew the key); the sorted
         // lookup alone.
-        for (sorted_only, key_bits) in [(false, 64), (false, 0), (true, 64)] {
+        // The sorted lookup alone also without insertion, as on microcontrollers.
+        for (sorted_only, key_bits, insertion) in [
+            (false, 64, true),
+            (false, 0, true),
+            (true, 64, true),
+            (true, 64, false),
+        ] {
             work::force_sorted(sorted_only);
             work::weaken_keys(key_bits);
+            work::without_insertion(!insertion);
             for allow in [false, true] {
                 let config = Config::new()
                     .max_block_len(1 << 20)
@@ -419,6 +426,7 @@ fn every_crafted_family() {
                         "{}, {storage}, {}, repeats {}",
                         family.name,
                         match (sorted_only, key_bits) {
+                            (true, _) if !insertion => "sorted, without insertion",
                             (true, _) => "sorted",
                             (false, 64) => "table first",
                             (false, _) => "table first, the secret key known",
@@ -459,6 +467,7 @@ fn every_crafted_family() {
             }
         }
         work::force_sorted(false);
+        work::without_insertion(false);
         work::weaken_keys(64);
     }
 }
