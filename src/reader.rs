@@ -243,7 +243,11 @@ impl<S: Storage> Reader<S> {
     ) -> Result<(usize, Option<Event<'r, 'i>>), Error> {
         // The calls that only move bytes along (body bytes, block bytes before the block's
         // end) are small enough to inline into the caller's loop: a server reading a few
-        // bytes at a time pays a few instructions per call.
+        // bytes at a time pays a few instructions per call. Microcontrollers (32-bit
+        // targets but wasm32 and x86) keep the one way, the smaller code.
+        if usize::BITS < 64 && !cfg!(any(target_arch = "wasm32", target_arch = "x86")) {
+            return self.read_any(input);
+        }
         match self.phase {
             Phase::Body { remaining } if remaining > 0 && !self.eof => {
                 if input.is_empty() {
@@ -570,6 +574,100 @@ mod tests {
             "{text}"
         );
         assert!(text.len() < 300);
+    }
+
+    /// One step of a reader, owned: what a test compares.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Seen {
+        Read(usize, Option<SeenEvent>),
+        Failed(Error),
+    }
+
+    #[derive(Debug, PartialEq, Eq)]
+    enum SeenEvent {
+        Headers(alloc::vec::Vec<(alloc::vec::Vec<u8>, alloc::vec::Vec<u8>)>),
+        Body(alloc::vec::Vec<u8>),
+        End,
+    }
+
+    extern crate alloc;
+
+    fn seen(result: Result<(usize, Option<Event<'_, '_>>), Error>) -> Seen {
+        match result {
+            Err(error) => Seen::Failed(error),
+            Ok((used, event)) => Seen::Read(
+                used,
+                event.map(|event| match event {
+                    Event::Headers(env) => SeenEvent::Headers(
+                        env.iter().map(|(n, v)| (n.to_vec(), v.to_vec())).collect(),
+                    ),
+                    Event::Body(data) => SeenEvent::Body(data.to_vec()),
+                    Event::End => SeenEvent::End,
+                }),
+            ),
+        }
+    }
+
+    /// Feeds `data` in pieces of `chunk` bytes (each piece until the reader takes no more
+    /// of it), then EOF and one byte more, through `read` or through `read_any` alone.
+    fn trace(data: &[u8], chunk: usize, one_way: bool) -> alloc::vec::Vec<Seen> {
+        let mut reader = Reader::new([0u8; 512]);
+        let mut out = alloc::vec::Vec::new();
+        for piece in data.chunks(chunk) {
+            let mut input = piece;
+            loop {
+                let step = if one_way {
+                    seen(reader.read_any(input))
+                } else {
+                    seen(reader.read(input))
+                };
+                let used = match step {
+                    Seen::Read(used, _) => used,
+                    Seen::Failed(_) => 0,
+                };
+                let stop = matches!(step, Seen::Failed(_) | Seen::Read(0, None));
+                out.push(step);
+                input = &input[used..];
+                if stop || (input.is_empty() && matches!(out.last(), Some(Seen::Read(_, None)))) {
+                    break;
+                }
+            }
+        }
+        out.push(match reader.read_eof() {
+            Err(error) => Seen::Failed(error),
+            Ok(event) => Seen::Read(0, event.map(|_| SeenEvent::End)),
+        });
+        out.push(if one_way {
+            seen(reader.read_any(b"x"))
+        } else {
+            seen(reader.read(b"x"))
+        });
+        out
+    }
+
+    /// Microcontrollers read through `read_any` alone (no fast paths): the same steps as
+    /// `read`, for every way of cutting valid and broken requests.
+    #[test]
+    fn read_any_alone_reads_as_read_does() {
+        let requests: [&[u8]; 8] = [
+            GET,
+            b"24:CONTENT_LENGTH\x005\x00SCGI\x001\x00,hello",
+            b"24:CONTENT_LENGTH\x005\x00SCGI\x001\x00,hel",
+            b"24:CONTENT_LENGTH\x003\x00SCGI\x001\x00,hello and more",
+            b"24:CONTENT_LENGTH\x000\x00SCGI\x001\x00;",
+            b"24:CONTENT_LENGTH\x000\x00SCGI\x001",
+            b"024:CONTENT_LENGTH\x000\x00SCGI\x001\x00,",
+            b"33:CONTENT_LENGTH\x002\x00SCGI\x001\x00A\x00\x00A\x00\x00,ab",
+        ];
+        for data in requests {
+            for chunk in 1..=data.len() {
+                assert_eq!(
+                    trace(data, chunk, true),
+                    trace(data, chunk, false),
+                    "{data:?} in pieces of {chunk}"
+                );
+            }
+        }
     }
 
     #[test]
