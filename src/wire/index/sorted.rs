@@ -177,11 +177,9 @@ struct Groups<'s> {
 
 impl Groups<'_> {
     /// Pushes a group (if there is room: always, see above).
-    fn push(&mut self, group: [usize; 3]) {
-        if let Some(slots) = self.slots.get_mut(self.len..self.len + 3) {
-            for (slot, value) in slots.iter_mut().zip(group) {
-                *slot = value as u32;
-            }
+    fn push(&mut self, [start, end, at]: [usize; 3]) {
+        if let Some([a, b, c]) = self.slots.get_mut(self.len..self.len + 3) {
+            (*a, *b, *c) = (start as u32, end as u32, at as u32);
             self.len += 3;
         }
     }
@@ -189,8 +187,10 @@ impl Groups<'_> {
     /// Pops the last group pushed.
     fn pop(&mut self) -> Option<[usize; 3]> {
         self.len = self.len.checked_sub(3)?;
-        let slots = self.slots.get(self.len..self.len + 3)?;
-        Some([get(slots, 0), get(slots, 1), get(slots, 2)])
+        match self.slots.get(self.len..self.len + 3)? {
+            &[a, b, c] => Some([a as usize, b as usize, c as usize]),
+            _ => None,
+        }
     }
 }
 
