@@ -375,11 +375,9 @@ impl<'a> ResponseHead<'a> {
             Status::Code(code) => {
                 // `Status: NNN ` in one piece (the code is 100..=999: checked by `new`).
                 let mut line = *b"Status: 000 ";
-                let mut rest = code;
-                for slot in line.iter_mut().skip(8).take(3).rev() {
-                    *slot = b'0' + (rest % 10) as u8;
-                    rest /= 10;
-                }
+                let [.., hundreds, tens, ones, _] = &mut line;
+                let digit = |n: u16| b'0' + (n % 10) as u8;
+                (*hundreds, *tens, *ones) = (digit(code / 100), digit(code / 10), digit(code));
                 w.bytes(&line);
                 // The registered phrases are ASCII.
                 w.bytes(reason_phrase(code).unwrap_or("").as_bytes());
@@ -474,6 +472,20 @@ mod tests {
             let n = head.encode(&mut out).unwrap();
             assert_eq!(n, head.encoded_len());
             assert_eq!(&out[..n], want, "{headers:?}");
+        }
+    }
+
+    /// Every code is written as its three digits, then its phrase (if registered).
+    #[test]
+    fn every_code_is_its_digits() {
+        extern crate std;
+        let mut out = [0u8; 128];
+        for code in 100..=999u16 {
+            let head = ResponseHead::new(Some(Status::Code(code)), &[]).unwrap();
+            let n = head.encode(&mut out).unwrap();
+            let phrase = reason_phrase(code).unwrap_or("");
+            let want = std::format!("Status: {code} {phrase}\r\n\r\n");
+            assert_eq!(&out[..n], want.as_bytes());
         }
     }
 
