@@ -55,7 +55,7 @@ pub enum Error {
     /// The declared header block is larger than the configured limit or the storage.
     HeadersTooLarge,
     /// The header block fits the storage, but its index does not: it has more pairs than
-    /// the room after it takes (24 bytes per pair, see
+    /// the room after it takes (24 bytes per pair from the first 4-byte boundary, see
     /// [`storage::len_for`](crate::storage::len_for)).
     TooManyHeaders,
     /// The peer closed the connection before the request was complete.

@@ -167,7 +167,8 @@ impl<S: Storage> Reader<S> {
 
     /// The largest header block accepted: the configured limit or the storage's
     /// capacity, whichever is smaller (and below 4 GiB). The storage must also hold the
-    /// block's index, 24 bytes per pair ([`storage::len_for`](crate::storage::len_for)):
+    /// block's index, 24 bytes per pair from the first 4-byte boundary after the block
+    /// ([`storage::len_for`](crate::storage::len_for)):
     /// a block that fits but whose index does not is
     /// [`TooManyHeaders`](Error::TooManyHeaders).
     pub fn block_limit(&self) -> usize {
@@ -243,8 +244,8 @@ impl<S: Storage> Reader<S> {
     ) -> Result<(usize, Option<Event<'r, 'i>>), Error> {
         // The calls that only move bytes along (body bytes, block bytes before the block's
         // end) are small enough to inline into the caller's loop: a server reading a few
-        // bytes at a time pays a few instructions per call. Microcontrollers (32-bit
-        // targets but wasm32 and x86) keep the one way, the smaller code.
+        // bytes at a time pays a few instructions per call. Microcontrollers (targets of 32
+        // bits or fewer but wasm32 and x86) keep the one way, the smaller code.
         if usize::BITS < 64 && !cfg!(any(target_arch = "wasm32", target_arch = "x86")) {
             return self.read_any(input);
         }

@@ -134,8 +134,9 @@ impl<'a> ResponseHead<'a> {
         let mut bad_name = false;
         let mut has_others = false;
         let mut others_len = 0usize;
-        // Whether every text is ASCII (then the head is written as it is): in a head that
-        // passes the checks, a header that is not clean has a value above ASCII.
+        // Whether the head is written as it is, byte for byte: every header clean and the
+        // status line ASCII. Otherwise it is written a character at a time (the same bytes
+        // where the text is ASCII, as with a control byte in a value).
         let mut ascii = true;
         for &(name, value) in headers {
             // The usual header passes every text check at once: a token name and a value

@@ -65,7 +65,8 @@ pub const fn len_for(block_len: usize, pairs: usize) -> usize {
 /// The storage length that holds every header block of up to `block_len` bytes, however
 /// many pairs it has: a pair takes at least 2 bytes (two NULs, when its name is empty,
 /// which the reader then refuses), so at most `block_len / 2` pairs, and
-/// `len_for(block_len, block_len / 2)`: 13 times the block and 3 bytes. A reader with such storage
+/// `len_for(block_len, block_len / 2)`: about 13 times the block. A reader with such
+/// storage and `block_len` as its block limit ([`Config::max_block_len`](crate::Config::max_block_len))
 /// never answers [`TooManyHeaders`](crate::Error::TooManyHeaders), and refuses exactly
 /// what Python's sioscgi refuses, for the same reason.
 pub const fn len_for_any_block(block_len: usize) -> usize {
@@ -73,7 +74,8 @@ pub const fn len_for_any_block(block_len: usize) -> usize {
 }
 
 /// The most pairs a block of `block_len` bytes may have in storage of `storage_len` bytes,
-/// wherever the storage is (`0` when the block does not fit).
+/// wherever the storage is (`0` when the block does not fit; at some addresses one more
+/// fits).
 pub const fn pairs_fitting(storage_len: usize, block_len: usize) -> usize {
     storage_len
         .saturating_sub(block_len)
@@ -85,10 +87,11 @@ pub const fn pairs_fitting(storage_len: usize, block_len: usize) -> usize {
 /// response's header section (on the client side).
 ///
 /// The index is read as `u32` words from the first 4-byte boundary after the block, found
-/// from the bytes' address: between two calls to [`Storage::prepare`], the bytes must stay
-/// at the same address, or move by a multiple of 4. Every storage here does (an array or
-/// a `heapless::Vec` moves with its reader, whose alignment is at least 4); a storage
-/// that broke this would give wrong lookups, never undefined behaviour.
+/// from the bytes' address: between two calls to [`Storage::prepare`] or
+/// [`Storage::prepare_exact`], the bytes must stay at the same address, or move by a
+/// multiple of `u32`'s alignment. Every storage here does (an array or a `heapless::Vec`
+/// moves with its reader, whose alignment is at least `u32`'s); a storage that broke this
+/// would give wrong lookups, never undefined behaviour, a panic or a hang.
 pub trait Storage {
     /// The most bytes this storage can ever make available.
     fn max_len(&self) -> usize;

@@ -259,7 +259,7 @@ mod tests {
         let shorter = Config::new().max_block_len(1000);
         assert_eq!(shorter.get_protocol().block_limit(), 1000);
         assert!(shorter.get_protocol().repeated_names_allowed());
-        assert_eq!(config.storage_len(), 65_536 + 2048 * 24);
+        assert_eq!(config.storage_len(), 65_536 + 2048 * 24 + 3);
         assert_eq!(Config::new().max_connections(0).get_max_connections(), 1);
         let most = Config::new()
             .max_connections(usize::MAX)
@@ -281,6 +281,6 @@ mod tests {
         assert_eq!(config.get_drain_limit(), 7);
         assert_eq!(config.get_drain_timeout(), Duration::from_millis(3));
         assert_eq!(config.get_shutdown_timeout(), Some(Duration::from_secs(2)));
-        assert_eq!(config.storage_len(), 65_536 + 16 * 24);
+        assert_eq!(config.storage_len(), 65_536 + 16 * 24 + 3);
     }
 }

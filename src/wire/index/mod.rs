@@ -170,7 +170,7 @@ impl<'a> Pairs<'a> {
     #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     fn bounds(&self, i: usize) -> (usize, usize, usize) {
         let start = match i.checked_sub(1).and_then(|before| self.ends.get(before)) {
-            Some(&[_, value_end]) => value_end as usize + 1,
+            Some(&[_, value_end]) => (value_end as usize).wrapping_add(1),
             None => 0,
         };
         match self.ends.get(i) {
@@ -210,7 +210,9 @@ impl<'a> Pairs<'a> {
     #[inline]
     pub(crate) fn value(&self, i: usize) -> &'a [u8] {
         let (_, name_end, value_end) = self.bounds(i);
-        self.block.get(name_end + 1..value_end).unwrap_or_default()
+        self.block
+            .get(name_end.wrapping_add(1)..value_end)
+            .unwrap_or_default()
     }
 
     /// The pairs in wire order.
@@ -247,7 +249,7 @@ impl Iterator for Bounds<'_> {
         let &[name_end, value_end] = self.ends.next()?;
         let start = self.start;
         let (name_end, value_end) = (name_end as usize, value_end as usize);
-        self.start = value_end + 1;
+        self.start = value_end.wrapping_add(1);
         Some((start, name_end, value_end))
     }
 
@@ -294,7 +296,10 @@ impl<'a> Iterator for PairIter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let (start, name_end, value_end) = self.bounds.next()?;
         let name = self.block.get(start..name_end).unwrap_or_default();
-        let value = self.block.get(name_end + 1..value_end).unwrap_or_default();
+        let value = self
+            .block
+            .get(name_end.wrapping_add(1)..value_end)
+            .unwrap_or_default();
         Some((name, value))
     }
 

@@ -23,8 +23,8 @@
 //!
 //! - of at most [`SMALL`] (16) entries: sorts it by insertion, comparing the names from
 //!   byte `at` on (on 64-bit targets a word of 8 bytes of each first): at most `SMALL / 2`
-//!   comparisons an entry (not on microcontrollers, 32-bit targets but wasm32 and x86:
-//!   there every group goes on as a larger one does, the smaller code);
+//!   comparisons an entry (not on microcontrollers, targets of 32 bits or fewer but wasm32
+//!   and x86: there every group goes on as a larger one does, the smaller code);
 //! - whose names all have the same next word (bytes `at` to `at + 7`; byte `at` alone on
 //!   32-bit targets): done if it holds every name's end (they are one name), else goes on
 //!   after it (one look at each entry's word); if they differ, goes on to the first byte
@@ -54,17 +54,26 @@ use super::{Candidate, Pairs, Work, count_bytes, count_work};
 /// distribution would cost more than its moves), but on microcontrollers.
 pub(crate) const SMALL: usize = 16;
 
-/// Whether small groups are sorted by insertion: not on microcontrollers (32-bit targets
-/// but wasm32 and x86), where every group is distributed, the smaller code.
-const INSERTION: bool = usize::BITS >= 64 || cfg!(any(target_arch = "wasm32", target_arch = "x86"));
+/// Whether this target is a microcontroller: of 32 bits or fewer, but not wasm32 or x86.
+/// There every group is distributed (no insertion for small ones), a byte at a time and
+/// four bits a pass: the smaller code.
+const MICROCONTROLLER: bool =
+    usize::BITS < 64 && !cfg!(any(target_arch = "wasm32", target_arch = "x86"));
 
-/// [`INSERTION`], or not on a test thread that asks (`work::without_insertion`).
+/// [`MICROCONTROLLER`], or a test thread that asks to sort as one does
+/// (`work::as_microcontroller`).
+#[inline(always)]
+fn microcontroller() -> bool {
+    #[cfg(test)]
+    return MICROCONTROLLER || super::work::microcontroller_forced();
+    #[cfg(not(test))]
+    MICROCONTROLLER
+}
+
+/// Whether small groups are sorted by insertion (not on microcontrollers).
 #[inline(always)]
 fn insertion_on() -> bool {
-    #[cfg(test)]
-    return INSERTION && !super::work::insertion_off();
-    #[cfg(not(test))]
-    INSERTION
+    !microcontroller()
 }
 
 /// The position in entry `i` of `entries` (`0` past the end).
@@ -81,15 +90,26 @@ fn byte(pairs: &Pairs<'_>, position: usize, at: usize) -> u8 {
     tail(pairs, position, at).first().copied().unwrap_or(0)
 }
 
-/// Bytes in a [`word`]: 8 on 64-bit targets, 1 on the others (the smaller code; their
-/// blocks are small).
-const WORD: usize = if usize::BITS >= 64 { 8 } else { 1 };
+/// Bytes in a [`word`] on this target: 8 on 64-bit targets, 1 on the others (the smaller
+/// code; their blocks are small).
+const WORD_BYTES: usize = if usize::BITS >= 64 { 8 } else { 1 };
 
-/// Bytes `at` to `at + WORD` of the name of the pair at `position`, the first most
+/// Bytes in a [`word`]: [`WORD_BYTES`], or 1 on a test thread that sorts as a
+/// microcontroller does.
+#[inline(always)]
+fn word_bytes() -> usize {
+    #[cfg(test)]
+    if super::work::microcontroller_forced() {
+        return 1;
+    }
+    WORD_BYTES
+}
+
+/// Bytes `at` to `at + word_bytes()` of the name of the pair at `position`, the first most
 /// significant (the rest of the `u64` zero), `0` at its end and past it.
 #[inline(always)]
 fn word(pairs: &Pairs<'_>, position: usize, at: usize) -> u64 {
-    if WORD == 1 {
+    if word_bytes() == 1 {
         return u64::from(byte(pairs, position, at)) << 56;
     }
     let (start, end) = pairs.name_range(position);
@@ -118,7 +138,7 @@ fn word(pairs: &Pairs<'_>, position: usize, at: usize) -> u64 {
 /// zero) is in them.
 #[inline(always)]
 fn first_difference(differ: u64) -> usize {
-    if WORD == 1 {
+    if word_bytes() == 1 {
         0
     } else {
         (differ.leading_zeros() / 8) as usize
@@ -128,7 +148,7 @@ fn first_difference(differ: u64) -> usize {
 /// Whether a name ends in `word` (one of its bytes is zero).
 #[inline(always)]
 fn ends_in(word: u64) -> bool {
-    if WORD == 1 {
+    if word_bytes() == 1 {
         return word == 0;
     }
     const LOW: u64 = u64::MAX / 255;
@@ -225,12 +245,12 @@ fn sort(entries: &mut [u32], scratch: &mut [u32], groups: &mut Groups<'_>, pairs
                 // Every name ends here: they are one name, in wire order.
                 break true;
             }
-            at += WORD;
+            at += word_bytes();
         };
         if one_name {
             continue;
         }
-        if WIDE && group.len() >= WIDE_FROM {
+        if wide() && group.len() >= WIDE_FROM {
             distribute_wide(group, scratch, pairs, at, groups, start);
             continue;
         }
@@ -258,6 +278,15 @@ fn sort(entries: &mut [u32], scratch: &mut [u32], groups: &mut Groups<'_>, pairs
 /// Whether large groups are distributed by a whole byte in one pass (64-bit targets; the
 /// others keep the smaller code and stack of four bits a pass).
 const WIDE: bool = usize::BITS >= 64;
+
+/// [`WIDE`], but not on a test thread that sorts as a microcontroller does.
+#[inline(always)]
+fn wide() -> bool {
+    #[cfg(test)]
+    return WIDE && !super::work::microcontroller_forced();
+    #[cfg(not(test))]
+    WIDE
+}
 
 /// The least group distributed by a whole byte: its 256 counters cost at most one move
 /// an entry.
@@ -341,7 +370,7 @@ fn insertion(group: &mut [u32], pairs: &Pairs<'_>, at: usize) {
         let entry = group.get(i).copied().unwrap_or_default();
         let position = entry as usize;
         // Only 64-bit targets compare words first (32-bit ones: the smaller code).
-        let key = if WORD == 1 {
+        let key = if word_bytes() == 1 {
             0
         } else {
             word(pairs, position, at)
@@ -369,16 +398,16 @@ fn insertion(group: &mut [u32], pairs: &Pairs<'_>, at: usize) {
 #[inline(always)]
 fn after(pairs: &Pairs<'_>, other: usize, position: usize, key: u64, at: usize) -> bool {
     count_work(Work::Comparison);
-    let other_key = if WORD == 1 {
+    let other_key = if word_bytes() == 1 {
         key
     } else {
         word(pairs, other, at)
     };
-    if WORD > 1 && (other_key != key || ends_in(key)) {
+    if word_bytes() > 1 && (other_key != key || ends_in(key)) {
         // The words decide (alike and holding the end: the same name).
         #[cfg(test)]
         count_bytes(
-            WORD.min(
+            word_bytes().min(
                 tail(pairs, other, at)
                     .len()
                     .min(tail(pairs, position, at).len())
@@ -477,15 +506,19 @@ mod tests {
     fn sorted(names: &[&[u8]], find_repeats: bool) -> (Vec<u32>, bool) {
         let (block, ends) = block_of(names);
         let pairs = Pairs::new(&block, &ends);
-        // With insertion for small groups and without (as on microcontrollers): the same.
-        let mut results = [true, false].map(|insertion| {
-            super::super::work::without_insertion(!insertion);
+        // As this target sorts, and as a microcontroller does (no insertion, a byte at a
+        // time, four bits a pass): the same.
+        let mut results = [false, true].map(|microcontroller| {
+            super::super::work::as_microcontroller(microcontroller);
             let mut lookup = vec![0u32; 4 * names.len()];
             let repeat = build(&mut lookup, names.len(), &pairs, find_repeats);
             (lookup[..names.len()].to_vec(), repeat)
         });
-        super::super::work::without_insertion(false);
-        assert_eq!(results[0], results[1], "with and without insertion");
+        super::super::work::as_microcontroller(false);
+        assert_eq!(
+            results[0], results[1],
+            "as this target sorts and as a microcontroller"
+        );
         core::mem::take(&mut results[0])
     }
 

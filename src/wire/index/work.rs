@@ -10,7 +10,7 @@ use super::Work;
 std::thread_local! {
     static COUNTS: Cell<Counts> = const { Cell::new(Counts::ZERO) };
     static FORCE_SORTED: Cell<bool> = const { Cell::new(false) };
-    static NO_INSERTION: Cell<bool> = const { Cell::new(false) };
+    static MICROCONTROLLER: Cell<bool> = const { Cell::new(false) };
     static KEY_BITS: Cell<u32> = const { Cell::new(64) };
 }
 
@@ -36,16 +36,16 @@ pub(crate) fn sorted_forced() -> bool {
     FORCE_SORTED.with(Cell::get)
 }
 
-/// Makes the sorted lookup on this test thread distribute every group, as
-/// microcontrollers do (`true`), or sort small groups by insertion (`false`, the default
-/// on the other targets).
-pub(crate) fn without_insertion(on: bool) {
-    NO_INSERTION.with(|f| f.set(on));
+/// Makes the sorted lookup on this test thread sort as microcontrollers do (`true`:
+/// every group distributed, no insertion, a byte at a time, four bits a pass), or as
+/// this target does (`false`, the default).
+pub(crate) fn as_microcontroller(on: bool) {
+    MICROCONTROLLER.with(|f| f.set(on));
 }
 
-/// Whether [`without_insertion`] is on for this thread.
-pub(crate) fn insertion_off() -> bool {
-    NO_INSERTION.with(Cell::get)
+/// Whether [`as_microcontroller`] is on for this thread.
+pub(crate) fn microcontroller_forced() -> bool {
+    MICROCONTROLLER.with(Cell::get)
 }
 
 /// Counts `amount` units of `what`.
