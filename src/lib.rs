@@ -76,6 +76,12 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Whether this target is a microcontroller: of 32 bits or fewer, but not wasm32 or x86.
+/// There the smaller code is chosen where a faster one would be larger (the NUL scan, the
+/// reader's fast paths, the sort's small groups).
+pub(crate) const MICROCONTROLLER: bool =
+    usize::BITS < 64 && !cfg!(any(target_arch = "wasm32", target_arch = "x86"));
+
 pub mod client;
 mod config;
 mod connection;

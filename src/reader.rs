@@ -246,7 +246,7 @@ impl<S: Storage> Reader<S> {
         // end) are small enough to inline into the caller's loop: a server reading a few
         // bytes at a time pays a few instructions per call. Microcontrollers (targets of 32
         // bits or fewer but wasm32 and x86) keep the one way, the smaller code.
-        if usize::BITS < 64 && !cfg!(any(target_arch = "wasm32", target_arch = "x86")) {
+        if crate::MICROCONTROLLER {
             return self.read_any(input);
         }
         match self.phase {

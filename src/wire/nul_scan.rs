@@ -147,7 +147,7 @@ pub(crate) fn count(block: &[u8]) -> usize {
 /// than `out` holds, `out` has the first ones and the others are only counted.
 #[inline(never)]
 pub(crate) fn positions(block: &[u8], out: &mut [u32]) -> usize {
-    if usize::BITS < 64 && !cfg!(any(target_arch = "wasm32", target_arch = "x86")) {
+    if crate::MICROCONTROLLER {
         // Microcontrollers: the smallest code.
         let mut found = 0;
         for (offset, _) in block.iter().enumerate().filter(|(_, b)| **b == 0) {

@@ -54,11 +54,9 @@ use super::{Candidate, Pairs, Work, count_bytes, count_work};
 /// distribution would cost more than its moves), but on microcontrollers.
 pub(crate) const SMALL: usize = 16;
 
-/// Whether this target is a microcontroller: of 32 bits or fewer, but not wasm32 or x86.
-/// There every group is distributed (no insertion for small ones), a byte at a time and
-/// four bits a pass: the smaller code.
-const MICROCONTROLLER: bool =
-    usize::BITS < 64 && !cfg!(any(target_arch = "wasm32", target_arch = "x86"));
+// On microcontrollers every group is distributed (no insertion for small ones), a byte
+// at a time and four bits a pass: the smaller code.
+use crate::MICROCONTROLLER;
 
 /// [`MICROCONTROLLER`], or a test thread that asks to sort as one does
 /// (`work::as_microcontroller`).
