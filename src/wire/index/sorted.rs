@@ -49,14 +49,13 @@
 //! bytes), then one comparison for each of its pairs and two more.
 
 use super::{Candidate, Pairs, Work, count_bytes, count_work};
-
-/// Groups of at most this many entries are sorted by insertion (the counters of a
-/// distribution would cost more than its moves), but on microcontrollers.
-pub(crate) const SMALL: usize = 16;
-
 // On microcontrollers every group is distributed (no insertion for small ones), a byte
 // at a time and four bits a pass: the smaller code.
 use crate::MICROCONTROLLER;
+
+/// Groups of at most this many entries are sorted by insertion (the counters of a
+/// distribution would cost more than its moves), except on microcontrollers.
+pub(crate) const SMALL: usize = 16;
 
 /// [`MICROCONTROLLER`], or a test thread that asks to sort as one does
 /// (`work::as_microcontroller`).
