@@ -7,8 +7,8 @@
 //! ```
 //!
 //! [`validate`] checks a complete block once, in sioscgi's precedence order, and builds
-//! its [`index`](super::index) in the room after it (`u32` words); afterwards the block is read through
-//! the index without any failure case.
+//! its [`index`](super::index) in the room after it (`u32` words); afterwards the block
+//! is read through the index without any failure case.
 
 use super::index::{
     ENDS_PER_PAIR, Kind, Pairs, Shape, TABLE, WORDS_PER_PAIR, linked, sorted, table,
@@ -39,8 +39,8 @@ pub(crate) enum Checked {
         /// The index.
         shape: Shape,
     },
-    /// The room cannot hold the block's index, of this many pairs (
-    /// [`WORDS_PER_PAIR`] words each).
+    /// The room cannot hold the block's index: this many pairs, [`WORDS_PER_PAIR`] words
+    /// each.
     NeedsRoom(usize),
 }
 
@@ -371,7 +371,7 @@ mod tests {
             let mut room = vec![0u32; nul_scan::count(block) * WORDS_PER_PAIR / 2];
             match validate_into(block, &mut room, rules, first)? {
                 Checked::Valid { content_length, .. } => Ok(content_length),
-                Checked::NeedsRoom(n) => panic!("needs {n} bytes, room {}", room.len()),
+                Checked::NeedsRoom(n) => panic!("needs {n} pairs, room {} words", room.len()),
             }
         });
         assert!(

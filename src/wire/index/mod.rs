@@ -48,7 +48,7 @@
 //! - **The sorted lookup** sorts the pairs' positions by name, byte by byte from the
 //!   first, stably: groups of names sharing their first bytes are split by their next
 //!   byte (a counting sort), a word at a time while they are alike, groups of at most
-//!   [`SMALL`](sorted::SMALL) (16) by insertion (but on microcontrollers), and a group
+//!   [`SMALL`](sorted::SMALL) (16) by insertion (except on microcontrollers), and a group
 //!   whose names end at the same byte is one name. There is no hash and no key: a peer's
 //!   names cost what their bytes cost, each byte looked at a few times. Then neighbours
 //!   are compared once to find a repeat.

@@ -67,12 +67,6 @@ fn microcontroller() -> bool {
     MICROCONTROLLER
 }
 
-/// Whether small groups are sorted by insertion (not on microcontrollers).
-#[inline(always)]
-fn insertion_on() -> bool {
-    !microcontroller()
-}
-
 /// The position in entry `i` of `entries` (`0` past the end).
 #[inline(always)]
 fn get(entries: &[u32], i: usize) -> usize {
@@ -91,15 +85,11 @@ fn byte(pairs: &Pairs<'_>, position: usize, at: usize) -> u8 {
 /// code; their blocks are small).
 const WORD_BYTES: usize = if usize::BITS >= 64 { 8 } else { 1 };
 
-/// Bytes in a [`word`]: [`WORD_BYTES`], or 1 on a test thread that sorts as a
-/// microcontroller does.
+/// Bytes in a [`word`]: [`WORD_BYTES`], 1 as a microcontroller sorts (its own
+/// `WORD_BYTES`; a test thread may ask for it).
 #[inline(always)]
 fn word_bytes() -> usize {
-    #[cfg(test)]
-    if super::work::microcontroller_forced() {
-        return 1;
-    }
-    WORD_BYTES
+    if microcontroller() { 1 } else { WORD_BYTES }
 }
 
 /// Bytes `at` to `at + word_bytes()` of the name of the pair at `position`, the first most
@@ -222,7 +212,7 @@ fn sort(entries: &mut [u32], scratch: &mut [u32], groups: &mut Groups<'_>, pairs
         else {
             continue;
         };
-        if insertion_on() && group.len() <= SMALL {
+        if !microcontroller() && group.len() <= SMALL {
             insertion(group, pairs, at);
             continue;
         }
@@ -276,13 +266,11 @@ fn sort(entries: &mut [u32], scratch: &mut [u32], groups: &mut Groups<'_>, pairs
 /// others keep the smaller code and stack of four bits a pass).
 const WIDE: bool = usize::BITS >= 64;
 
-/// [`WIDE`], but not on a test thread that sorts as a microcontroller does.
+/// [`WIDE`], but not as a microcontroller sorts (its own `WIDE` is false; a test thread
+/// may ask for it).
 #[inline(always)]
 fn wide() -> bool {
-    #[cfg(test)]
-    return WIDE && !super::work::microcontroller_forced();
-    #[cfg(not(test))]
-    WIDE
+    WIDE && !microcontroller()
 }
 
 /// The least group distributed by a whole byte: its 256 counters cost at most one move

@@ -406,9 +406,8 @@ fn every_crafted_family() {
         let lookups = lookups(&family.names);
         // The table first, its second try under the secret key (with `std`), as it is and
         // with every name hashed to one home and tag (a peer who knew the key); the sorted
-        // lookup alone.
-        // The sorted lookup alone also as microcontrollers sort (no insertion, a byte at a
-        // time, four bits a pass).
+        // lookup alone, as this target sorts and as microcontrollers do (no insertion, a
+        // byte at a time, four bits a pass).
         for (sorted_only, key_bits, microcontroller) in [
             (false, 64, false),
             (false, 0, false),
