@@ -415,7 +415,9 @@ impl<S: Storage> Reader<S> {
             }
             Some(&netstring::LENGTH_END) => {
                 let len = so_far.ok_or(Error::BadNetstringLength)?;
-                if !self.storage.prepare_exact(len) {
+                // Bytes the storage already has past the block (a reused or pre-sized
+                // `Vec`) are kept: the index goes there, and the block is read once.
+                if self.storage.block().len() < len && !self.storage.prepare_exact(len) {
                     return Err(Error::HeadersTooLarge);
                 }
                 self.phase = Phase::Block { len, filled: 0 };
@@ -543,6 +545,46 @@ mod tests {
         ));
         assert_eq!(reader.read_eof().unwrap(), Some(Event::End));
         assert!(reader.environment().is_some());
+    }
+
+    /// A `Vec` that already has room past the block (a reader reused, or a storage made
+    /// with a length) keeps it: the block is scanned once and indexed there, nothing is
+    /// allocated. A new `Vec` is scanned twice (the count, then the positions in the room
+    /// it grew), and keeps its room for the next request.
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn a_vec_with_room_reads_a_block_in_one_pass() {
+        extern crate std;
+        use crate::wire::nul_scan::scans_taken;
+        let request = b"62:CONTENT_LENGTH\x000\x00SCGI\x001\x00REQUEST_METHOD\x00GET\x00REQUEST_URI\x00/a?b=c\x00,";
+        let shorter = b"24:CONTENT_LENGTH\x000\x00SCGI\x001\x00,";
+        let mut reader = Reader::new(std::vec::Vec::new());
+        scans_taken();
+        assert!(matches!(
+            reader.read(request),
+            Ok((_, Some(Event::Headers(_))))
+        ));
+        assert_eq!(scans_taken(), 2, "a new Vec: counted, then indexed");
+        let grown = reader.storage.len();
+        assert!(grown >= crate::storage::len_for(62, 4) - crate::storage::INDEX_ALIGNMENT_SLACK);
+        for again in [&request[..], shorter, request] {
+            reader.reset();
+            let place = reader.storage.as_ptr();
+            let (_, event) = reader.read(again).unwrap();
+            let Some(Event::Headers(env)) = event else {
+                panic!("no headers")
+            };
+            assert_eq!(env.get("SCGI"), Some(&b"1"[..]));
+            assert_eq!(scans_taken(), 1, "the room kept: one pass");
+            assert_eq!(reader.storage.as_ptr(), place, "nothing allocated");
+        }
+        let mut reader = Reader::new(std::vec![0u8; 512]);
+        assert!(matches!(
+            reader.read(request),
+            Ok((_, Some(Event::Headers(_))))
+        ));
+        assert_eq!(scans_taken(), 1, "a Vec made with room: one pass");
+        assert_eq!(reader.storage.len(), 512);
     }
 
     #[test]

@@ -106,6 +106,12 @@ pub trait Storage {
     /// A storage that grows need not leave room to grow further (a `Vec` allocates just
     /// `len`, where `prepare` grows it amortized, up to twice what it holds, for the
     /// response reader's section that arrives a piece at a time). By default, `prepare`.
+    ///
+    /// The request reader asks for a block only of a storage that has fewer bytes than
+    /// it: a `Vec` made with a length, or reused after [`Reader::reset`], keeps its room
+    /// for the index.
+    ///
+    /// [`Reader::reset`]: crate::Reader::reset
     fn prepare_exact(&mut self, len: usize) -> bool {
         self.prepare(len)
     }

@@ -18,6 +18,7 @@ use pyo3::types::{PyDict, PyString};
 use sioscgi::Environment;
 
 use crate::names;
+use crate::shape::{Changed, Shape};
 
 /// The two kinds of dict: 5.x (`bytes` values) and 2.x (`str` values).
 #[derive(Clone, Copy)]
@@ -26,70 +27,21 @@ pub(crate) enum Flavor {
     Text = 1,
 }
 
-/// Where a pair is in its block: `name\0value\0` is `block[start..end]`, the value
-/// `block[value..end - 1]`.
-#[derive(Clone, Copy)]
-struct Span {
-    start: usize,
-    value: usize,
-    end: usize,
-}
-
 struct Template {
-    /// The last request's block and its pairs.
-    block: Vec<u8>,
-    spans: Vec<Span>,
+    /// The last request's block and where its pairs are.
+    shape: Shape,
     keys: Vec<Py<PyString>>,
     /// The last request's dict (kept apart from the one handed out).
     dict: Py<PyDict>,
 }
 
 /// The most variables a template is kept for (nginx sends about 30 for a browser).
-const TEMPLATE_PAIRS: usize = 128;
+const TEMPLATE_PAIRS: usize = crate::shape::MAX_PAIRS;
 
 /// The largest header block a template is kept for.
 const TEMPLATE_BYTES: usize = 16 * 1024;
 
 static TEMPLATES: [PyOnceLock<Mutex<Option<Template>>>; 2] = [PyOnceLock::new(), PyOnceLock::new()];
-
-/// The pairs of an environment as spans of its block (they are slices of it).
-fn spans(environment: &Environment<'_>) -> Vec<Span> {
-    let base = environment.as_bytes().as_ptr() as usize;
-    environment
-        .iter()
-        .map(|(name, value)| {
-            let start = (name.as_ptr() as usize).wrapping_sub(base);
-            let value_start = (value.as_ptr() as usize).wrapping_sub(base);
-            Span {
-                start,
-                value: value_start,
-                end: value_start + value.len() + 1,
-            }
-        })
-        .collect()
-}
-
-/// Which values differ from the template's (a bit per pair), if the names are the
-/// template's, in the same order; `None` otherwise.
-fn changes(template: &Template, block: &[u8], now: &[Span]) -> Option<Vec<bool>> {
-    if now.len() != template.spans.len() {
-        return None;
-    }
-    let mut changed = Vec::with_capacity(now.len());
-    for (new, old) in now.iter().zip(&template.spans) {
-        let same_pair = block.get(new.start..new.end) == template.block.get(old.start..old.end);
-        if same_pair {
-            changed.push(false);
-            continue;
-        }
-        let same_name = block.get(new.start..new.value) == template.block.get(old.start..old.value);
-        if !same_name {
-            return None;
-        }
-        changed.push(true);
-    }
-    Some(changed)
-}
 
 /// An environment too large for a template, as a dict made name by name.
 #[cold]
@@ -102,6 +54,33 @@ fn untemplated<'py>(
     let dict = PyDict::new(py);
     for (name, v) in environment.iter() {
         dict.set_item(names::name(py, name), value(py, v))?;
+    }
+    Ok(dict)
+}
+
+/// The dict of a request whose names are the template's: a copy of the template's dict
+/// with the `changed` values made from its block, the request's (set in the template's
+/// dict too).
+fn from_template<'py>(
+    py: Python<'py>,
+    template: &Template,
+    changed: &Changed,
+    value: &impl Fn(Python<'py>, &[u8]) -> Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let previous = template.dict.bind(py);
+    let dict = previous.copy()?;
+    for (word, bits) in changed.iter().enumerate() {
+        let mut bits = *bits;
+        while bits != 0 {
+            let i = word * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let (Some(v), Some(key)) = (template.shape.value(i), template.keys.get(i)) else {
+                continue;
+            };
+            let object = value(py, v);
+            dict.set_item(key.bind(py), &object)?;
+            previous.set_item(key.bind(py), object)?;
+        }
     }
     Ok(dict)
 }
@@ -126,37 +105,30 @@ pub(crate) fn dict<'py>(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let block = environment.as_bytes();
-    let now = spans(environment);
-    if let Some(template) = slot.as_mut()
-        && let Some(changed) = changes(template, block, &now)
-    {
-        let previous = template.dict.bind(py).clone();
-        let dict = previous.copy()?;
-        for (((_, v), key), _) in environment
-            .iter()
-            .zip(&template.keys)
-            .zip(&changed)
-            .filter(|(_, c)| **c)
-        {
-            let object = value(py, v);
-            dict.set_item(key.bind(py), &object)?;
-            previous.set_item(key.bind(py), object)?;
+    if let Some(template) = slot.as_mut() {
+        match template.shape.compare(block, environment.len()) {
+            Some(changed) => {
+                let made = from_template(py, template, &changed, &value);
+                if made.is_err() {
+                    // The template's dict may be half changed.
+                    *slot = None;
+                }
+                return made;
+            }
+            // Other names: the template is made again below (the comparison may have
+            // changed it).
+            None => *slot = None,
         }
-        template.block.clear();
-        template.block.extend_from_slice(block);
-        template.spans = now;
-        return Ok(dict);
     }
     let dict = PyDict::new(py);
-    let mut keys = Vec::with_capacity(now.len());
+    let mut keys = Vec::with_capacity(environment.len());
     for (name, v) in environment.iter() {
         let key = names::name(py, name);
         dict.set_item(&key, value(py, v))?;
         keys.push(key.unbind());
     }
     *slot = Some(Template {
-        block: block.to_vec(),
-        spans: now,
+        shape: Shape::new(block, environment.iter()),
         keys,
         dict: dict.copy()?.unbind(),
     });

@@ -53,7 +53,10 @@ impl Head {
     ) -> PyResult<Result<Head, Refusal>> {
         let py = headers.py();
         let (pairs, list_pair) = pairs(headers)?;
-        let text_status = match status.cast::<PyString>() {
+        let text_status = match status
+            .cast_exact::<PyString>()
+            .or_else(|_| status.cast::<PyString>())
+        {
             Ok(s) => Some(Some(s.clone())),
             Err(_) if status.is_none() => Some(None),
             Err(_) => None,
@@ -99,10 +102,9 @@ impl Head {
             &heap
         };
         let line = status.as_ref().map(|s| Status::Line(text(s)));
-        let has_location = refs.iter().any(|(n, _)| is(n, "Location"));
         let head = match ResponseHead::new(line, refs) {
             Ok(head) => head,
-            Err(error) => return Err(refusal(py, error, &pairs, refs, has_location)),
+            Err(error) => return Err(refusal(py, error, &pairs, refs)),
         };
         // Encoded straight into the new bytes object (`encoded_len` is exact).
         let encoded = PyBytes::new_with(py, head.encoded_len(), |out| {
@@ -117,11 +119,19 @@ impl Head {
                 },
                 name: None,
                 listed: false,
-                has_location,
+                has_location: head.location().is_some(),
             });
         };
-        let content_type = refs.iter().position(|(n, _)| is(n, "Content-Type"));
-        let location = refs.iter().position(|(n, _)| is(n, "Location"));
+        // The pairs the head took its `Content-Type` and `Location` from: the values are
+        // the pairs' own strings, found by where they are (no name compared again).
+        let position = |value: Option<&str>| {
+            let value = value?;
+            refs.iter().position(|(_, v)| {
+                std::ptr::eq(v.as_ptr(), value.as_ptr()) && v.len() == value.len()
+            })
+        };
+        let content_type = position(head.content_type());
+        let location = position(head.location());
         Ok(Head {
             status: status.map(Bound::unbind),
             pairs: pairs
@@ -241,13 +251,12 @@ fn refusal(
     error: Error,
     pairs: &[(Bound<'_, PyString>, Bound<'_, PyString>)],
     refs: &[(&str, &str)],
-    has_location: bool,
 ) -> Refusal {
     let mut refused = Refusal {
         error,
         name: None,
         listed: false,
-        has_location,
+        has_location: refs.iter().any(|(n, _)| is(n, "Location")),
     };
     if !matches!(error, Error::HeaderHopByHop | Error::HeaderNotIso88591) {
         return refused;
@@ -313,6 +322,10 @@ pub(crate) fn status_argument<'py>(
 
 /// A header name or value: a `str`, else the original's `AssertionError`.
 pub(crate) fn string<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
+    // A `str` itself, told without a call; then its subclasses.
+    if let Ok(s) = value.cast_exact::<PyString>() {
+        return Ok(s.clone());
+    }
     match value.cast::<PyString>() {
         Ok(s) => Ok(s.clone()),
         Err(_) => Err(PyAssertionError::new_err(format!(
@@ -360,10 +373,17 @@ fn pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<(Pairs<'py>, bool)> {
     let mut out = Vec::with_capacity(list.len());
     for item in list.iter() {
         // Any pair unpacks, as `for name, value in headers` does.
-        let (name, value) = match item.cast::<PyTuple>() {
+        // A tuple (the usual pair: its exact type, told without a call) is read in place.
+        let tuple = match item.cast_exact::<PyTuple>() {
+            Ok(tuple) => Ok(tuple),
+            Err(_) => item.cast::<PyTuple>(),
+        };
+        let (name, value) = match tuple {
             Ok(tuple) => {
                 unpack(tuple.len())?;
-                (tuple.get_item(0)?, tuple.get_item(1)?)
+                let (name, value) = (tuple.get_borrowed_item(0)?, tuple.get_borrowed_item(1)?);
+                out.push((string(&name)?, string(&value)?));
+                continue;
             }
             Err(_) => {
                 let parts = item.try_iter()?.collect::<PyResult<Vec<_>>>()?;

@@ -16,6 +16,7 @@ mod receive;
 mod received;
 mod request;
 mod response;
+mod shape;
 mod trace;
 mod writer;
 

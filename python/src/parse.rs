@@ -51,7 +51,37 @@ pub(crate) enum Flow {
 
 /// Header storage reserved up front: a browser's request through nginx (about 1 KiB of
 /// environment, 30 variables of 24 bytes of index each) fits.
-const STORAGE_RESERVED: usize = 2048;
+const STORAGE_RESERVED: usize = 2000;
+
+/// The storages of parsers gone, for the next ones: a parser per connection, each taking
+/// one made and zeroed before (no allocation, no zeroing, and the room for the index
+/// already there). At most [`SPARE_STORAGES`], each of at most [`SPARE_BYTES`]: a larger
+/// one (a large environment's) is freed.
+static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+/// The most storages kept for later parsers.
+const SPARE_STORAGES: usize = 16;
+
+/// The largest storage kept for a later parser.
+const SPARE_BYTES: usize = 16 * 1024;
+
+/// A storage for a new parser: a spare one, or a new one of [`STORAGE_RESERVED`] bytes.
+fn storage() -> Vec<u8> {
+    let spare = SPARE.lock().ok().and_then(|mut spare| spare.pop());
+    spare.unwrap_or_else(|| vec![0; STORAGE_RESERVED])
+}
+
+/// Keeps `storage` for a later parser, if it is small enough and there is room.
+fn keep(storage: Vec<u8>) {
+    if storage.len() > SPARE_BYTES || storage.capacity() > SPARE_BYTES {
+        return;
+    }
+    if let Ok(mut spare) = SPARE.lock()
+        && spare.len() < SPARE_STORAGES
+    {
+        spare.push(storage);
+    }
+}
 
 /// An `rx_buffer_limit` as given (any number): the bytes it allows, and whether it was
 /// below zero (2.x then fails every call: its buffer, even empty, is over the limit).
@@ -70,17 +100,26 @@ pub(crate) struct Parser {
     head: Vec<u8>,
 }
 
+impl Drop for Parser {
+    /// The storage is kept for a later parser.
+    fn drop(&mut self) {
+        let reader = std::mem::replace(
+            &mut self.reader,
+            Reader::with_config(Vec::new(), Config::new()),
+        );
+        keep(reader.into_storage());
+    }
+}
+
 impl Parser {
     /// A parser for environments of at most `limit` bytes (repeated names refused; the
     /// core indexes blocks of up to 2**32 - 1 bytes, a larger limit is that).
     pub(crate) fn new(limit: Limit) -> Self {
         Parser {
-            // Room for a typical environment and its index from the start: one
-            // allocation, no growing.
-            reader: Reader::with_config(
-                Vec::with_capacity(STORAGE_RESERVED),
-                Config::new().max_block_len(limit.bytes),
-            ),
+            // Room for a typical environment and its index from the start: no growing,
+            // and the block scanned once (the reader indexes it in the room the storage
+            // already has).
+            reader: Reader::with_config(storage(), Config::new().max_block_len(limit.bytes)),
             limit,
             eof: false,
             failure: None,

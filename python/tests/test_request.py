@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import random
 
 import pytest
 
@@ -378,6 +379,55 @@ SEQUENCE = [
     [(n, b"") for n, _ in TYPICAL_PAIRS],
     TYPICAL_PAIRS,
 ]
+
+
+def template_sequence(seed: int, count: int) -> list[list[tuple[bytes, bytes]]]:
+    """Environments, each mostly the one before with some values or names changed: names
+    that are prefixes of one another, values of every length around the comparison's
+    32-byte steps and 8-byte words, values that look like the names after them, and the
+    protocol's own variables anywhere."""
+    rng = random.Random(seed)
+    names = [b"A", b"AB", b"ABC", b"B", b"BA", b"HTTP_X", b"HTTP_XY", b"REMOTE_PORT", b"\xe9"]
+    values = [b"", b"A", b"AB\xff", b"x" * 7, b"x" * 8, b"x" * 9, b"y" * 31, b"y" * 32, b"y" * 33, b"B\x01A"]
+
+    def value() -> bytes:
+        return rng.choice(values) if rng.random() < 0.7 else bytes(rng.randrange(1, 256) for _ in range(rng.randrange(70)))
+
+    def fresh() -> list[tuple[bytes, bytes]]:
+        chosen = rng.sample(names, rng.randrange(len(names) + 1))
+        pairs = [(n, value()) for n in chosen]
+        for protocol in ((b"SCGI", b"1"), (b"CONTENT_LENGTH", b"0")):
+            pairs.insert(rng.randrange(len(pairs) + 1), protocol)
+        return pairs
+
+    out = [fresh()]
+    for _ in range(count - 1):
+        pairs = list(out[-1])
+        roll = rng.random()
+        if roll < 0.6:
+            for i in range(len(pairs)):
+                if pairs[i][0] not in (b"SCGI", b"CONTENT_LENGTH") and rng.random() < 0.4:
+                    pairs[i] = (pairs[i][0], value())
+        elif roll < 0.8:
+            others = [i for i, (n, _) in enumerate(pairs) if n not in (b"SCGI", b"CONTENT_LENGTH")]
+            unused = [n for n in names if n not in {p[0] for p in pairs}]
+            if others and unused:
+                i = rng.choice(others)
+                pairs[i] = (rng.choice(unused), pairs[i][1] if rng.random() < 0.5 else value())
+        else:
+            pairs = fresh()
+        out.append(pairs)
+    return out
+
+
+def test_environments_made_from_the_last_are_exact() -> None:
+    for seed in range(3):
+        for pairs in template_sequence(seed, 1500):
+            block = b"".join(n + b"\x00" + v + b"\x00" for n, v in pairs)
+            environment = environment_read(netstring(block))
+            want = {n.decode("latin-1"): v for n, v in pairs}
+            assert environment == want
+            assert list(environment) == list(want)
 
 
 def test_each_environment_is_its_own_whatever_came_before() -> None:

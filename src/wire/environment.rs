@@ -98,7 +98,12 @@ fn validate_into(
     }
     // Each NUL takes half a pair's index: its offset, and half the pair's lookup.
     let fit = room.len() / (WORDS_PER_PAIR / 2);
-    let nuls = nul_scan::positions(block, room.get_mut(..fit).unwrap_or_default());
+    let nuls = if fit == 0 && !crate::MICROCONTROLLER {
+        // No room yet (a `Vec` that grows for the index): counted only, 64 bytes a step.
+        nul_scan::count(block)
+    } else {
+        nul_scan::positions(block, room.get_mut(..fit).unwrap_or_default())
+    };
     if !nuls.is_multiple_of(2) {
         return Err(Error::HeadersOddStringCount);
     }

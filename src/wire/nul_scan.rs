@@ -134,9 +134,11 @@ fn for_each_mask(block: &[u8], mut each: impl FnMut(usize, u64)) {
     }
 }
 
-/// The number of NULs in `block` (the tests size rooms with it).
-#[cfg(test)]
+/// The number of NULs in `block`: what [`positions`] returns without room to write any,
+/// at a bit count per 64 bytes.
 pub(crate) fn count(block: &[u8]) -> usize {
+    #[cfg(test)]
+    SCANS.with(|scans| scans.set(scans.get() + 1));
     let mut count = 0;
     for_each_mask(block, |_, mask| count += mask.count_ones() as usize);
     count
@@ -158,6 +160,8 @@ pub(crate) fn positions(block: &[u8], out: &mut [u32]) -> usize {
         }
         return found;
     }
+    #[cfg(test)]
+    SCANS.with(|scans| scans.set(scans.get() + 1));
     let room = out.len();
     let mut slots = out.iter_mut();
     let mut beyond = 0;
@@ -171,6 +175,21 @@ pub(crate) fn positions(block: &[u8], out: &mut [u32]) -> usize {
         }
     });
     room - slots.len() + beyond
+}
+
+#[cfg(test)]
+extern crate std;
+
+#[cfg(test)]
+std::thread_local! {
+    /// The blocks [`positions`] looked at on this test thread.
+    static SCANS: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+/// The blocks [`positions`] looked at on this test thread since the last call.
+#[cfg(test)]
+pub(crate) fn scans_taken() -> usize {
+    SCANS.with(|scans| scans.replace(0))
 }
 
 #[cfg(test)]
