@@ -6,8 +6,6 @@
 //! each body chunk received is one event; errors are `RemoteProtocolError` or
 //! `LocalProtocolError` with a message, and any error puts both halves in `ERROR`.
 
-use std::collections::VecDeque;
-
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 use sioscgi::{Error, Event, RxState};
@@ -91,7 +89,7 @@ end_event!(
 #[pyclass(subclass, module = "sioscgi", name = "SCGIConnection")]
 pub struct SCGIConnection {
     parser: Parser,
-    queue: VecDeque<Py<PyAny>>,
+    queue: crate::queue::Queue,
     tx: TxState,
     /// A local error (`LocalProtocolError`), which fails both halves as a remote one does.
     local: Option<String>,
@@ -120,7 +118,7 @@ impl SCGIConnection {
         };
         Ok(SCGIConnection {
             parser: Parser::new(limit),
-            queue: VecDeque::new(),
+            queue: crate::queue::Queue::default(),
             tx: TxState::Headers,
             local: None,
             fresh: exact,
@@ -148,7 +146,7 @@ impl SCGIConnection {
 
     /// The queued events may hold the caller's objects (body chunks), which may hold this.
     fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        for event in &self.queue {
+        for event in self.queue.iter() {
             visit.call(event)?;
         }
         Ok(())
@@ -272,7 +270,7 @@ impl Receiving for SCGIConnection {
 fn parse(
     py: Python<'_>,
     parser: &mut Parser,
-    queue: &mut VecDeque<Py<PyAny>>,
+    queue: &mut crate::queue::Queue,
     received: Option<&Received<'_>>,
     environment: &mut Option<(usize, u64)>,
 ) -> PyResult<()> {

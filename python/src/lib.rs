@@ -12,6 +12,7 @@ mod log;
 mod names;
 mod parse;
 mod python;
+mod queue;
 mod receive;
 mod received;
 mod request;

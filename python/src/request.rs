@@ -1,7 +1,5 @@
 //! `sioscgi.request`: `SCGIReader` and its events (5.x).
 
-use std::collections::VecDeque;
-
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 use sioscgi::{Error, Event};
@@ -63,7 +61,7 @@ end_event!(
 #[pyclass(subclass, module = "sioscgi.request", name = "SCGIReader")]
 pub struct SCGIReader {
     parser: Parser,
-    queue: VecDeque<Py<PyAny>>,
+    queue: crate::queue::Queue,
     /// Made by `new` from `__init__`'s arguments (the exact class): the `__init__` call
     /// that follows has nothing to do.
     fresh: bool,
@@ -89,7 +87,7 @@ impl SCGIReader {
         };
         Ok(SCGIReader {
             parser: Parser::new(limit),
-            queue: VecDeque::new(),
+            queue: crate::queue::Queue::default(),
             fresh: exact,
         })
     }
@@ -113,7 +111,7 @@ impl SCGIReader {
 
     /// The queued events may hold the caller's objects (body chunks), which may hold this.
     fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        for event in &self.queue {
+        for event in self.queue.iter() {
             visit.call(event)?;
         }
         Ok(())

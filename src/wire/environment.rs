@@ -281,7 +281,10 @@ fn walk<'a, B: Build>(
 ) -> Result<Known<'a>, Stop> {
     let mut known = Known::default();
     for (i, (start, name_end, value_end)) in pairs.bounds_iter().enumerate() {
-        let name = block.get(start..name_end).unwrap_or_default();
+        // The bounds are the NULs' own places: always within the block.
+        let Some(name) = block.get(start..name_end) else {
+            return Err(Stop::Refused(Error::HeaderEmpty));
+        };
         match name.len() {
             0 => return Err(Stop::Refused(Error::HeaderEmpty)),
             // Only names of these lengths can be `SCGI` or `CONTENT_LENGTH`.

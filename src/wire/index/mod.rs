@@ -295,11 +295,9 @@ impl<'a> Iterator for PairIter<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let (start, name_end, value_end) = self.bounds.next()?;
-        let name = self.block.get(start..name_end).unwrap_or_default();
-        let value = self
-            .block
-            .get(name_end.wrapping_add(1)..value_end)
-            .unwrap_or_default();
+        // The bounds are the NULs' own places: always within the block.
+        let name = self.block.get(start..name_end)?;
+        let value = self.block.get(name_end.wrapping_add(1)..value_end)?;
         Some((name, value))
     }
 
