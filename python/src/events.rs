@@ -267,7 +267,10 @@ macro_rules! head_event {
                     && kwargs.is_none()
                     && args.len() == 2
                 {
-                    let head = crate::head::Head::new(&args.get_item(0)?, &args.get_item(1)?)?
+                    let head = crate::head::Head::new(
+                        &*args.get_borrowed_item(0)?,
+                        &*args.get_borrowed_item(1)?,
+                    )?
                         .map_err(|r| $refuse(py, &r))?;
                     (head, true)
                 } else {
@@ -452,7 +455,10 @@ macro_rules! head_event {
             }
 
             fn has_status(&self, py: pyo3::Python<'_>) -> bool {
-                !self.status(py).is_none(py)
+                match &self.changed {
+                    Some(a) => !a.status.is_none(py),
+                    None => self.head.status.is_some(),
+                }
             }
         }
     };

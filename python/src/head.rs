@@ -88,9 +88,10 @@ impl Head {
     pub(crate) fn check(
         py: Python<'_>,
         status: Option<Bound<'_, PyString>>,
-        pairs: Vec<(Bound<'_, PyString>, Bound<'_, PyString>)>,
+        pairs: Pairs<'_>,
     ) -> Result<Head, Refusal> {
-        let mut stack = [("", ""); 16];
+        // Room for the usual head's pairs without allocating (more go to the heap).
+        let mut stack = [("", ""); 10];
         let heap: Vec<(&str, &str)>;
         let refs: &[(&str, &str)] = if pairs.len() <= stack.len() {
             for (slot, (n, v)) in stack.iter_mut().zip(&pairs) {
@@ -213,10 +214,7 @@ impl Head {
     }
 
     /// The headers other than `Content-Type` and `Location`, in order.
-    pub(crate) fn others<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> Vec<(Bound<'py, PyString>, Bound<'py, PyString>)> {
+    pub(crate) fn others<'py>(&self, py: Python<'py>) -> Pairs<'py> {
         self.pairs
             .iter()
             .filter(|(n, _)| {
@@ -349,9 +347,7 @@ fn unpack(len: usize) -> PyResult<()> {
 }
 
 /// The pairs of a `wsgiref.headers.Headers` (or any object with `items()`).
-pub(crate) fn items<'py>(
-    headers: &Bound<'py, PyAny>,
-) -> PyResult<Vec<(Bound<'py, PyString>, Bound<'py, PyString>)>> {
+pub(crate) fn items<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Pairs<'py>> {
     Ok(pairs(&headers.call_method0("items")?)?.0)
 }
 
