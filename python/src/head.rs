@@ -124,7 +124,8 @@ impl Head {
             });
         };
         // The pairs the head took its `Content-Type` and `Location` from: the values are
-        // the pairs' own strings, found by where they are (no name compared again).
+        // the pairs' own strings, found by where they are (no name compared again; a
+        // string given as two values is one object, whichever pair is found).
         let position = |value: Option<&str>| {
             let value = value?;
             refs.iter().position(|(_, v)| {

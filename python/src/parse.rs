@@ -56,7 +56,8 @@ const STORAGE_RESERVED: usize = 2000;
 /// The storages of parsers gone, for the next ones: a parser per connection, each taking
 /// one made and zeroed before (no allocation, no zeroing, and the room for the index
 /// already there). At most [`SPARE_STORAGES`], each of at most [`SPARE_BYTES`]: a larger
-/// one (a large environment's) is freed.
+/// one (a large environment's) is freed. A spare holds its last request's bytes until a
+/// parser reads over them, as freed memory would.
 static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
 
 /// The most storages kept for later parsers.
