@@ -206,6 +206,28 @@ impl<'a> Pairs<'a> {
         same_bytes(own, name)
     }
 
+    /// Pair `i`'s value if its name is `name` (one look at its bounds; counted as
+    /// [`Pairs::is_named`]).
+    #[inline]
+    pub(crate) fn value_if_named(&self, i: usize, name: &[u8]) -> Option<&'a [u8]> {
+        let &[name_end, value_end] = self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(before) => (self.ends.get(before)?[1] as usize).wrapping_add(1),
+            None => 0,
+        };
+        let own = self.block.get(start..name_end as usize)?;
+        count_bytes(if own.len() == name.len() {
+            own.len()
+        } else {
+            0
+        });
+        if !same_bytes(own, name) {
+            return None;
+        }
+        self.block
+            .get((name_end as usize).wrapping_add(1)..value_end as usize)
+    }
+
     /// Pair `i`'s value (empty past the last pair).
     #[inline]
     pub(crate) fn value(&self, i: usize) -> &'a [u8] {
@@ -392,10 +414,12 @@ impl<'a> Index<'a> {
             return Some(self.pairs.value(pair));
         };
         let hash = name_hash::hash(name);
-        let pair = table::first_match(cells, self.pairs.len(), hash, table::WINDOW, |pair| {
-            self.pairs.is_named(pair, name)
+        let mut value = None;
+        table::first_match(cells, self.pairs.len(), hash, table::WINDOW, |pair| {
+            value = self.pairs.value_if_named(pair, name);
+            value.is_some()
         })?;
-        Some(self.pairs.value(pair))
+        value
     }
 
     /// The pairs named `name`, in wire order.
