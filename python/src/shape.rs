@@ -168,7 +168,7 @@ fn nul_from(bytes: &[u8], mut at: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    /// A block of `pairs`, and its pairs as slices of it.
+    /// The block of `pairs`.
     fn block(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
         let mut out = Vec::new();
         for (name, value) in pairs {
@@ -180,6 +180,7 @@ mod tests {
         out
     }
 
+    /// The pairs of `block`, as slices of it.
     fn split(block: &[u8]) -> Vec<(&[u8], &[u8])> {
         let strings: Vec<&[u8]> = block.split(|&b| b == 0).collect();
         strings[..strings.len() - 1]

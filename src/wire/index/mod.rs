@@ -197,35 +197,19 @@ impl<'a> Pairs<'a> {
     #[cfg_attr(target_pointer_width = "64", inline)]
     #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     pub(crate) fn is_named(&self, i: usize, name: &[u8]) -> bool {
-        let own = self.name(i);
-        count_bytes(if own.len() == name.len() {
-            own.len()
-        } else {
-            0
-        });
-        same_bytes(own, name)
+        is_name(self.name(i), name)
     }
 
     /// Pair `i`'s value if its name is `name` (one look at its bounds; counted as
     /// [`Pairs::is_named`]).
     #[inline]
     pub(crate) fn value_if_named(&self, i: usize, name: &[u8]) -> Option<&'a [u8]> {
-        let &[name_end, value_end] = self.ends.get(i)?;
-        let start = match i.checked_sub(1) {
-            Some(before) => (self.ends.get(before)?[1] as usize).wrapping_add(1),
-            None => 0,
-        };
-        let own = self.block.get(start..name_end as usize)?;
-        count_bytes(if own.len() == name.len() {
-            own.len()
-        } else {
-            0
-        });
-        if !same_bytes(own, name) {
+        let (start, name_end, value_end) = self.bounds(i);
+        let own = self.block.get(start..name_end)?;
+        if !is_name(own, name) {
             return None;
         }
-        self.block
-            .get((name_end as usize).wrapping_add(1)..value_end as usize)
+        self.block.get(name_end.wrapping_add(1)..value_end)
     }
 
     /// Pair `i`'s value (empty past the last pair).
@@ -278,6 +262,18 @@ impl Iterator for Bounds<'_> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.ends.size_hint()
     }
+}
+
+/// Whether a pair's name `own` is `name`, its bytes counted for the work tests when the
+/// lengths match (what [`Pairs::is_named`] and [`Pairs::value_if_named`] compare).
+#[inline(always)]
+fn is_name(own: &[u8], name: &[u8]) -> bool {
+    count_bytes(if own.len() == name.len() {
+        own.len()
+    } else {
+        0
+    });
+    same_bytes(own, name)
 }
 
 /// Whether `a` and `b` are the same bytes: on 64-bit targets, names of 8 to 16 bytes (most)
