@@ -18,6 +18,7 @@ pub struct Config {
     max_block_len: usize,
     allow_repeated_names: bool,
     require_content_length_first: bool,
+    index_names: bool,
 }
 
 impl Config {
@@ -28,6 +29,7 @@ impl Config {
             max_block_len: DEFAULT_MAX_BLOCK_LEN,
             allow_repeated_names: false,
             require_content_length_first: false,
+            index_names: true,
         }
     }
 
@@ -49,6 +51,35 @@ impl Config {
         self
     }
 
+    /// Whether the reader indexes the names (the default) when it may: with repeated
+    /// names allowed, `index_names(false)` makes it build no lookup of the names, only
+    /// the places of the pairs. Validation is then one pass over the pairs (no hash, no
+    /// table), and [`Environment::get`](crate::Environment::get) and
+    /// [`get_all`](crate::Environment::get_all) go through the pairs in wire order: each
+    /// lookup compares up to every name of the block, a cost linear in the number of
+    /// pairs. For a consumer that visits every pair once (copying the environment into a
+    /// map of its own, as a Python dict or an `http::HeaderMap`) and looks up few names
+    /// or none. With repeated names refused, the index is built whatever this says: it
+    /// is what finds them. 32-bit targets always build their index (the smaller code).
+    /// The storage a block needs is the same either way.
+    ///
+    /// ```
+    /// use sioscgi::{Config, Event, Reader};
+    /// let config = Config::new().allow_repeated_names(true).index_names(false);
+    /// let mut reader = Reader::with_config(vec![0; 512], config);
+    /// let wire = b"75:CONTENT_LENGTH\x000\x00SCGI\x001\x00HTTP_COOKIE\x00a=1\x00HTTP_COOKIE\x00b=2\x00REQUEST_METHOD\x00GET\x00,";
+    /// let (_, event) = reader.read(wire)?;
+    /// let Some(Event::Headers(environment)) = event else { panic!() };
+    /// assert_eq!(environment.get("REQUEST_METHOD"), Some(&b"GET"[..]));
+    /// assert_eq!(environment.get_all(b"HTTP_COOKIE").count(), 2);
+    /// # Ok::<(), sioscgi::Error>(())
+    /// ```
+    #[must_use]
+    pub const fn index_names(mut self, index: bool) -> Self {
+        self.index_names = index;
+        self
+    }
+
     /// Requires `CONTENT_LENGTH` to be the first variable, as the SCGI spec says
     /// (otherwise [`ContentLengthNotFirst`](crate::Error::ContentLengthNotFirst)).
     #[must_use]
@@ -67,6 +98,12 @@ impl Config {
         self.allow_repeated_names
     }
 
+    /// Whether the names are indexed when repeats are allowed (see
+    /// [`index_names`](Self::index_names)).
+    pub const fn names_indexed(&self) -> bool {
+        self.index_names
+    }
+
     /// Whether `CONTENT_LENGTH` must come first.
     pub const fn content_length_first_required(&self) -> bool {
         self.require_content_length_first
@@ -76,6 +113,7 @@ impl Config {
         crate::wire::environment::Rules {
             allow_repeated_names: self.allow_repeated_names,
             require_content_length_first: self.require_content_length_first,
+            index_names: self.index_names,
         }
     }
 }

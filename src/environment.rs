@@ -279,6 +279,7 @@ mod tests {
         let rules = Rules {
             allow_repeated_names: true,
             require_content_length_first: false,
+            index_names: true,
         };
         let Ok(Checked::Valid {
             content_length,

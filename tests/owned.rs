@@ -197,3 +197,31 @@ fn vec_storage_for_the_response_reader_grows_piece_by_piece() {
     assert_eq!(body, b"ok");
     assert_eq!(reader.read_eof(), Ok(Some(ClientEvent::End)));
 }
+
+/// An environment whose names were not indexed keeps its lookups in its owned copy (each
+/// a pass over the pairs), repeats included.
+#[test]
+fn an_unindexed_environment_looks_up_the_same_when_owned() {
+    let pairs: [(&[u8], &[u8]); 4] = [
+        (b"HTTP_COOKIE", b"a=1"),
+        (b"REQUEST_METHOD", b"GET"),
+        (b"HTTP_COOKIE", b"b=2"),
+        (b"HTTP_ACCEPT", b"*/*"),
+    ];
+    let config = Config::new().allow_repeated_names(true).index_names(false);
+    let mut reader = Reader::with_config(config);
+    reader.receive_data(&request(&pairs, b"")).unwrap();
+    let Some(Event::Headers(env)) = reader.next_event().unwrap() else {
+        panic!("the headers");
+    };
+    let copy = env.clone();
+    for env in [env.view(), copy.view()] {
+        assert_eq!(env.len(), 6);
+        assert_eq!(env.get("REQUEST_METHOD"), Some(&b"GET"[..]));
+        assert_eq!(env.get("HTTP_COOKIE"), Some(&b"a=1"[..]));
+        let cookies: Vec<&[u8]> = env.get_all(b"HTTP_COOKIE").collect();
+        assert_eq!(cookies, [&b"a=1"[..], b"b=2"]);
+        assert_eq!(env.get("HTTP_HOST"), None);
+        assert_eq!(env.get_all(b"SCGI").count(), 1);
+    }
+}

@@ -185,13 +185,15 @@ fn block_strings() -> impl Strategy<Value = Vec<Vec<u8>>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
-    /// Any block: the indexed reader gives the naive reference's result (the same first
-    /// error, or the same pairs), and every name of the block looks up as a scan finds it.
+    /// Any block: the reader, its names indexed or not, gives the naive reference's result
+    /// (the same first error, or the same pairs), and every name of the block looks up as
+    /// a scan finds it.
     #[test]
     fn the_index_agrees_with_the_naive_reference(
         strings in block_strings(),
         terminated in prop::bool::weighted(0.95),
         allow in any::<bool>(),
+        indexed in any::<bool>(),
         protected_first in prop::bool::weighted(0.8),
     ) {
         // Mostly with the two mandatory pairs first, so that many blocks are valid.
@@ -210,7 +212,7 @@ proptest! {
         data.extend_from_slice(&block);
         data.push(b',');
         let mut storage = vec![0u8; sioscgi::storage::len_for_any_block(block.len())];
-        let config = Config::new().allow_repeated_names(allow);
+        let config = Config::new().allow_repeated_names(allow).index_names(indexed);
         let mut reader = sioscgi::Reader::with_config(&mut storage[..], config);
         let want = naive(&block, allow);
         match (&want, reader.read(&data)) {

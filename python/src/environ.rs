@@ -43,19 +43,28 @@ const TEMPLATE_BYTES: usize = 16 * 1024;
 
 static TEMPLATES: [PyOnceLock<Mutex<Option<Template>>>; 2] = [PyOnceLock::new(), PyOnceLock::new()];
 
-/// An environment too large for a template, as a dict made name by name.
+/// An environment too large for a template, as a dict made name by name (`None` if a
+/// name repeats).
 #[cold]
 #[inline(never)]
 fn untemplated<'py>(
     py: Python<'py>,
     environment: &Environment<'_>,
     value: impl Fn(Python<'py>, &[u8]) -> Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     let dict = PyDict::new(py);
     for (name, v) in environment.iter() {
         dict.set_item(names::name(py, name), value(py, v))?;
     }
-    Ok(dict)
+    Ok(unique(dict, environment))
+}
+
+/// `dict`, if it has a key for every pair of `environment` (no name repeats).
+fn unique<'py>(
+    dict: Bound<'py, PyDict>,
+    environment: &Environment<'_>,
+) -> Option<Bound<'py, PyDict>> {
+    (dict.len() == environment.len()).then_some(dict)
 }
 
 /// The dict of a request whose names are the template's: a copy of the template's dict
@@ -85,13 +94,16 @@ fn from_template<'py>(
     Ok(dict)
 }
 
-/// The environment as a dict from name (`str`, ISO-8859-1) to `value(bytes)`.
+/// The environment as a dict from name (`str`, ISO-8859-1) to `value(bytes)`, or `None`
+/// if a name repeats: the parser's reader does not look for repeats (see
+/// `parse::lenient`), the dict finds them. A request with the template's names has
+/// none (the template's dict has a key for each of its pairs).
 pub(crate) fn dict<'py>(
     py: Python<'py>,
     environment: &Environment<'_>,
     flavor: Flavor,
     value: impl Fn(Python<'py>, &[u8]) -> Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     if environment.len() > TEMPLATE_PAIRS || environment.as_bytes().len() > TEMPLATE_BYTES {
         return untemplated(py, environment, value);
     }
@@ -113,7 +125,7 @@ pub(crate) fn dict<'py>(
                     // The template's dict may be half changed.
                     *slot = None;
                 }
-                return made;
+                return made.map(Some);
             }
             // Other names: the template is made again below (the comparison may have
             // changed it).
@@ -127,10 +139,13 @@ pub(crate) fn dict<'py>(
         dict.set_item(&key, value(py, v))?;
         keys.push(key.unbind());
     }
+    let Some(dict) = unique(dict, environment) else {
+        return Ok(None);
+    };
     *slot = Some(Template {
         shape: Shape::new(block, environment.iter()),
         keys,
         dict: dict.copy()?.unbind(),
     });
-    Ok(dict)
+    Ok(Some(dict))
 }

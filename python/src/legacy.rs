@@ -288,6 +288,9 @@ fn parse(
         }
     }
     parser.feed(feed(received), |event, span| {
+        let Some(object) = event_object(py, event, received.map(|r| (r, span)))? else {
+            return Ok(Flow::repeated(&event));
+        };
         let content_length = match &event {
             Event::Headers(env) => {
                 *environment = Some((env.len(), env.content_length()));
@@ -295,7 +298,7 @@ fn parse(
             }
             _ => None,
         };
-        queue.push_back(event_object(py, event, received.map(|r| (r, span)))?);
+        queue.push_back(object);
         let after = received.map_or(0, |r| r.len().saturating_sub(span.end));
         Ok(match content_length {
             Some(length) if after as u64 > length => Flow::Fail(Problem::BodyTooLong, after),
@@ -395,20 +398,23 @@ fn remote_message(failure: &Failure, limit: Limit) -> String {
 }
 
 /// The 2.x event for a core event: values as ISO-8859-1 strings; a body chunk taken from
-/// `received`, where `span` is.
+/// `received`, where `span` is. `None`: the environment repeats a name.
 fn event_object(
     py: Python<'_>,
     event: Event<'_, '_>,
     received: Option<(&Received<'_>, Span)>,
-) -> PyResult<Py<PyAny>> {
-    Ok(match event {
+) -> PyResult<Option<Py<PyAny>>> {
+    Ok(Some(match event {
         Event::Headers(environment) => {
-            let dict = crate::environ::dict(
+            let Some(dict) = crate::environ::dict(
                 py,
                 &environment,
                 crate::environ::Flavor::Text,
                 |py, value| names::latin1(py, value).into_any(),
-            )?;
+            )?
+            else {
+                return Ok(None);
+            };
             let init = PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestHeaders {
                 environment: dict.into_any().unbind(),
             });
@@ -428,7 +434,7 @@ fn event_object(
             PyClassInitializer::from(LegacyEvent).add_subclass(LegacyRequestEnd),
         )?
         .into_any(),
-    })
+    }))
 }
 
 /// The `LocalProtocolError` for a refused head, worded as 2.x words it.

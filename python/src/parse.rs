@@ -44,6 +44,9 @@ pub(crate) enum Detail {
 /// What the sink tells the parser after an event.
 pub(crate) enum Flow {
     Continue,
+    /// The event's bytes break a rule the reader leaves to the sink (a repeated name:
+    /// the dict made from the environment finds it), with what the error says about it.
+    Refuse(Problem, Detail),
     /// A failure, which leaves this many bytes in 2.x's buffer (see
     /// [`Failure::retained`]).
     Fail(Problem, usize),
@@ -84,6 +87,20 @@ fn keep(storage: Vec<u8>) {
     }
 }
 
+impl Flow {
+    /// The refusal of `event`, whose environment repeats a name.
+    pub(crate) fn repeated(event: &Event<'_, '_>) -> Self {
+        let name = match event {
+            Event::Headers(environment) => first_repeat(environment.iter()),
+            _ => None,
+        };
+        Flow::Refuse(
+            Problem::Core(Error::DuplicateHeader),
+            name.map_or(Detail::None, |name| Detail::Bytes(name.to_vec())),
+        )
+    }
+}
+
 /// An `rx_buffer_limit` as given (any number): the bytes it allows, and whether it was
 /// below zero (2.x then fails every call: its buffer, even empty, is over the limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,15 +129,28 @@ impl Drop for Parser {
     }
 }
 
+/// The core reader's rules for a limit of `bytes`: repeated names let through and not
+/// indexed (the sink's dict finds a repeat, see [`Flow::Refuse`]; a block the reader
+/// refuses is checked again under [`strict`] for the error the originals give first).
+const fn lenient(bytes: usize) -> Config {
+    strict(bytes).allow_repeated_names(true).index_names(false)
+}
+
+/// The rules of the originals: repeated names refused.
+const fn strict(bytes: usize) -> Config {
+    Config::new().max_block_len(bytes)
+}
+
 impl Parser {
-    /// A parser for environments of at most `limit` bytes (repeated names refused; the
-    /// core indexes blocks of up to 2**32 - 1 bytes, a larger limit is that).
+    /// A parser for environments of at most `limit` bytes (the core indexes blocks of up
+    /// to 2**32 - 1 bytes, a larger limit is that). Repeated names are refused as the
+    /// originals refuse them, though not by the core reader: see [`lenient`].
     pub(crate) fn new(limit: Limit) -> Self {
         Parser {
             // Room for a typical environment and its index from the start: no growing,
             // and the block scanned once (the reader indexes it in the room the storage
             // already has).
-            reader: Reader::with_config(storage(), Config::new().max_block_len(limit.bytes)),
+            reader: Reader::with_config(storage(), lenient(limit.bytes)),
             limit,
             eof: false,
             failure: None,
@@ -210,6 +240,10 @@ impl Parser {
     fn flow(&mut self, flow: PyResult<Flow>) -> PyResult<bool> {
         match flow {
             Ok(Flow::Continue) => Ok(false),
+            Ok(Flow::Refuse(problem, detail)) => {
+                self.fail(problem, detail);
+                Ok(true)
+            }
             Ok(Flow::Fail(problem, retained)) => {
                 self.fail_retaining(problem, retained);
                 Ok(true)
@@ -312,10 +346,12 @@ impl Parser {
                 }
             }
         }
-        if let Some(error) = failed {
+        if let Some(mut error) = failed {
             let (detail, retained) = if in_head {
                 let mut all = std::mem::take(&mut self.head);
                 all.extend_from_slice(data);
+                // A repeated name before what the lenient reader refused comes first.
+                error = strict_refusal(self.limit.bytes, &all).unwrap_or(error);
                 (detail_of(error, &all), retained_by_2x(error, &all))
             } else {
                 (Detail::None, 0)
@@ -410,6 +446,32 @@ pub(crate) enum Feed<'a> {
     Unread(usize),
 }
 
+/// The error a reader under the originals' rules ([`strict`]) gives for `bytes`, the
+/// start of a request, if it gives one before the environment is complete.
+fn strict_refusal(limit: usize, bytes: &[u8]) -> Option<Error> {
+    let mut reader = Reader::with_config(Vec::new(), strict(limit));
+    let mut input = bytes;
+    loop {
+        match reader.read(input) {
+            Err(error) => return Some(error),
+            Ok((_, Some(_)) | (0, None)) => return None,
+            Ok((used, None)) => input = input.get(used..).unwrap_or(&[]),
+        }
+    }
+}
+
+/// The first name of `pairs` that an earlier pair has (a set, not a list: a peer
+/// controls how many names there are).
+pub(crate) fn first_repeat<'a>(
+    pairs: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+) -> Option<&'a [u8]> {
+    let mut seen = std::collections::HashSet::new();
+    pairs
+        .into_iter()
+        .map(|(name, _)| name)
+        .find(|&name| !seen.insert(name))
+}
+
 /// The stand-in for unread body bytes.
 static UNREAD: [u8; 65536] = [0; 65536];
 
@@ -453,20 +515,64 @@ fn detail_of(error: Error, bytes: &[u8]) -> Detail {
         return Detail::None;
     };
     let mut strings = block.split(|&b| b == 0);
-    // A set, not a list: a peer controls how many names there are.
-    let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
-    while let (Some(name), Some(value)) = (strings.next(), strings.next()) {
-        match error {
-            Error::DuplicateHeader if seen.contains(name) => {
-                return Detail::Bytes(name.to_vec());
-            }
-            Error::BadScgiVersion if name == b"SCGI" => return Detail::Bytes(value.to_vec()),
-            Error::BadContentLength if name == b"CONTENT_LENGTH" => {
-                return Detail::Bytes(value.to_vec());
-            }
-            _ => {}
-        }
-        seen.insert(name);
+    let pairs = std::iter::from_fn(|| Some((strings.next()?, strings.next()?)));
+    let found = match error {
+        Error::DuplicateHeader => first_repeat(pairs),
+        Error::BadScgiVersion => pairs.filter(|(n, _)| *n == b"SCGI").map(|(_, v)| v).next(),
+        Error::BadContentLength => pairs
+            .filter(|(n, _)| *n == b"CONTENT_LENGTH")
+            .map(|(_, v)| v)
+            .next(),
+        _ => None,
+    };
+    found.map_or(Detail::None, |bytes| Detail::Bytes(bytes.to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(block: &[u8]) -> Vec<u8> {
+        let mut data = format!("{}:", block.len()).into_bytes();
+        data.extend_from_slice(block);
+        data.push(b',');
+        data
     }
-    Detail::None
+
+    /// What the strict reader says is what the originals say first: a repeat before any
+    /// later rule, nothing for a valid request (or one cut short).
+    #[test]
+    fn the_strict_reader_puts_a_repeat_first() {
+        let cases: [(&[u8], Option<Error>); 6] = [
+            (b"CONTENT_LENGTH\x000\x00SCGI\x001\x00", None),
+            (b"CONTENT_LENGTH\x000\x00A\x00\x00A\x00\x00", Some(Error::DuplicateHeader)),
+            (b"SCGI\x001\x00A\x00\x00A\x00\x00", Some(Error::DuplicateHeader)),
+            (b"SCGI\x001\x00\x00\x00A\x00\x00A\x00\x00", Some(Error::HeaderEmpty)),
+            (b"SCGI\x002\x00CONTENT_LENGTH\x000\x00", Some(Error::BadScgiVersion)),
+            (b"SCGI\x001\x00", Some(Error::NoContentLength)),
+        ];
+        for (block, want) in cases {
+            let data = request(block);
+            assert_eq!(strict_refusal(65536, &data), want, "{block:?}");
+            assert_eq!(strict_refusal(65536, &data[..data.len() - 2]), None);
+        }
+        assert_eq!(
+            strict_refusal(4, b"70000:"),
+            Some(Error::HeadersTooLarge),
+            "the limit is the strict reader's too"
+        );
+    }
+
+    #[test]
+    fn the_first_repeat_is_the_first_name_given_twice() {
+        let pairs: [(&[u8], &[u8]); 5] = [
+            (b"A", b"1"),
+            (b"B", b"2"),
+            (b"C", b"3"),
+            (b"B", b"4"),
+            (b"A", b"5"),
+        ];
+        assert_eq!(first_repeat(pairs), Some(&b"B"[..]));
+        assert_eq!(first_repeat(pairs.into_iter().take(3)), None);
+    }
 }

@@ -178,10 +178,13 @@ impl Receiving for SCGIReader {
             false,
             |parser, environment| {
                 parser.feed(feed(received), |event, span| {
+                    let Some(object) = event_object(py, event, received.map(|r| (r, span)))? else {
+                        return Ok(Flow::repeated(&event));
+                    };
                     if let Event::Headers(env) = &event {
                         *environment = Some((env.len(), env.content_length()));
                     }
-                    queue.push_back(event_object(py, event, received.map(|r| (r, span)))?);
+                    queue.push_back(object);
                     Ok(Flow::Continue)
                 })
             },
@@ -245,20 +248,23 @@ pub(crate) fn limit_argument(
 }
 
 /// The Python event for a core event; a body chunk is taken from `received`, where
-/// `span` is.
+/// `span` is. `None`: the environment repeats a name.
 fn event_object(
     py: Python<'_>,
     event: Event<'_, '_>,
     received: Option<(&Received<'_>, Span)>,
-) -> PyResult<Py<PyAny>> {
-    Ok(match event {
+) -> PyResult<Option<Py<PyAny>>> {
+    Ok(Some(match event {
         Event::Headers(environment) => {
-            let dict = crate::environ::dict(
+            let Some(dict) = crate::environ::dict(
                 py,
                 &environment,
                 crate::environ::Flavor::Bytes,
                 |py, value| PyBytes::new(py, value).into_any(),
-            )?;
+            )?
+            else {
+                return Ok(None);
+            };
             let init = PyClassInitializer::from(RequestEvent).add_subclass(RequestHeaders {
                 environment: dict.into_any().unbind(),
             });
@@ -283,7 +289,7 @@ fn event_object(
             })?
             .clone_ref(py)
             .into_any(),
-    })
+    }))
 }
 
 /// The exception of `sioscgi.request` for a failure.

@@ -977,6 +977,17 @@ def hand_written() -> list[tuple[str, bytes, list[int | None]]]:
     add("duplicate CONTENT_LENGTH", netstring(good + [(b"CONTENT_LENGTH", b"5")], body))
     add("duplicate then empty", netstring(good + [(b"A", b"1"), (b"A", b"2"), (b"", b"v")], body))
     add("empty then duplicate", netstring(good + [(b"", b"v"), (b"A", b"1"), (b"A", b"2")], body))
+    # A repeat before a rule checked after the names (the package's reader leaves
+    # repeats to the dict it makes, and asks again under the originals' rules).
+    add("duplicate, SCGI missing", netstring([(b"CONTENT_LENGTH", b"5"), (b"A", b"1"), (b"A", b"2")], body))
+    add("duplicate, SCGI 2", netstring([(b"SCGI", b"2"), (b"CONTENT_LENGTH", b"5"), (b"A", b"1"), (b"A", b"2")], body))
+    add("duplicate, CONTENT_LENGTH missing", netstring([(b"SCGI", b"1"), (b"A", b"1"), (b"A", b"2")], body))
+    add("duplicate, bad CONTENT_LENGTH",
+        netstring([(b"SCGI", b"1"), (b"CONTENT_LENGTH", b"x"), (b"A", b"1"), (b"A", b"2")], body))
+    add("duplicate of SCGI, after a duplicate", netstring(good + [(b"A", b"1"), (b"A", b"2"), (b"SCGI", b"1")], body))
+    # The names of the request before (the package's template), one turned into a repeat.
+    add("the last request's names", netstring(good + [(b"HTTP_A", b"1"), (b"HTTP_B", b"2")], body))
+    add("the last request's names, one repeated", netstring(good + [(b"HTTP_A", b"1"), (b"HTTP_A", b"2")], body))
     add("missing SCGI", netstring([p for p in good if p[0] != b"SCGI"], body))
     for v in (b"2", b"", b"1 ", b"01", b" 1", b"1\xff"):
         add(f"SCGI {v!r}", netstring([(b"SCGI", v), (b"CONTENT_LENGTH", b"5")], body))

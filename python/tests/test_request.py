@@ -117,6 +117,12 @@ ERRORS = [
     (netstring(BASE + b"X\x00"), rq.HeadersOddStringCountError),
     (netstring(BASE + b"\x00v\x00"), rq.HeaderEmptyError),
     (netstring(BASE + b"X\x001\x00X\x002\x00"), rq.DuplicateHeaderError),
+    # A repeat before a rule that is checked after the names comes first.
+    (netstring(b"CONTENT_LENGTH\x000\x00X\x001\x00X\x002\x00"), rq.DuplicateHeaderError),
+    (netstring(b"SCGI\x002\x00CONTENT_LENGTH\x000\x00X\x00\x00X\x00\x00"), rq.DuplicateHeaderError),
+    (netstring(b"SCGI\x001\x00X\x001\x00X\x002\x00"), rq.DuplicateHeaderError),
+    (netstring(BASE + b"X\x001\x00X\x002\x00\x00v\x00"), rq.DuplicateHeaderError),
+    (netstring(BASE + b"\x00v\x00X\x001\x00X\x002\x00"), rq.HeaderEmptyError),
     (netstring(b"CONTENT_LENGTH\x000\x00"), rq.NoSCGIVariableError),
     (netstring(b"CONTENT_LENGTH\x000\x00SCGI\x002\x00"), rq.BadSCGIVersionError),
     (netstring(b"SCGI\x001\x00"), rq.NoContentLengthError),
@@ -140,6 +146,28 @@ def test_every_error_class(data: bytes, error: type[rq.Error]) -> None:
             reader.next_event()
         assert type(raised.value) is error
         assert isinstance(raised.value, rq.Error)
+
+
+def test_a_repeat_after_a_request_with_the_same_names_is_refused() -> None:
+    # The package's reader leaves repeated names to the dict it makes from the
+    # environment, made from the last request's when the names are the same: a request
+    # whose names differ from the last one's only by a repeat is refused all the same,
+    # naming the first name given twice.
+    ok = netstring(BASE + b"HTTP_A\x001\x00HTTP_B\x002\x00")
+    repeated = netstring(BASE + b"HTTP_A\x001\x00HTTP_A\x002\x00")
+    for data in (ok, ok, repeated, ok):
+        reader = rq.SCGIReader()
+        reader.receive_data(data)
+        if data is repeated:
+            with pytest.raises(rq.DuplicateHeaderError, match="^Duplicate environment variable HTTP_A$"):
+                reader.next_event()
+        else:
+            assert reader.next_event().environment == {
+                "CONTENT_LENGTH": b"0",
+                "SCGI": b"1",
+                "HTTP_A": b"1",
+                "HTTP_B": b"2",
+            }
 
 
 def test_the_new_classes_are_caught_as_the_original_ones() -> None:

@@ -11,7 +11,7 @@
 //! is read through the index without any failure case.
 
 use super::index::{
-    ENDS_PER_PAIR, Kind, Pairs, Shape, TABLE, WORDS_PER_PAIR, linked, sorted, table,
+    ENDS_PER_PAIR, Kind, Pairs, SCAN, Shape, TABLE, WORDS_PER_PAIR, linked, sorted, table,
 };
 use super::{name_hash, nul_scan, secret};
 use crate::Error;
@@ -26,6 +26,9 @@ pub(crate) const SCGI: &[u8] = b"SCGI";
 pub(crate) struct Rules {
     pub(crate) allow_repeated_names: bool,
     pub(crate) require_content_length_first: bool,
+    /// Whether the names are indexed when repeats are allowed (without, the pairs are
+    /// only walked: [`Kind::Scan`]).
+    pub(crate) index_names: bool,
 }
 
 /// What [`validate`] found in a block that breaks no rule it could check.
@@ -118,32 +121,16 @@ fn validate_into(
         .get_mut(..count * (WORDS_PER_PAIR - ENDS_PER_PAIR))
         .unwrap_or_default();
     let find_repeats = !rules.allow_repeated_names;
-    let walked = match first {
-        Kind::Table if TABLE => {
-            let pairs = Pairs::new(block, ends);
-            let mut table = table::TableMut::new(lookup, count, find_repeats);
-            walk(block, &pairs, &mut table)
+    let (known, kind) = if SCAN && !find_repeats && !rules.index_names {
+        // No lookup: the pairs are walked for their checks only.
+        match walk(block, &Pairs::new(block, ends), &mut Walked { pairs: 0 }) {
+            Ok(known) => (known, Kind::Scan),
+            Err(Stop::Refused(error)) => return Err(error),
+            // `Walked` takes every pair.
+            Err(Stop::Full) => return Err(Error::DuplicateHeader),
         }
-        Kind::Table | Kind::Linked | Kind::Sorted => Err(Stop::Full),
-    };
-    let (known, kind) = match walked {
-        Ok(known) => (known, Kind::Table),
-        Err(Stop::Refused(error)) => return Err(error),
-        // The names defeated the public hash: the table again, under a secret key, each
-        // name once (see `linked`).
-        Err(Stop::Full) if TABLE && secret::AVAILABLE && first != Kind::Sorted => {
-            let pairs = Pairs::new(block, ends);
-            let mut table = linked::LinkedMut::new(lookup, count, find_repeats);
-            match walk(block, &pairs, &mut table) {
-                Ok(known) => {
-                    table.finish();
-                    (known, Kind::Linked)
-                }
-                Err(Stop::Refused(error)) => return Err(error),
-                Err(Stop::Full) => walk_sorted(block, ends, lookup, find_repeats)?,
-            }
-        }
-        Err(Stop::Full) => walk_sorted(block, ends, lookup, find_repeats)?,
+    } else {
+        walk_indexed(block, ends, lookup, count, find_repeats, first)?
     };
     match known.scgi {
         None => return Err(Error::NoScgiVariable),
@@ -162,6 +149,47 @@ fn validate_into(
             pairs: count as u32,
             kind,
         },
+    })
+}
+
+/// [`walk`] over the `count` pairs whose NULs are `ends`, building a lookup in `lookup`:
+/// the table first (unless `first` is
+/// another), then the linked table (64-bit targets with `std`), then the sorted one.
+#[inline]
+fn walk_indexed<'a>(
+    block: &'a [u8],
+    ends: &[u32],
+    lookup: &mut [u32],
+    count: usize,
+    find_repeats: bool,
+    first: Kind,
+) -> Result<(Known<'a>, Kind), Error> {
+    let walked = match first {
+        Kind::Table if TABLE => {
+            let pairs = Pairs::new(block, ends);
+            let mut table = table::TableMut::new(lookup, count, find_repeats);
+            walk(block, &pairs, &mut table)
+        }
+        Kind::Table | Kind::Linked | Kind::Sorted | Kind::Scan => Err(Stop::Full),
+    };
+    Ok(match walked {
+        Ok(known) => (known, Kind::Table),
+        Err(Stop::Refused(error)) => return Err(error),
+        // The names defeated the public hash: the table again, under a secret key, each
+        // name once (see `linked`).
+        Err(Stop::Full) if TABLE && secret::AVAILABLE && first != Kind::Sorted => {
+            let pairs = Pairs::new(block, ends);
+            let mut table = linked::LinkedMut::new(lookup, count, find_repeats);
+            match walk(block, &pairs, &mut table) {
+                Ok(known) => {
+                    table.finish();
+                    (known, Kind::Linked)
+                }
+                Err(Stop::Refused(error)) => return Err(error),
+                Err(Stop::Full) => walk_sorted(block, ends, lookup, find_repeats)?,
+            }
+        }
+        Err(Stop::Full) => walk_sorted(block, ends, lookup, find_repeats)?,
     })
 }
 
@@ -355,6 +383,7 @@ mod tests {
     const STRICT: Rules = Rules {
         allow_repeated_names: false,
         require_content_length_first: false,
+        index_names: true,
     };
 
     fn block(pairs: &[(&str, &str)]) -> Vec<u8> {
@@ -370,14 +399,41 @@ mod tests {
 
     /// Every way to build the index: the table (the linked table under the secret key if
     /// it fills up, with `std`, then sorted), the linked table from the start (with
-    /// `std`), and sorted from the start (as 32-bit targets do).
-    const WAYS: [Kind; 3] = [Kind::Table, Kind::Linked, Kind::Sorted];
+    /// `std`), sorted from the start (as 32-bit targets do), and (with repeated names
+    /// allowed, on 64-bit targets) none, when the rules say not to index the names.
+    const WAYS: [(Kind, bool); 4] = [
+        (Kind::Table, true),
+        (Kind::Linked, true),
+        (Kind::Sorted, true),
+        (Kind::Table, false),
+    ];
+
+    /// Validates `block` with `rules` (the names indexed or not, as `index` says) in a
+    /// room that fits its index, starting with `first`: the lookup built is the scan
+    /// exactly when the names are not to be indexed and repeats are allowed.
+    fn validate_way(
+        block: &[u8],
+        room: &mut [u32],
+        rules: Rules,
+        (first, index): (Kind, bool),
+    ) -> Result<Checked, Error> {
+        let rules = Rules {
+            index_names: index,
+            ..rules
+        };
+        let checked = validate_into(block, room, rules, first)?;
+        if let Checked::Valid { shape, .. } = checked {
+            let scan = SCAN && !index && rules.allow_repeated_names;
+            assert_eq!(shape.kind == Kind::Scan, scan, "{rules:?}");
+        }
+        Ok(checked)
+    }
 
     /// Validates `block` in a room that fits its index, every way; all must agree.
     fn check(block: &[u8], rules: Rules) -> Result<u64, Error> {
-        let results = WAYS.map(|first| {
+        let results = WAYS.map(|way| {
             let mut room = vec![0u32; nul_scan::count(block) * WORDS_PER_PAIR / 2];
-            match validate_into(block, &mut room, rules, first)? {
+            match validate_way(block, &mut room, rules, way)? {
                 Checked::Valid { content_length, .. } => Ok(content_length),
                 Checked::NeedsRoom(n) => panic!("needs {n} pairs, room {} words", room.len()),
             }
@@ -565,6 +621,7 @@ mod tests {
                         let rules = Rules {
                             allow_repeated_names: allow,
                             require_content_length_first: first,
+                            index_names: true,
                         };
                         let want = naive(&block, rules);
                         assert_eq!(check(&block, rules), want, "{block:?} {rules:?}");
@@ -582,9 +639,9 @@ mod tests {
     fn check_index(block: &[u8], rules: Rules) {
         let strings: Vec<&[u8]> = block[..block.len() - 1].split(|&b| b == 0).collect();
         let pairs: Vec<(&[u8], &[u8])> = strings.chunks(2).map(|p| (p[0], p[1])).collect();
-        for first in WAYS {
+        for way in WAYS {
             let mut room = vec![0u32; pairs.len() * WORDS_PER_PAIR];
-            let Ok(Checked::Valid { shape, .. }) = validate_into(block, &mut room, rules, first)
+            let Ok(Checked::Valid { shape, .. }) = validate_way(block, &mut room, rules, way)
             else {
                 panic!("valid");
             };
@@ -595,6 +652,8 @@ mod tests {
             for name in pairs.iter().map(|(n, _)| *n).chain(absent) {
                 let want: Vec<usize> = (0..pairs.len()).filter(|&i| pairs[i].0 == name).collect();
                 assert_eq!(index.find(name).collect::<Vec<_>>(), want, "{name:?}");
+                let first = want.first().map(|&i| pairs[i].1);
+                assert_eq!(index.get(name), first, "{name:?}");
             }
         }
     }

@@ -52,7 +52,11 @@ impl Config {
     /// `X-Accel-Buffering: no`.
     pub const fn new() -> Self {
         Config {
-            protocol: sioscgi::Config::new().allow_repeated_names(true),
+            // Every pair is visited once into the request (its headers, its
+            // `CgiEnvironment`): the core's index of the names would go unused.
+            protocol: sioscgi::Config::new()
+                .allow_repeated_names(true)
+                .index_names(false),
             max_pairs: 2048,
             max_connections: 1024,
             header_timeout: Duration::from_secs(10),
@@ -68,9 +72,10 @@ impl Config {
 
     /// The protocol rules of the core: the header block's length limit, whether repeated
     /// names are allowed (they then become repeated headers), whether `CONTENT_LENGTH`
-    /// must come first. This replaces the default's, whose repeated names are allowed:
-    /// a `sioscgi::Config::new()` refuses them (`400`) unless told
-    /// `.allow_repeated_names(true)`.
+    /// must come first. This replaces the default's, whose repeated names are allowed
+    /// and not indexed (each request's pairs are visited once, into the request: see
+    /// [`sioscgi::Config::index_names`]): a `sioscgi::Config::new()` refuses them
+    /// (`400`) unless told `.allow_repeated_names(true)`.
     pub const fn protocol(mut self, protocol: sioscgi::Config) -> Self {
         self.protocol = protocol;
         self

@@ -85,6 +85,11 @@ pub(crate) const BYTES_PER_PAIR: usize = 24;
 /// table's arms are constant-false, so that neither it nor its hash is in their flash.
 pub(crate) const TABLE: bool = usize::BITS >= 64;
 
+/// Whether this target may go without a lookup ([`Kind::Scan`], when a reader's
+/// configuration asks for it): 64-bit ones only. The others always build their sorted
+/// lookup, so that the scan's code is not in their flash.
+pub(crate) const SCAN: bool = usize::BITS >= 64;
+
 /// Index words (`u32`) per pair: [`BYTES_PER_PAIR`] / 4.
 pub(crate) const WORDS_PER_PAIR: usize = BYTES_PER_PAIR / 4;
 
@@ -119,6 +124,9 @@ pub(crate) enum Kind {
     Linked,
     /// The pairs' positions sorted by name ([`sorted`]).
     Sorted,
+    /// No lookup: a name is looked for pair by pair, in wire order (64-bit targets, with
+    /// repeated names allowed, when the configuration says not to index the names).
+    Scan,
 }
 
 /// What a reader keeps to find an index again in its storage.
@@ -336,6 +344,8 @@ enum Lookup<'a> {
     Linked(&'a [u32]),
     /// The pairs' positions sorted by name, then the sort's scratch ([`sorted`]).
     Sorted(&'a [u32]),
+    /// None: every pair is a candidate, in wire order.
+    Scan,
 }
 
 /// The index of a validated block: its pairs and its lookup.
@@ -369,6 +379,7 @@ impl<'a> Index<'a> {
                 match shape.kind {
                     Kind::Table if TABLE => Lookup::Table(lookup),
                     Kind::Linked if TABLE && secret::AVAILABLE => Lookup::Linked(lookup),
+                    Kind::Scan if SCAN => Lookup::Scan,
                     _ => Lookup::Sorted(lookup),
                 }
             },
@@ -387,6 +398,7 @@ impl<'a> Index<'a> {
             Lookup::Table(cells) => (cells, Kind::Table),
             Lookup::Linked(slots) => (slots, Kind::Linked),
             Lookup::Sorted(slots) => (slots, Kind::Sorted),
+            Lookup::Scan => (&[][..], Kind::Scan),
         };
         let shape = Shape {
             pairs: self.pairs.len() as u32,
@@ -404,6 +416,15 @@ impl<'a> Index<'a> {
                 Lookup::Sorted(slots) => sorted::first_pair(slots, &self.pairs, name)?,
                 Lookup::Linked(slots) if TABLE && secret::AVAILABLE => {
                     linked::first(slots, &self.pairs, secret::hash(name), name)?
+                }
+                Lookup::Scan if SCAN => {
+                    let mut pairs = self.pairs.iter();
+                    return pairs
+                        .find(|&(own, _)| {
+                            count_work(Work::Comparison);
+                            is_name(own, name)
+                        })
+                        .map(|(_, value)| value);
                 }
                 _ => return None,
             };
@@ -433,8 +454,9 @@ impl<'a> Index<'a> {
                     None => (0, 0, 0),
                 }
             }
-            // Never a table on other targets (see `new`).
-            Lookup::Table(_) | Lookup::Linked(_) => (0, 0, 0),
+            Lookup::Scan if SCAN => (0, 0, self.pairs.len()),
+            // Never a table or a scan on other targets (see `new`).
+            Lookup::Table(_) | Lookup::Linked(_) | Lookup::Scan => (0, 0, 0),
             Lookup::Sorted(slots) => {
                 let first = sorted::first(slots, &self.pairs, name);
                 (0, first, self.pairs.len() - first)
@@ -495,7 +517,8 @@ impl Iterator for Find<'_, '_> {
                     }
                     Candidate::Pair(at)
                 }
-                Lookup::Table(_) | Lookup::Linked(_) => Candidate::End,
+                Lookup::Scan if SCAN => Candidate::Pair(at),
+                Lookup::Table(_) | Lookup::Linked(_) | Lookup::Scan => Candidate::End,
                 Lookup::Sorted(slots) => sorted::candidate(slots, pairs.len(), at),
             };
             match candidate {

@@ -472,6 +472,44 @@ fn every_crafted_family() {
     }
 }
 
+/// Every family with the names not indexed (repeats allowed): validation builds no
+/// lookup and does none of a lookup's work, on every storage; a lookup goes through the
+/// pairs once (`get`, then `get_all`: at most two comparisons a pair, each of at most the
+/// name's bytes).
+#[test]
+fn every_crafted_family_unindexed_costs_no_lookup_work() {
+    with_a_big_stack(|| {
+        for family in families() {
+            let data = request(&family.names);
+            let pairs = family.names.len() + 2;
+            let lookups = lookups(&family.names);
+            let config = Config::new()
+                .max_block_len(1 << 20)
+                .allow_repeated_names(true)
+                .index_names(false);
+            for (storage, counted) in with_every_storage(&data, config, &lookups) {
+                let what = format!("{}, {storage}, not indexed", family.name);
+                assert_eq!(counted.outcome, Ok((pairs, Kind::Scan)), "{what}");
+                assert_eq!(counted.build, Counts::default(), "{what}");
+                for (name, _, work) in &counted.lookups {
+                    let most = 2 * pairs as u64;
+                    assert!(work.comparisons <= most, "{what}, {name:?}: {work:?}");
+                    assert!(
+                        work.bytes <= work.comparisons * name.len() as u64,
+                        "{what}, {name:?}: {work:?}"
+                    );
+                    let lookup_work = Counts {
+                        comparisons: 0,
+                        bytes: 0,
+                        ..*work
+                    };
+                    assert_eq!(lookup_work, Counts::default(), "{what}, {name:?}");
+                }
+            }
+        }
+    });
+}
+
 /// A lookup costs at most a window of probes and comparisons (the table) or two hashes,
 /// two binary searches and two comparisons (the sorted lookup); `get_all` of a name
 /// repeated `k` times costs `k` more comparisons.
