@@ -3,6 +3,9 @@
 //! block. The naive reference splits the block at its NULs and checks sioscgi's rules in
 //! their order, comparing names pair by pair.
 //!
+//! The first byte chooses the rules: repeated names allowed or not, the names indexed or
+//! not.
+//!
 //! Invariants: the same outcome (the same first error); for a valid block, every pair in
 //! wire order, `len`, and `get` and `get_all` of every name of the block and of names near
 //! them (a byte more, a byte less, the last byte changed) as the split gives them.
@@ -44,6 +47,8 @@ fuzz_target!(|input: &[u8]| {
         return;
     };
     let allow_repeated = options & 1 != 0;
+    // With repeats allowed, the names indexed or not (a pass over the pairs per lookup).
+    let indexed = options & 2 == 0;
     let mut block = b"CONTENT_LENGTH\x000\x00SCGI\x001\x00".to_vec();
     block.extend_from_slice(rest);
     let mut request = format!("{}:", block.len()).into_bytes();
@@ -53,7 +58,8 @@ fuzz_target!(|input: &[u8]| {
     let want = naive(&block, allow_repeated);
     let config = Config::new()
         .max_block_len(1 << 16)
-        .allow_repeated_names(allow_repeated);
+        .allow_repeated_names(allow_repeated)
+        .index_names(indexed);
     let mut room = vec![0u8; storage::len_for_any_block(block.len())];
     let mut reader = Reader::with_config(&mut room[..], config);
     let got = reader.read(&request);

@@ -100,6 +100,7 @@ fuzz_target!(|input: &[u8]| {
     let (sizes, data) = rest.split_at(usize::from(n % 8).min(rest.len()));
     let config = Config::new()
         .allow_repeated_names(n & 0x40 != 0)
+        .index_names(n & 0x10 == 0)
         .max_block_len(if n & 0x80 != 0 { 64 } else { 2048 });
     assert_eq!(borrowed(data, sizes, config), buffered(data, sizes, config));
 });

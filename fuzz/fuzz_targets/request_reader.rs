@@ -94,7 +94,8 @@ fuzz_target!(|input: &[u8]| {
     let config = Config::new()
         .max_block_len(if n & 0x80 != 0 { 64 } else { 65_536 })
         .allow_repeated_names(n & 0x40 != 0)
-        .require_content_length_first(n & 0x20 != 0);
+        .require_content_length_first(n & 0x20 != 0)
+        .index_names(n & 0x10 == 0);
     let whole = run(data, None, config);
     let chunked = run(data, Some(sizes), config);
     assert_eq!(whole, chunked);
