@@ -67,17 +67,17 @@ fn unique<'py>(
     (dict.len() == environment.len()).then_some(dict)
 }
 
-/// The dict of a request whose names are the template's: a copy of the template's dict
-/// with the `changed` values made from its block, the request's (set in the template's
-/// dict too).
+/// The dict of a request whose names are the template's: the template's dict with the
+/// `changed` values made from its block, the request's, set in it (each made and set
+/// once), then copied (the template keeps its own: the copy handed out is the caller's
+/// to change).
 fn from_template<'py>(
     py: Python<'py>,
     template: &Template,
     changed: &Changed,
     value: &impl Fn(Python<'py>, &[u8]) -> Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let previous = template.dict.bind(py);
-    let dict = previous.copy()?;
+    let dict = template.dict.bind(py);
     for (word, bits) in changed.iter().enumerate() {
         let mut bits = *bits;
         while bits != 0 {
@@ -86,12 +86,10 @@ fn from_template<'py>(
             let (Some(v), Some(key)) = (template.shape.value(i), template.keys.get(i)) else {
                 continue;
             };
-            let object = value(py, v);
-            dict.set_item(key.bind(py), &object)?;
-            previous.set_item(key.bind(py), object)?;
+            dict.set_item(key.bind(py), value(py, v))?;
         }
     }
-    Ok(dict)
+    dict.copy()
 }
 
 /// The environment as a dict from name (`str`, ISO-8859-1) to `value(bytes)`, or `None`

@@ -545,10 +545,22 @@ mod tests {
     fn the_strict_reader_puts_a_repeat_first() {
         let cases: [(&[u8], Option<Error>); 6] = [
             (b"CONTENT_LENGTH\x000\x00SCGI\x001\x00", None),
-            (b"CONTENT_LENGTH\x000\x00A\x00\x00A\x00\x00", Some(Error::DuplicateHeader)),
-            (b"SCGI\x001\x00A\x00\x00A\x00\x00", Some(Error::DuplicateHeader)),
-            (b"SCGI\x001\x00\x00\x00A\x00\x00A\x00\x00", Some(Error::HeaderEmpty)),
-            (b"SCGI\x002\x00CONTENT_LENGTH\x000\x00", Some(Error::BadScgiVersion)),
+            (
+                b"CONTENT_LENGTH\x000\x00A\x00\x00A\x00\x00",
+                Some(Error::DuplicateHeader),
+            ),
+            (
+                b"SCGI\x001\x00A\x00\x00A\x00\x00",
+                Some(Error::DuplicateHeader),
+            ),
+            (
+                b"SCGI\x001\x00\x00\x00A\x00\x00A\x00\x00",
+                Some(Error::HeaderEmpty),
+            ),
+            (
+                b"SCGI\x002\x00CONTENT_LENGTH\x000\x00",
+                Some(Error::BadScgiVersion),
+            ),
             (b"SCGI\x001\x00", Some(Error::NoContentLength)),
         ];
         for (block, want) in cases {
