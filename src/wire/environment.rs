@@ -122,13 +122,7 @@ fn validate_into(
         .unwrap_or_default();
     let find_repeats = !rules.allow_repeated_names;
     let (known, kind) = if SCAN && !find_repeats && !rules.index_names {
-        // No lookup: the pairs are walked for their checks only.
-        match walk(block, &Pairs::new(block, ends), &mut Walked { pairs: 0 }) {
-            Ok(known) => (known, Kind::Scan),
-            Err(Stop::Refused(error)) => return Err(error),
-            // `Walked` takes every pair.
-            Err(Stop::Full) => return Err(Error::DuplicateHeader),
-        }
+        (walk_unindexed(block, ends)?, Kind::Scan)
     } else {
         walk_indexed(block, ends, lookup, count, find_repeats, first)?
     };
@@ -323,6 +317,32 @@ fn walk<'a, B: Build>(
             _ => {}
         }
         builder.add(pairs, i, B::key(block, start, name))?;
+    }
+    Ok(known)
+}
+
+/// [`walk`] without a lookup: each pair's own checks, in wire order (an empty name is
+/// `HeaderEmpty`, a second `SCGI` or `CONTENT_LENGTH` `DuplicateHeader`), from the NULs
+/// at `ends` (two per pair) alone.
+#[inline(never)]
+fn walk_unindexed<'a>(block: &'a [u8], ends: &[u32]) -> Result<Known<'a>, Error> {
+    let mut known = Known::default();
+    let mut start = 0usize;
+    for (i, &[name_end, value_end]) in ends.as_chunks::<2>().0.iter().enumerate() {
+        let (name_end, value_end) = (name_end as usize, value_end as usize);
+        // The ends are the NULs' own places, in order: a name's end is never before its
+        // start (were it, the length would be huge, not one of these).
+        match name_end.wrapping_sub(start) {
+            0 => return Err(Error::HeaderEmpty),
+            // Only names of these lengths can be `SCGI` or `CONTENT_LENGTH`.
+            4 | 14 => {
+                let name = block.get(start..name_end).unwrap_or_default();
+                let value = block.get(name_end + 1..value_end).unwrap_or_default();
+                known.note(name, value, i)?;
+            }
+            _ => {}
+        }
+        start = value_end.wrapping_add(1);
     }
     Ok(known)
 }
