@@ -28,6 +28,7 @@ CASES = [
     ("sioscgi", "typical", 1000),
     ("httparse", "typical", 1000),
     ("sioscgi-visit", "typical", 1000),
+    ("sioscgi-unindexed-visit", "typical", 1000),
     ("httparse-visit", "typical", 1000),
     ("sioscgi-get8", "typical", 1000),
     ("crafted/one_key_16/normal", "-", 20),

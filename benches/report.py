@@ -40,7 +40,8 @@ TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", HERE / "target"))
 INPUTS = ["typical", "post_4k", "pairs_2000", "body_1mib"]
 PEERS = ["scgi", "tokio-scgi", "cegla-scgi"]
 REQUEST_IMPLEMENTATIONS = [
-    "sioscgi", "sioscgi-visit", "sioscgi-get8", "sioscgi-bytewise", "httparse", "httparse-visit",
+    "sioscgi", "sioscgi-visit", "sioscgi-unindexed-visit", "sioscgi-get8", "sioscgi-bytewise", "httparse",
+    "httparse-visit",
     *PEERS, "memchr-count", "memcpy",
 ]
 # The crafted 64 KiB blocks (benches/src/crafted.rs): case -> (names, description).
@@ -71,6 +72,7 @@ INPUT_DESCRIPTIONS = {
 DESCRIPTIONS = {
     "sioscgi": "this crate's reader, input whole",
     "sioscgi-visit": "this crate's reader, then a visit of every pair",
+    "sioscgi-unindexed-visit": "the same, the names not indexed (`index_names(false)`, repeats allowed: as sioscgi-tower reads)",
     "sioscgi-get8": "this crate's reader, then 8 lookups (`get`)",
     "sioscgi-bytewise": "this crate's reader, 1 byte per call",
     "httparse-visit": "httparse, then a visit of every header",

@@ -29,6 +29,9 @@ fn request(c: &mut Criterion) {
         group.bench_function(format!("sioscgi-visit/{name}"), |b| {
             b.iter(|| ours::read_and_use(&mut storage, black_box(&input.scgi), Use::VisitEveryPair))
         });
+        group.bench_function(format!("sioscgi-unindexed-visit/{name}"), |b| {
+            b.iter(|| ours::read_and_use(&mut storage, black_box(&input.scgi), Use::VisitUnindexed))
+        });
         group.bench_function(format!("sioscgi-get8/{name}"), |b| {
             b.iter(|| ours::read_and_use(&mut storage, black_box(&input.scgi), Use::Get8))
         });

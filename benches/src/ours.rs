@@ -20,6 +20,10 @@ pub struct Found {
 /// names refused (as by default).
 pub const CONFIG: Config = Config::new();
 
+/// The reader's configuration for a consumer that copies every pair into its own map
+/// (sioscgi-tower, the Python package): repeated names allowed, the names not indexed.
+pub const UNINDEXED: Config = Config::new().allow_repeated_names(true).index_names(false);
+
 /// Reads `request` handed over in chunks of `chunk` bytes (`usize::MAX`: whole), with the
 /// header block kept in `storage`.
 pub fn read_request(storage: &mut [u8], request: &[u8], chunk: usize) -> Found {
@@ -69,6 +73,8 @@ pub enum Use {
     Nothing,
     /// Visit every pair (adding up the lengths of names and values).
     VisitEveryPair,
+    /// The same, read with [`UNINDEXED`].
+    VisitUnindexed,
     /// Look up the 8 names of [`LOOKUPS`] (adding up the lengths of the values found).
     Get8,
 }
@@ -76,7 +82,12 @@ pub enum Use {
 /// Reads `request` whole with the header block kept in `storage`, uses the environment as
 /// `how` says, and returns what was found and the sum of the lengths it looked at.
 pub fn read_and_use(storage: &mut [u8], request: &[u8], how: Use) -> (Found, usize) {
-    let mut reader = Reader::with_config(storage, CONFIG);
+    let config = if how == Use::VisitUnindexed {
+        UNINDEXED
+    } else {
+        CONFIG
+    };
+    let mut reader = Reader::with_config(storage, config);
     let mut found = Found::default();
     let mut used = 0;
     let mut input = request;
@@ -90,7 +101,9 @@ pub fn read_and_use(storage: &mut [u8], request: &[u8], how: Use) -> (Found, usi
                 found.content_length = env.content_length();
                 used = match how {
                     Use::Nothing => 0,
-                    Use::VisitEveryPair => env.iter().map(|(n, v)| n.len() + v.len()).sum(),
+                    Use::VisitEveryPair | Use::VisitUnindexed => {
+                        env.iter().map(|(n, v)| n.len() + v.len()).sum()
+                    }
                     Use::Get8 => LOOKUPS
                         .iter()
                         .filter_map(|name| env.get(name))

@@ -144,6 +144,12 @@ mod tests {
             );
             assert_eq!(ours::read_request(&mut storage, &input.scgi, 1), want);
             assert_eq!(ours::read_request(&mut storage, &input.scgi, 4096), want);
+            let visited = ours::read_and_use(&mut storage, &input.scgi, ours::Use::VisitEveryPair);
+            let unindexed =
+                ours::read_and_use(&mut storage, &input.scgi, ours::Use::VisitUnindexed);
+            assert_eq!(visited.0, want, "{}", input.name);
+            assert_eq!(unindexed, visited, "unindexed on {}", input.name);
+            assert!(visited.1 >= input.block().len() / 2, "{}", input.name);
             assert_eq!(scgi(&input.scgi), want, "scgi on {}", input.name);
             assert_eq!(
                 tokio_scgi(tokio_scgi_buffer(&input.scgi)),

@@ -7,10 +7,10 @@
 //! valgrind --tool=callgrind target/release/repeat sioscgi typical 1000
 //! ```
 //!
-//! Cases: `sioscgi`, `sioscgi-visit`, `sioscgi-get8`, `sioscgi-bytewise`, `httparse`,
-//! `httparse-visit` with an input name (`typical`,
-//! `post_4k`, `pairs_2000`, `body_1mib`), and `writer` / `writer-encode` / `response-reader`
-//! (input ignored).
+//! Cases: `sioscgi`, `sioscgi-visit`, `sioscgi-unindexed-visit`, `sioscgi-get8`,
+//! `sioscgi-bytewise`, `httparse`, `httparse-visit` with an input name (`typical`,
+//! `post_4k`, `pairs_2000`, `body_1mib`), and `writer` / `writer-encode` /
+//! `response-reader` (input ignored).
 
 use std::hint::black_box;
 
@@ -75,6 +75,11 @@ fn main() {
                 &mut storage,
                 black_box(&input.scgi),
                 ours::Use::VisitEveryPair,
+            ))),
+            "sioscgi-unindexed-visit" => drop(black_box(ours::read_and_use(
+                &mut storage,
+                black_box(&input.scgi),
+                ours::Use::VisitUnindexed,
             ))),
             "sioscgi-get8" => drop(black_box(ours::read_and_use(
                 &mut storage,
