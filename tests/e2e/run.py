@@ -47,7 +47,10 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 APP_PORT = 4000
-PORTS = {"nginx": 47181, "lighttpd": 47182, "apache": 47183}
+# The web servers' ports lie below the kernel's ephemeral range (32768-60999 by default):
+# a port in it can be held for a minute by a load run's client socket in TIME_WAIT, and a
+# web server started after it could not bind the port (lighttpd failed so, once).
+PORTS = {"nginx": 17181, "lighttpd": 17182, "apache": 17183}
 TIMEOUT = 3  # the app's per-connection deadline, seconds
 SOCKET = "/tmp/sioscgi.sock"  # the Unix-socket snippets' path
 
@@ -817,7 +820,7 @@ CPU_BACKENDS = {
 # One nginx, one server per transport: SCGI over TCP (the README's snippet), SCGI over the
 # Unix socket (its Unix snippet), and HTTP through `proxy_pass` with upstream keepalive
 # (what an axum application behind nginx uses without SCGI).
-CPU_PORTS = {"tcp": 47181, "unix": 47184, "http": 47185}
+CPU_PORTS = {"tcp": 17181, "unix": 17184, "http": 17185}
 # The anchor: HTTP to the backend through `proxy_pass` with upstream keepalive.
 NGINX_PROXY = """    location / {
       proxy_pass http://axum_http;
