@@ -98,8 +98,8 @@ impl Config {
         self.allow_repeated_names
     }
 
-    /// Whether the names are indexed when repeats are allowed (see
-    /// [`index_names`](Self::index_names)).
+    /// What [`index_names`](Self::index_names) was told (the names are indexed anyway when
+    /// repeats are refused, and on 32-bit targets).
     pub const fn names_indexed(&self) -> bool {
         self.index_names
     }

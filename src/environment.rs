@@ -30,11 +30,21 @@ use crate::wire::index::{Find, Index, PairIter};
 /// assert_eq!(env.iter().count(), 4);
 /// # Ok::<(), sioscgi::Error>(())
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Environment<'a> {
     index: Index<'a>,
     content_length: u64,
 }
+
+/// Two environments are equal when their blocks are: the same pairs in the same order
+/// (however each was indexed: with a table, sorted, or not at all).
+impl PartialEq for Environment<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes() && self.content_length == other.content_length
+    }
+}
+
+impl Eq for Environment<'_> {}
 
 #[cfg(feature = "embedded-io-v0.7")]
 impl Environment<'static> {

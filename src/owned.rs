@@ -9,13 +9,29 @@ use alloc::vec::Vec;
 use crate::wire::index::{Index, Shape};
 use crate::{Config, Error, RxState, Writer};
 
-/// An owned copy of a request environment: the block and its index.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// An owned copy of a request environment: the block and its index. Equal (and hashed
+/// alike) when the blocks are, however each was indexed.
+#[derive(Clone, Debug)]
 pub struct Environment {
     block: Vec<u8>,
     index: Vec<u32>,
     shape: Shape,
     content_length: u64,
+}
+
+impl PartialEq for Environment {
+    fn eq(&self, other: &Self) -> bool {
+        self.block == other.block && self.content_length == other.content_length
+    }
+}
+
+impl Eq for Environment {}
+
+impl core::hash::Hash for Environment {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.block.hash(state);
+        self.content_length.hash(state);
+    }
 }
 
 impl Environment {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::hash::BuildHasher;
+
 use common::{Seen, request, run_whole};
 use sioscgi::owned::{Connection, Event, Reader};
 use sioscgi::{Config, Error, ResponseEvent, ResponseHead, RxState, Status, TxState};
@@ -199,7 +201,8 @@ fn vec_storage_for_the_response_reader_grows_piece_by_piece() {
 }
 
 /// An environment whose names were not indexed keeps its lookups in its owned copy (each
-/// a pass over the pairs), repeats included.
+/// a pass over the pairs), repeats included, and equals the same request read indexed
+/// (hashed alike).
 #[test]
 fn an_unindexed_environment_looks_up_the_same_when_owned() {
     let pairs: [(&[u8], &[u8]); 4] = [
@@ -215,6 +218,16 @@ fn an_unindexed_environment_looks_up_the_same_when_owned() {
         panic!("the headers");
     };
     let copy = env.clone();
+    // Equal to the same request read with its names indexed, and hashed alike.
+    let mut indexed = Reader::with_config(Config::new().allow_repeated_names(true));
+    indexed.receive_data(&request(&pairs, b"")).unwrap();
+    let Some(Event::Headers(indexed)) = indexed.next_event().unwrap() else {
+        panic!("the headers");
+    };
+    assert_eq!(indexed, env);
+    assert_eq!(indexed.view(), env.view());
+    let state = std::hash::RandomState::new();
+    assert_eq!(state.hash_one(&indexed), state.hash_one(&env));
     for env in [env.view(), copy.view()] {
         assert_eq!(env.len(), 6);
         assert_eq!(env.get("REQUEST_METHOD"), Some(&b"GET"[..]));

@@ -1,10 +1,10 @@
 //! The environment as a Python dict, made fast for the common case: a web server sends
 //! the same names in the same order request after request, and most values again too
 //! (`SCGI`, the method, the protocol, the server's name, address and port, the client's
-//! headers). The last request's dict is kept as a template: when the names match, the
-//! new dict is a copy of it (one copy of its table: no growing, no hashing) in which only
-//! the values that differ are made and replaced (values are immutable: sharing the
-//! others is safe); otherwise it is built name by name and becomes the template. Memory:
+//! headers). The last request's dict is kept as a template: when the names match, only
+//! the values that differ are made and set in it, and the new dict is a copy of it (one
+//! copy of its table: no growing, no hashing; values are immutable, sharing them is
+//! safe); otherwise it is built name by name and becomes the template. Memory:
 //! one request's environment per API flavour, of at most [`TEMPLATE_PAIRS`] variables in
 //! at most [`TEMPLATE_BYTES`]: a larger environment is built name by name and not kept
 //! (what a template holds, a copy of the block, of the dict's table and of the places of

@@ -288,14 +288,16 @@ fn parse(
         }
     }
     parser.feed(feed(received), |event, span| {
-        let Some(object) = event_object(py, event, received.map(|r| (r, span)))? else {
+        let made = event_object(py, event, received.map(|r| (r, span)));
+        // The environment was read, unless refused for a repeated name.
+        if let (Event::Headers(env), Ok(Some(_)) | Err(_)) = (&event, &made) {
+            *environment = Some((env.len(), env.content_length()));
+        }
+        let Some(object) = made? else {
             return Ok(Flow::repeated(&event));
         };
         let content_length = match &event {
-            Event::Headers(env) => {
-                *environment = Some((env.len(), env.content_length()));
-                Some(env.content_length())
-            }
+            Event::Headers(env) => Some(env.content_length()),
             _ => None,
         };
         queue.push_back(object);

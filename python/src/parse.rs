@@ -242,6 +242,8 @@ impl Parser {
             Ok(Flow::Continue) => Ok(false),
             Ok(Flow::Refuse(problem, detail)) => {
                 self.fail(problem, detail);
+                // As after the reader's own refusal: the bytes of the head are not kept.
+                self.head = Vec::new();
                 Ok(true)
             }
             Ok(Flow::Fail(problem, retained)) => {
@@ -350,8 +352,15 @@ impl Parser {
             let (detail, retained) = if in_head {
                 let mut all = std::mem::take(&mut self.head);
                 all.extend_from_slice(data);
-                // A repeated name before what the lenient reader refused comes first.
-                error = strict_refusal(self.limit.bytes, &all).unwrap_or(error);
+                // A repeated name before what the lenient reader refused comes first: the
+                // request read again under the originals' rules, in the same storage.
+                let storage = std::mem::replace(
+                    &mut self.reader,
+                    Reader::with_config(Vec::new(), Config::new()),
+                )
+                .into_storage();
+                self.reader = Reader::with_config(storage, strict(self.limit.bytes));
+                error = strict_refusal(&mut self.reader, &all).unwrap_or(error);
                 (detail_of(error, &all), retained_by_2x(error, &all))
             } else {
                 (Detail::None, 0)
@@ -446,10 +455,10 @@ pub(crate) enum Feed<'a> {
     Unread(usize),
 }
 
-/// The error a reader under the originals' rules ([`strict`]) gives for `bytes`, the
-/// start of a request, if it gives one before the environment is complete.
-fn strict_refusal(limit: usize, bytes: &[u8]) -> Option<Error> {
-    let mut reader = Reader::with_config(Vec::new(), strict(limit));
+/// The error `reader` (under the originals' rules, [`strict`]) gives for `bytes`, the
+/// start of a request, if it gives one before it has read the environment (the checks of
+/// the whole block included); `None` if it reads the environment or needs more bytes.
+fn strict_refusal<S: sioscgi::Storage>(reader: &mut Reader<S>, bytes: &[u8]) -> Option<Error> {
     let mut input = bytes;
     loop {
         match reader.read(input) {
@@ -563,13 +572,16 @@ mod tests {
             ),
             (b"SCGI\x001\x00", Some(Error::NoContentLength)),
         ];
+        let refusal = |limit: usize, data: &[u8]| {
+            strict_refusal(&mut Reader::with_config(Vec::new(), strict(limit)), data)
+        };
         for (block, want) in cases {
             let data = request(block);
-            assert_eq!(strict_refusal(65536, &data), want, "{block:?}");
-            assert_eq!(strict_refusal(65536, &data[..data.len() - 2]), None);
+            assert_eq!(refusal(65536, &data), want, "{block:?}");
+            assert_eq!(refusal(65536, &data[..data.len() - 2]), None);
         }
         assert_eq!(
-            strict_refusal(4, b"70000:"),
+            refusal(4, b"70000:"),
             Some(Error::HeadersTooLarge),
             "the limit is the strict reader's too"
         );

@@ -178,12 +178,14 @@ impl Receiving for SCGIReader {
             false,
             |parser, environment| {
                 parser.feed(feed(received), |event, span| {
-                    let Some(object) = event_object(py, event, received.map(|r| (r, span)))? else {
-                        return Ok(Flow::repeated(&event));
-                    };
-                    if let Event::Headers(env) = &event {
+                    let made = event_object(py, event, received.map(|r| (r, span)));
+                    // The environment was read, unless refused for a repeated name.
+                    if let (Event::Headers(env), Ok(Some(_)) | Err(_)) = (&event, &made) {
                         *environment = Some((env.len(), env.content_length()));
                     }
+                    let Some(object) = made? else {
+                        return Ok(Flow::repeated(&event));
+                    };
                     queue.push_back(object);
                     Ok(Flow::Continue)
                 })

@@ -60,7 +60,8 @@ pub(crate) enum Checked {
 /// the first repeat is the first hit. If the table cannot take a name within its probe
 /// window, it is rebuilt under a secret key (with `std`, see [`super::index::linked`]), and
 /// if that cannot take them either, the names are sorted (see [`super::index`]): linear in
-/// the block's bytes, whatever the names.
+/// the block's bytes, whatever the names. With repeated names allowed and the names not to
+/// be indexed (64-bit targets), each pair is only checked ([`walk_unindexed`]): no lookup.
 pub(crate) fn validate(block: &[u8], room: &mut [u32], rules: Rules) -> Result<Checked, Error> {
     // 32-bit targets (microcontrollers, wasm32) build the sorted lookup only: no table and
     // no multiply-based hash in their flash. The tests can ask for it on 64-bit targets,
