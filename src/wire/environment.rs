@@ -313,7 +313,7 @@ fn walk<'a, B: Build>(
             // Only names of these lengths can be `SCGI` or `CONTENT_LENGTH`.
             4 | 14 => {
                 let value = block.get(name_end + 1..value_end).unwrap_or_default();
-                known.note(name, value, i).map_err(Stop::Refused)?;
+                known.note(name, value, i == 0).map_err(Stop::Refused)?;
             }
             _ => {}
         }
@@ -329,7 +329,7 @@ fn walk<'a, B: Build>(
 fn walk_unindexed<'a>(block: &'a [u8], ends: &[u32]) -> Result<Known<'a>, Error> {
     let mut known = Known::default();
     let mut start = 0usize;
-    for (i, &[name_end, value_end]) in ends.as_chunks::<2>().0.iter().enumerate() {
+    for &[name_end, value_end] in ends.as_chunks::<2>().0 {
         let (name_end, value_end) = (name_end as usize, value_end as usize);
         // The ends are the NULs' own places, in order: a name's end is never before its
         // start (were it, the length would be huge, not one of these).
@@ -339,7 +339,7 @@ fn walk_unindexed<'a>(block: &'a [u8], ends: &[u32]) -> Result<Known<'a>, Error>
             4 | 14 => {
                 let name = block.get(start..name_end).unwrap_or_default();
                 let value = block.get(name_end + 1..value_end).unwrap_or_default();
-                known.note(name, value, i)?;
+                known.note(name, value, start == 0)?;
             }
             _ => {}
         }
@@ -360,13 +360,13 @@ struct Known<'a> {
 }
 
 impl<'a> Known<'a> {
-    /// Notes pair `i` if its name is `SCGI` or `CONTENT_LENGTH`; a second one is
-    /// `DuplicateHeader`, whatever the rules.
-    fn note(&mut self, name: &[u8], value: &'a [u8], i: usize) -> Result<(), Error> {
+    /// Notes a pair (the `first` of the block, or not) if its name is `SCGI` or
+    /// `CONTENT_LENGTH`; a second one is `DuplicateHeader`, whatever the rules.
+    fn note(&mut self, name: &[u8], value: &'a [u8], first: bool) -> Result<(), Error> {
         let seen = if name == SCGI {
             &mut self.scgi
         } else if name == CONTENT_LENGTH {
-            self.content_length_first |= i == 0;
+            self.content_length_first |= first;
             &mut self.content_length
         } else {
             return Ok(());
