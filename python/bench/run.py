@@ -183,17 +183,18 @@ def main() -> int:
     lines += [
         "",
         "Where `parse` spends its time with sioscgi-rs (instructions counted with `valgrind "
-        "--tool=callgrind`, 2,000 calls minus none, `PYTHONHASHSEED=0`, at commit `4a019b3`): "
-        "13,200 a request (17,200 at `f016822`, before the round below). 28 % are the Rust "
-        "core's (the 944-byte block copied, its NULs found, its 28 names checked and indexed: "
-        "3,700), 22 % this package's own Rust (the request compared with the last one, 1,100, "
-        "and the binding of the four calls), 37 % CPython's (the benchmark's own Python: the "
-        "calls, the loop until `End`, `isinstance`; making the reader and the events; copying "
-        "the last request's dict and freeing the new one), and the rest the C library's "
-        "(copies, allocation) and the interpreter executable's. A Python call to a native "
-        "method and the objects it must return cost about as much as the parse, so the "
-        "speed-up grows with the work per call: one byte per call, where the original's Python "
-        "runs for every byte, it is over 10×.",
+        "--tool=callgrind`, 20,000 calls minus none, the garbage collector off as `timeit` "
+        "has it, `PYTHONHASHSEED=0`, at commit `eee06ba`): 10,700 a request (12,900 at "
+        "`71faad8`, before the core's reader went without its index of the names here, "
+        "the dict finding repeats instead). 19 % are the Rust core's (the 944-byte block "
+        "copied, its NULs found, its 28 pairs checked: 2,000), 27 % this package's own Rust "
+        "(the request compared with the last one, 1,100, and the binding of the four calls), "
+        "47 % CPython's (the benchmark's own Python: the calls, the loop until `End`, "
+        "`isinstance`; making the reader and the events; the two changed values made and set, "
+        "the last request's dict copied and the new one freed), and the rest the C library's "
+        "(copies, allocation). A Python call to a native method and the objects it must return "
+        "cost about as much as the parse, so the speed-up grows with the work per call: one "
+        "byte per call, where the original's Python runs for every byte, it is over 10×.",
         "",
         "The round that took `parse` from 17,200 to 13,200 instructions: the request compared "
         "with the last one a difference at a time (one pass over the bytes and a step per "
