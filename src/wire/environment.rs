@@ -21,8 +21,9 @@ pub(crate) const CONTENT_LENGTH: &[u8] = b"CONTENT_LENGTH";
 /// The name of the protocol version variable.
 pub(crate) const SCGI: &[u8] = b"SCGI";
 
-/// The rules a block is checked against.
-#[derive(Clone, Copy, Debug, Default)]
+/// The rules a block is checked against (no `Default`: they come from a `Config`, or
+/// are spelled out).
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Rules {
     pub(crate) allow_repeated_names: bool,
     pub(crate) require_content_length_first: bool,

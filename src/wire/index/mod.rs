@@ -20,7 +20,11 @@
 //! table is rebuilt under that key, each name stored once and its pairs linked
 //! ([`linked`]). If that does not take the names either, and always on 32-bit targets
 //! (microcontrollers, wasm32: no table and no hash in their flash), the lookup is the
-//! [`sorted`] one: the positions sorted by the names' bytes.
+//! [`sorted`] one: the positions sorted by the names' bytes. A reader configured with
+//! repeated names allowed and the names not indexed (`Config::index_names(false)`, on
+//! 64-bit targets) builds no lookup at all ([`Kind::Scan`]): only the ends, its
+//! validation a pass over the pairs, each lookup a pass over the names (for consumers that
+//! copy every pair into a map of their own).
 //!
 //! # Threat model
 //!
