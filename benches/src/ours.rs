@@ -80,7 +80,9 @@ pub enum Use {
 }
 
 /// Reads `request` whole with the header block kept in `storage`, uses the environment as
-/// `how` says, and returns what was found and the sum of the lengths it looked at.
+/// `how` says, and returns what was found and the sum of the lengths it looked at. Inlined
+/// where `how` is a constant, so that each use pays for its own reading only.
+#[inline]
 pub fn read_and_use(storage: &mut [u8], request: &[u8], how: Use) -> (Found, usize) {
     let config = if how == Use::VisitUnindexed {
         UNINDEXED
