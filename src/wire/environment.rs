@@ -149,8 +149,8 @@ fn validate_into(
 }
 
 /// [`walk`] over the `count` pairs whose NULs are `ends`, building a lookup in `lookup`:
-/// the table first (unless `first` is
-/// another), then the linked table (64-bit targets with `std`), then the sorted one.
+/// the table first (unless `first` is another), then the linked table (64-bit targets
+/// with `std`), then the sorted one.
 #[inline(always)]
 fn walk_indexed<'a>(
     block: &'a [u8],
