@@ -66,7 +66,7 @@ impl Config {
     /// ```
     /// use sioscgi::{Config, Event, Reader};
     /// let config = Config::new().allow_repeated_names(true).index_names(false);
-    /// let mut reader = Reader::with_config(vec![0; 512], config);
+    /// let mut reader = Reader::with_config([0u8; 512], config);
     /// let wire = b"75:CONTENT_LENGTH\x000\x00SCGI\x001\x00HTTP_COOKIE\x00a=1\x00HTTP_COOKIE\x00b=2\x00REQUEST_METHOD\x00GET\x00,";
     /// let (_, event) = reader.read(wire)?;
     /// let Some(Event::Headers(environment)) = event else { panic!() };
