@@ -121,11 +121,7 @@ pub(crate) struct Parser {
 impl Drop for Parser {
     /// The storage is kept for a later parser.
     fn drop(&mut self) {
-        let reader = std::mem::replace(
-            &mut self.reader,
-            Reader::with_config(Vec::new(), Config::new()),
-        );
-        keep(reader.into_storage());
+        keep(self.take_storage());
     }
 }
 
@@ -156,6 +152,15 @@ impl Parser {
             failure: None,
             head: Vec::new(),
         }
+    }
+
+    /// The reader's storage, an empty reader left in its place.
+    fn take_storage(&mut self) -> Vec<u8> {
+        std::mem::replace(
+            &mut self.reader,
+            Reader::with_config(Vec::new(), Config::new()),
+        )
+        .into_storage()
     }
 
     pub(crate) fn failure(&self) -> Option<&Failure> {
@@ -354,11 +359,7 @@ impl Parser {
                 all.extend_from_slice(data);
                 // A repeated name before what the lenient reader refused comes first: the
                 // request read again under the originals' rules, in the same storage.
-                let storage = std::mem::replace(
-                    &mut self.reader,
-                    Reader::with_config(Vec::new(), Config::new()),
-                )
-                .into_storage();
+                let storage = self.take_storage();
                 self.reader = Reader::with_config(storage, strict(self.limit.bytes));
                 error = strict_refusal(&mut self.reader, &all).unwrap_or(error);
                 (detail_of(error, &all), retained_by_2x(error, &all))
