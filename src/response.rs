@@ -102,7 +102,14 @@ const STATUS: &str = "Status";
 
 #[inline]
 fn is_special(name: &str) -> bool {
-    name.eq_ignore_ascii_case(CONTENT_TYPE) || name.eq_ignore_ascii_case(LOCATION)
+    is_named(name, CONTENT_TYPE) || is_named(name, LOCATION)
+}
+
+/// `true` if `name` is `canonical` in any ASCII case. The canonical spelling, the usual
+/// one, is told by a comparison of a few words.
+#[inline]
+fn is_named(name: &str, canonical: &str) -> bool {
+    name == canonical || name.eq_ignore_ascii_case(canonical)
 }
 
 impl<'a> ResponseHead<'a> {
@@ -124,8 +131,9 @@ impl<'a> ResponseHead<'a> {
     ) -> Result<Self, Error> {
         // One pass over the headers notes every kind of problem; the checks below then
         // report the first kind in the documented order, as sioscgi does.
-        let mut content_type: Option<&'a str> = None;
-        let mut location: Option<&'a str> = None;
+        // `Content-Type` and `Location`: the value and its length in ISO-8859-1.
+        let mut content_type: Option<(&'a str, usize)> = None;
+        let mut location: Option<(&'a str, usize)> = None;
         let mut repeated_special = false;
         let mut hop_by_hop_listed = false;
         let mut hop_by_hop_more = false;
@@ -147,9 +155,9 @@ impl<'a> ResponseHead<'a> {
             if !clean {
                 injection |= has_line_break_or_nul(name) || has_line_break_or_nul(value);
             }
-            let special = if name.eq_ignore_ascii_case(CONTENT_TYPE) {
+            let special = if is_named(name, CONTENT_TYPE) {
                 Some(&mut content_type)
-            } else if name.eq_ignore_ascii_case(LOCATION) {
+            } else if is_named(name, LOCATION) {
                 Some(&mut location)
             } else {
                 None
@@ -157,8 +165,13 @@ impl<'a> ResponseHead<'a> {
             match special {
                 // Only the first value is used (and checked): a second is refused below.
                 Some(slot @ None) => {
-                    not_latin1 |= !clean && latin1_len(value).is_none();
-                    *slot = Some(value);
+                    let len = if clean {
+                        Some(value.len())
+                    } else {
+                        latin1_len(value)
+                    };
+                    not_latin1 |= len.is_none();
+                    *slot = Some((value, len.unwrap_or(0)));
                 }
                 Some(Some(_)) => repeated_special = true,
                 None => {
@@ -181,14 +194,19 @@ impl<'a> ResponseHead<'a> {
                 }
             }
         }
-        let status_text = match status {
-            Some(Status::Line(line)) => Some(line),
-            _ => None,
-        };
-        if let Some(line) = status_text {
-            not_latin1 |= latin1_len(line).is_none();
-            injection |= has_line_break_or_nul(line);
-            ascii &= line.is_ascii();
+        // The status line's length in ISO-8859-1 (the usual line is plain ASCII: one
+        // check tells).
+        let mut line_len = 0;
+        if let Some(Status::Line(line)) = status {
+            if is_plain_ascii(line) {
+                line_len = line.len();
+            } else {
+                let len = latin1_len(line);
+                not_latin1 |= len.is_none();
+                injection |= has_line_break_or_nul(line);
+                ascii &= line.is_ascii();
+                line_len = len.unwrap_or(0);
+            }
         }
 
         // sioscgi's checks, in its order.
@@ -222,22 +240,21 @@ impl<'a> ResponseHead<'a> {
             }
             Some(Status::Code(_)) => return Err(Error::BadStatus),
             Some(Status::Line(line)) => match status_line(line) {
-                Some(_) => latin1_len(line).unwrap_or(0),
+                Some(_) => line_len,
                 None => return Err(Error::BadStatus),
             },
         };
-        if location.is_some_and(str::is_empty) {
+        if location.is_some_and(|(l, _)| l.is_empty()) {
             return Err(Error::BadLocation);
         }
 
-        // The length in ISO-8859-1.
-        let line_len =
-            |name: &str, value: &str| name.len() + 2 + latin1_len(value).unwrap_or(0) + 2;
+        // The length in ISO-8859-1 of a header line.
+        let header_len = |name: &str, (_, len): (&str, usize)| name.len() + 2 + len + 2;
         let encoded_len = if status.is_none() {
-            line_len(LOCATION, location.unwrap_or("")) + 2
+            header_len(LOCATION, location.unwrap_or(("", 0))) + 2
         } else {
-            location.map_or(0, |l| line_len(LOCATION, l))
-                + content_type.map_or(0, |t| line_len(CONTENT_TYPE, t))
+            location.map_or(0, |l| header_len(LOCATION, l))
+                + content_type.map_or(0, |t| header_len(CONTENT_TYPE, t))
                 + STATUS.len()
                 + 2
                 + status_len
@@ -247,8 +264,8 @@ impl<'a> ResponseHead<'a> {
         };
         Ok(ResponseHead {
             status,
-            content_type,
-            location,
+            content_type: content_type.map(|(t, _)| t),
+            location: location.map(|(l, _)| l),
             headers,
             encoded_len,
             ascii,

@@ -343,3 +343,42 @@ fn encoded_len_is_exact() {
         );
     }
 }
+
+#[test]
+fn specials_in_any_case_and_latin1_texts_encode_at_their_exact_length() {
+    // The status line and the special headers' values, ASCII or not, in every spelling
+    // of the special names: the length is counted once, where each is checked.
+    let cases: [(&str, [(&str, &str); 3], &[u8]); 3] = [
+        (
+            "200 Tr\u{e8}s bien",
+            [("content-type", "text/plain; x=\u{e9}"), ("LOCATION", "/\u{ff}"), ("X", "1")],
+            b"Location: /\xff\r\nStatus: 200 Tr\xe8s bien\r\nContent-Type: text/plain; x=\xe9\r\nX: 1\r\n\r\n",
+        ),
+        (
+            "200 OK",
+            [("Content-TYPE", "a/b"), ("X-Long-Name", "a value of several words"), ("lOcAtIoN", "/x")],
+            b"Location: /x\r\nStatus: 200 OK\r\nContent-Type: a/b\r\nX-Long-Name: a value of several words\r\n\r\n",
+        ),
+        (
+            "299 ",
+            [("Content-Typf", "not special"), ("Locatioo", "neither"), ("Content-Type", "c/d")],
+            b"Content-Type: c/d\r\nStatus: 299 \r\nContent-Typf: not special\r\nLocatioo: neither\r\n\r\n",
+        ),
+    ];
+    for (status, headers, want) in cases {
+        let head = ResponseHead::new(line(status), &headers).unwrap();
+        assert_eq!(head.encoded_len(), want.len(), "{status:?}");
+        let mut buf = vec![0; want.len()];
+        assert_eq!(head.encode(&mut buf), Ok(want.len()));
+        assert_eq!(buf, want, "{}", String::from_utf8_lossy(&buf));
+    }
+    // A status line out of ISO-8859-1, or with a line break, is refused as before.
+    assert_eq!(
+        ResponseHead::new(line("200 \u{20ac}"), &[]).err(),
+        Some(Error::HeaderNotIso88591)
+    );
+    assert_eq!(
+        ResponseHead::new(line("200 \u{e9}\n"), &[]).err(),
+        Some(Error::HeaderInjection)
+    );
+}

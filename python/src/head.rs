@@ -320,11 +320,18 @@ pub(crate) fn status_argument<'py>(
 }
 
 /// A header name or value: a `str`, else the original's `AssertionError`.
+#[inline]
 pub(crate) fn string<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
     // A `str` itself, told without a call; then its subclasses.
     if let Ok(s) = value.cast_exact::<PyString>() {
         return Ok(s.clone());
     }
+    string_subclass(value)
+}
+
+/// [`string`] of anything but an exact `str`.
+#[cold]
+fn string_subclass<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
     match value.cast::<PyString>() {
         Ok(s) => Ok(s.clone()),
         Err(_) => Err(PyAssertionError::new_err(format!(
@@ -335,9 +342,15 @@ pub(crate) fn string<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PySt
 }
 
 /// Python's error for unpacking `len` values into `name, value`.
+#[inline]
 fn unpack(len: usize) -> PyResult<()> {
+    if len == 2 { Ok(()) } else { unpack_error(len) }
+}
+
+/// [`unpack`]'s error.
+#[cold]
+fn unpack_error(len: usize) -> PyResult<()> {
     match len {
-        2 => Ok(()),
         0 | 1 => Err(pyo3::exceptions::PyValueError::new_err(format!(
             "not enough values to unpack (expected 2, got {len})"
         ))),
