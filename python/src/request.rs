@@ -208,7 +208,22 @@ pub(crate) const DEFAULT_LIMIT: Limit = Limit {
 
 /// `rx_buffer_limit`, from a constructor's arguments (`(limit)` or `(rx_buffer_limit=...)`):
 /// any number, as the original compares lengths with it.
+#[inline]
 pub(crate) fn limit_argument(
+    class: &str,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Limit> {
+    // The usual reader is made without arguments: told here, in the caller.
+    if kwargs.is_none() && args.is_empty() {
+        return Ok(DEFAULT_LIMIT);
+    }
+    given_limit(class, args, kwargs)
+}
+
+/// [`limit_argument`] of a constructor given arguments.
+#[inline(never)]
+fn given_limit(
     class: &str,
     args: &Bound<'_, PyTuple>,
     kwargs: Option<&Bound<'_, PyDict>>,
