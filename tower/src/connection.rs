@@ -512,7 +512,9 @@ async fn refuse<T: Transport>(conn: &mut Conn<T>, code: u16, reason: &str, confi
 async fn drain_rest<T: Transport>(conn: &mut Conn<T>, limit: u64, config: &Config) {
     let Ok(read) = conn.read_half() else { return };
     let drain = async {
-        let mut scratch = [0u8; 4096];
+        // On the heap: held across an await, an array would be part of every
+        // connection's future (moved and allocated with it), refused or not.
+        let mut scratch = vec![0u8; 4096];
         let mut left = limit;
         while left > 0 {
             match read.read(&mut scratch).await {

@@ -848,3 +848,16 @@ async fn a_peer_that_leaves_early_is_not_logged_as_a_failure() {
         "{log}"
     );
 }
+
+#[test]
+fn a_connection_costs_no_buffer_it_does_not_use() {
+    // Each connection's future is allocated, and moved, whole, whatever state it is in:
+    // a buffer held across an await in a rare path (the scratch of the drain after a
+    // refusal, once an array of 4 KiB) would be paid by every connection.
+    let (_client, server) = tokio::io::duplex(64);
+    let (read, write) = tokio::io::split(server);
+    let config = Config::default();
+    let connection = sioscgi_tower::serve_connection(read, write, app(), &config);
+    let size = std::mem::size_of_val(&connection);
+    assert!(size < 4096, "a connection's future is {size} bytes");
+}
