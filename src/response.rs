@@ -105,11 +105,12 @@ fn is_special(name: &str) -> bool {
     is_named(name, CONTENT_TYPE) || is_named(name, LOCATION)
 }
 
-/// `true` if `name` is `canonical` in any ASCII case. The canonical spelling, the usual
-/// one, is told by a comparison of a few words.
+/// `true` if `name` is `canonical` in any ASCII case. On 64-bit targets the canonical
+/// spelling, the usual one, is told first by a comparison of a few words (on
+/// microcontrollers the one comparison is the smaller code).
 #[inline]
 fn is_named(name: &str, canonical: &str) -> bool {
-    name == canonical || name.eq_ignore_ascii_case(canonical)
+    (usize::BITS >= 64 && name == canonical) || name.eq_ignore_ascii_case(canonical)
 }
 
 impl<'a> ResponseHead<'a> {

@@ -348,7 +348,8 @@ fn encoded_len_is_exact() {
 fn specials_in_any_case_and_latin1_texts_encode_at_their_exact_length() {
     // The status line and the special headers' values, ASCII or not, in every spelling
     // of the special names: the length is counted once, where each is checked.
-    let cases: [(&str, [(&str, &str); 3], &[u8]); 3] = [
+    type Case<'a> = (&'a str, [(&'a str, &'a str); 3], &'a [u8]);
+    let cases: [Case<'_>; 3] = [
         (
             "200 Tr\u{e8}s bien",
             [("content-type", "text/plain; x=\u{e9}"), ("LOCATION", "/\u{ff}"), ("X", "1")],
