@@ -119,7 +119,7 @@ pub(crate) fn request_parts(
             if header == b"CONTENT_TYPE" || header == b"CONTENT_LENGTH" {
                 continue;
             }
-            let name = header_name(header)?;
+            let name = names::cached(header, header_name)?;
             let value = HeaderValue::from_maybe_shared(shared.slice(value))
                 .map_err(|_| RequestError::BadHeaderValue(name.as_str().to_owned()))?;
             headers.append(name, value);
@@ -308,5 +308,6 @@ fn percent_encode_path(path: &[u8], out: &mut String) {
     }
 }
 
+mod names;
 #[cfg(test)]
 mod tests;
