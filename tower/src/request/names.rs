@@ -4,36 +4,46 @@
 //! `upgrade-insecure-requests`, `x-forwarded-for`, ...) is an allocation when it is made.
 //! A name made before on the thread is a clone: a reference count, no allocation.
 //!
-//! The cache is direct-mapped: a name has one slot, chosen from its length and its first
-//! and last bytes, and takes it from whichever name was there. A name is kept the second
-//! time in a row its slot sees it (keeping it costs an allocation of its own, as the kept
-//! name and the request's then share their bytes): a peer that sends ever new names, or
-//! names that share slots, costs what every name cost without the cache (one allocation
-//! for each name `http` has no constant for), plus a comparison.
+//! The cache has sets of two slots: a name has one set, chosen from its length and its
+//! first and last bytes. A name is kept the second time in a row its set sees it (keeping
+//! it costs an allocation of its own, as the kept name and the request's then share their
+//! bytes): a peer that sends ever new names, or names that share sets, costs what every
+//! name cost without the cache (one allocation for each name `http` has no constant for),
+//! plus two comparisons.
 
 use std::cell::RefCell;
 
 use http::HeaderName;
 
-/// The number of slots (a power of two).
-const SLOTS: usize = 64;
+/// The number of sets of two slots (a power of two).
+const SETS: usize = 128;
 /// The longest CGI name kept (longer ones are made each time).
 const LONGEST: usize = 40;
 
-/// A CGI name (without `HTTP_`) seen last in this slot, and the header name it made once
-/// it was seen twice in a row.
+/// A CGI name (without `HTTP_`) seen in this slot, and the header name it made once it
+/// was seen twice.
 struct Slot {
     cgi: [u8; LONGEST],
     len: usize,
     name: Option<HeaderName>,
 }
 
+impl Slot {
+    fn is(&self, cgi: &[u8]) -> bool {
+        self.cgi.get(..self.len) == Some(cgi)
+    }
+}
+
+/// A set: the slot used last first (a name found or new moves there; a new one takes the
+/// place of the other).
+type Set = [Option<Slot>; 2];
+
 thread_local! {
-    static NAMES: RefCell<[Option<Slot>; SLOTS]> = const { RefCell::new([const { None }; SLOTS]) };
+    static NAMES: RefCell<[Set; SETS]> = const { RefCell::new([const { [None, None] }; SETS]) };
 }
 
 /// The header name of the CGI name `cgi` (without `HTTP_`): the thread's if it has made
-/// it, else `make`'s (then kept).
+/// it, else `make`'s (then kept, the second time).
 pub(super) fn cached<E>(
     cgi: &[u8],
     make: impl FnOnce(&[u8]) -> Result<HeaderName, E>,
@@ -41,12 +51,17 @@ pub(super) fn cached<E>(
     if cgi.len() > LONGEST || cgi.is_empty() {
         return make(cgi);
     }
-    let at = slot_of(cgi);
-    // Its slot's name if it is this one (`Some(None)`: seen once, not kept yet).
+    let at = set_of(cgi);
+    // The kept name, if any; else whether a slot has seen this name once.
     let found = NAMES.try_with(|names| {
-        let names = names.try_borrow().ok()?;
-        let slot = names.get(at)?.as_ref()?;
-        (slot.cgi.get(..slot.len) == Some(cgi)).then(|| slot.name.clone())
+        let mut names = names.try_borrow_mut().ok()?;
+        let set = names.get_mut(at)?;
+        let way = set
+            .iter()
+            .position(|slot| slot.as_ref().is_some_and(|s| s.is(cgi)))?;
+        // The slot used last comes first.
+        set.swap(0, way);
+        Some(set.first()?.as_ref()?.name.clone())
     });
     let seen = match found {
         Ok(Some(Some(name))) => return Ok(name),
@@ -59,18 +74,23 @@ pub(super) fn cached<E>(
         let Ok(mut names) = names.try_borrow_mut() else {
             return;
         };
-        let Some(place) = names.get_mut(at) else {
+        let Some(set) = names.get_mut(at) else {
             return;
         };
         if seen {
-            if let Some(slot) = place {
+            // Seen before, now first in its set: kept.
+            if let Some(Some(slot)) = set.first_mut() {
                 slot.name = Some(name.clone());
             }
-        } else {
-            let mut key = [0u8; LONGEST];
-            if let Some(key) = key.get_mut(..cgi.len()) {
-                key.copy_from_slice(cgi);
-            }
+            return;
+        }
+        let mut key = [0u8; LONGEST];
+        if let Some(key) = key.get_mut(..cgi.len()) {
+            key.copy_from_slice(cgi);
+        }
+        // First in its set; the slot used least lately gives way.
+        set.swap(0, 1);
+        if let Some(place) = set.first_mut() {
             *place = Some(Slot {
                 cgi: key,
                 len: cgi.len(),
@@ -81,9 +101,9 @@ pub(super) fn cached<E>(
     Ok(name)
 }
 
-/// The slot of a name of 1 to [`LONGEST`] bytes: its length and its first and last eight
+/// The set of a name of 1 to [`LONGEST`] bytes: its length and its first and last eight
 /// bytes (overlapping in a short name), mixed.
-fn slot_of(cgi: &[u8]) -> usize {
+fn set_of(cgi: &[u8]) -> usize {
     let word = |bytes: &[u8]| {
         let mut w = [0u8; 8];
         for (to, from) in w.iter_mut().zip(bytes) {
@@ -95,7 +115,7 @@ fn slot_of(cgi: &[u8]) -> usize {
     let tail = word(cgi.get(cgi.len().saturating_sub(8)..).unwrap_or(cgi));
     let mixed =
         (head ^ tail.rotate_left(29) ^ cgi.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> 58) as usize % SLOTS
+    (mixed >> 57) as usize % SETS
 }
 
 #[cfg(test)]
@@ -156,7 +176,7 @@ mod tests {
     fn names_that_share_a_slot_each_come_out_right() {
         alone(|| {
             // Far more names than slots, in turns: every one, whatever the slot held.
-            let names: Vec<String> = (0..SLOTS * 4).map(|i| format!("X_NAME_{i}")).collect();
+            let names: Vec<String> = (0..SETS * 4).map(|i| format!("X_NAME_{i}")).collect();
             for round in 0..4 {
                 for i in 0..names.len() {
                     let name = if round == 1 {
@@ -168,13 +188,16 @@ mod tests {
                     assert_eq!(got, made(name.as_bytes()).unwrap(), "{name}");
                 }
             }
-            // Two names of one slot, in turn, many times: each is itself (and neither is
-            // kept: each finds the other in the slot).
-            let slot = slot_of(b"A");
-            let other = (0..10_000)
+            // Two names of one set, in turn, many times: each is itself, and both are
+            // kept (made twice each). Three: each is itself (in turn, each finds the set
+            // used by the other two: none is kept).
+            let set = set_of(b"A");
+            let others: Vec<String> = (0..100_000)
                 .map(|i| format!("B{i}"))
-                .find(|n| slot_of(n.as_bytes()) == slot)
-                .expect("a name of the same slot");
+                .filter(|n| set_of(n.as_bytes()) == set)
+                .take(2)
+                .collect();
+            assert_eq!(others.len(), 2, "names of the same set");
             let calls = Cell::new(0);
             let make = |cgi: &[u8]| {
                 calls.set(calls.get() + 1);
@@ -182,10 +205,21 @@ mod tests {
             };
             for _ in 0..100 {
                 assert_eq!(cached(b"A", make).unwrap(), "a");
-                let got = cached(other.as_bytes(), make).unwrap();
-                assert_eq!(got, made(other.as_bytes()).unwrap());
+                let got = cached(others[0].as_bytes(), make).unwrap();
+                assert_eq!(got, made(others[0].as_bytes()).unwrap());
             }
-            assert_eq!(calls.get(), 200);
+            assert_eq!(calls.get(), 4);
+            calls.set(0);
+            for _ in 0..100 {
+                assert_eq!(cached(b"A", make).unwrap(), "a");
+                for other in &others {
+                    let got = cached(other.as_bytes(), make).unwrap();
+                    assert_eq!(got, made(other.as_bytes()).unwrap());
+                }
+            }
+            // A and the first other were kept: found once each, before the third took
+            // their places in turn.
+            assert_eq!(calls.get(), 298);
         });
     }
 
@@ -221,9 +255,9 @@ mod tests {
 
     #[test]
     fn every_slot_is_reached() {
-        let mut seen = [false; SLOTS];
+        let mut seen = [false; SETS];
         for i in 0..100_000 {
-            seen[slot_of(format!("N{i}").as_bytes())] = true;
+            seen[set_of(format!("N{i}").as_bytes())] = true;
         }
         assert!(seen.iter().all(|&s| s));
     }
