@@ -1176,7 +1176,8 @@ def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str
         spread = [row["backend"] for row in cpu if row["raw_spread"] > 0.2]
         lines += ["", "How far to trust these: every figure is the median of rounds taken in turn, with "
                   "their range. " + (f"In this run the rounds of {', '.join(spread)} lie more than 20 % apart: "
-                                     "the machine was busy with something else, and the ratios are rough."
+                                     "sharing the cores with nginx and wrk, a round moves with how the three are scheduled (and with any "
+                                     "other load), and the ratios are rough."
                                      if spread else "In this run every backend's rounds lie within 20 % of "
                                      "each other.") + pinned_spread_text(cpu) +
                   " The suite's figures before issue 19 (the null backend at 44 µs per request, the protocol "
