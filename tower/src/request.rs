@@ -119,7 +119,10 @@ pub(crate) fn request_parts(
             if header == b"CONTENT_TYPE" || header == b"CONTENT_LENGTH" {
                 continue;
             }
-            let name = names::cached(header, header_name)?;
+            let name = match names::known(header) {
+                Some(name) => name,
+                None => header_name(header)?,
+            };
             let value = HeaderValue::from_maybe_shared(shared.slice(value))
                 .map_err(|_| RequestError::BadHeaderValue(name.as_str().to_owned()))?;
             headers.append(name, value);

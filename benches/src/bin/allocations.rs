@@ -46,8 +46,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Runs `f` twice to warm up (the steady state of a cache that keeps what it sees twice,
-/// as sioscgi-tower's of header names), then once counted; returns (allocations, bytes).
+/// Runs `f` twice to warm up (what a run keeps for the next, as sioscgi-tower's
+/// per-thread header-block storages, is then in its steady state), then once counted;
+/// returns (allocations, bytes).
 fn count<T>(mut f: impl FnMut() -> T) -> (usize, usize) {
     black_box(f());
     black_box(f());
