@@ -450,6 +450,12 @@ def direct_faults(app: App, r: Results) -> None:
 # --------------------------------------------------------------------- the axum example
 
 
+def proc_stat(stat: pathlib.Path) -> list[str]:
+    """The fields of a `/proc/PID/stat` file after the command's name (which may hold
+    spaces and parentheses): the state first, then the parent's PID, ..."""
+    return stat.read_text().rsplit(")", 1)[1].split()
+
+
 class Backend:
     """A backend process on 127.0.0.1:4000 (or a Unix socket), its log in a file."""
 
@@ -485,7 +491,7 @@ class Backend:
 
     def cpu_seconds(self) -> float:
         """User + system time of every thread so far."""
-        fields = pathlib.Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = proc_stat(pathlib.Path(f"/proc/{self.proc.pid}/stat"))
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def alive(self) -> bool:
@@ -858,7 +864,7 @@ def pin_tree(pid: int, cpus: set[int]) -> None:
     pids = [pid]
     for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+            if int(proc_stat(stat)[1]) == pid:
                 pids.append(int(stat.parent.name))
         except (OSError, ValueError, IndexError):
             continue
