@@ -3,9 +3,11 @@
 //!
 //! Built to cost what the protocol costs: a connection is first read and answered as a
 //! plain non-blocking socket (`accept4`, one read, one write, `close`) and registered
-//! with tokio only if it must wait; it runs first in the accept loop's task and becomes a
-//! task of its own only then; its 112 KiB of header-block storage and its buffers come
-//! from a pool of finished connections', never zeroed again.
+//! with tokio only if it must wait; it runs first in the accept loop's task (itself a task
+//! on a worker thread, not `main`'s, so that no accept wakes another thread) and becomes a
+//! task of its own only then, its timer made only then too; its 112 KiB of header-block
+//! storage and its buffers come from a pool of finished connections', never zeroed again,
+//! and the box it runs in is the last finished connection's.
 //!
 //! ```text
 //! cargo run --example server_tokio -- [--listen 127.0.0.1:4000] [--max-connections 1024]
@@ -16,6 +18,7 @@
 mod demo;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
@@ -171,15 +174,23 @@ async fn handle(request: &mut Request<'_>) -> Result<u16, Failure> {
         }
         Route::Bytes => {
             let total = demo::bytes_wanted(&request.environment());
-            let length = total.to_string();
+            let mut digits = [0u8; 20];
             let headers = [
                 ("Content-Type", "application/octet-stream"),
-                ("X-Length", length.as_str()),
+                ("X-Length", demo::decimal(total, &mut digits)),
             ];
             request
                 .send_head(&ResponseHead::new(Some(Status::Code(200)), &headers)?)
                 .await?;
-            let mut buf = vec![0u8; total.min(64 * 1024) as usize];
+            // A short body from the stack, a long one in pieces of up to 64 KiB.
+            let mut small = [0u8; 256];
+            let mut large = Vec::new();
+            let buf = if total <= small.len() as u64 {
+                &mut small[..]
+            } else {
+                large.resize(total.min(64 * 1024) as usize, 0);
+                &mut large[..]
+            };
             let mut sent = 0u64;
             while sent < total {
                 let n = (total - sent).min(buf.len() as u64) as usize;
@@ -244,21 +255,21 @@ async fn connection(stream: Lazy, options: Arc<Options>) {
         status = handle(request).await?;
         Ok(())
     });
-    let outcome = match tokio::time::timeout(options.timeout, serve).await {
-        Ok(Ok(())) => {
+    let outcome = match within(started, options.timeout, serve).await {
+        Some(Ok(())) => {
             demo::REQUESTS.fetch_add(1, Ordering::Relaxed);
             String::new()
         }
         // Apache's 411 (an empty connection), or a web server that dropped the connection
         // because its client left (EPIPE, ECONNRESET): nothing to log.
-        Ok(Err(e)) if e.is_peer_gone() => return buffers.give_back(POOLED),
-        Ok(Err(Error::EmptyConnection)) => return buffers.give_back(POOLED),
-        Ok(Err(Error::Protocol(e))) => {
+        Some(Err(e)) if e.is_peer_gone() => return buffers.give_back(POOLED),
+        Some(Err(Error::EmptyConnection)) => return buffers.give_back(POOLED),
+        Some(Err(Error::Protocol(e))) => {
             status = e.status_hint().unwrap_or(0);
             format!(" ({})", e.name())
         }
-        Ok(Err(Error::Io(e))) => format!(" (I/O: {e})"),
-        Err(_) => " (timed out)".to_owned(),
+        Some(Err(Error::Io(e))) => format!(" (I/O: {e})"),
+        None => " (timed out)".to_owned(),
     };
     if !options.quiet || !outcome.is_empty() {
         let line = demo::log_line(
@@ -270,6 +281,31 @@ async fn connection(stream: Lazy, options: Arc<Options>) {
         eprintln!("{line}");
     }
     buffers.give_back(POOLED);
+}
+
+/// `future`'s output, or `None` once `limit` has passed since `started`. The timer is
+/// made only when the future first waits: a request answered without waiting (most are,
+/// from a web server on the same machine) never touches tokio's timer wheel.
+async fn within<F: Future>(started: Instant, limit: Duration, future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut timer = std::pin::pin!(None::<tokio::time::Sleep>);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        if timer.is_none() {
+            // A deadline past what an `Instant` can hold: none.
+            let Some(deadline) = started.checked_add(limit) else {
+                return Poll::Pending;
+            };
+            timer.set(Some(tokio::time::sleep_until(deadline.into())));
+        }
+        match timer.as_mut().as_pin_mut() {
+            Some(timer) => timer.poll(cx).map(|()| None),
+            None => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// How many sets of buffers the pool keeps (14 MiB).
@@ -363,7 +399,19 @@ async fn main() {
         "sioscgi demo server (tokio): SCGI on {address} (up to {} connections)",
         options.max_connections
     );
+    // On a worker thread, which waits for the listener in epoll itself: run here, on the
+    // thread of `main`, every accept that had to wait would be a wake-up from a worker.
+    if let Err(e) = tokio::spawn(accept_loop(listener, options)).await {
+        eprintln!("server_tokio: the accept loop ended: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Accepts connections and serves each, up to the bound at a time.
+async fn accept_loop(listener: AsyncFd<mio::net::TcpListener>, options: Arc<Options>) {
     let slots = Arc::new(Semaphore::new(options.max_connections));
+    // The box of the last connection answered here, for the next one.
+    let mut spare = None;
     loop {
         let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
             return;
@@ -371,19 +419,33 @@ async fn main() {
         match accept(&listener).await {
             Ok(stream) => {
                 let options = Arc::clone(&options);
-                let mut task = Box::pin(async move {
+                let future = async move {
                     connection(Lazy::Raw(stream), options).await;
                     drop(permit);
-                });
+                };
+                let mut task = boxed(&mut spare, future);
                 // Here first: a request answered without waiting never becomes a task,
                 // and no other worker thread is woken for it.
                 let first = std::future::poll_fn(|cx| Poll::Ready(task.as_mut().poll(cx))).await;
                 if first.is_pending() {
                     tokio::spawn(task);
+                } else {
+                    spare = Some(task);
                 }
             }
             Err(e) => eprintln!("accept failed: {e}"),
         }
+    }
+}
+
+/// `future` in the box kept in `spare` (a finished connection's), or in a new one.
+fn boxed<F>(spare: &mut Option<Pin<Box<F>>>, future: F) -> Pin<Box<F>> {
+    match spare.take() {
+        Some(mut task) => {
+            task.set(future);
+            task
+        }
+        None => Box::pin(future),
     }
 }
 

@@ -149,6 +149,12 @@ fn exercise(example: &str) {
     let bytes = request(address, "GET", "/bytes?n=2097152", b"");
     let pattern: Vec<u8> = (0..2_097_152u64).map(|i| (i * 7 % 251) as u8).collect();
     assert!(bytes.body == pattern, "2 MiB pattern");
+    // Short answers (from the stack in server_tokio) and the edges around them.
+    for n in [0usize, 1, 6, 255, 256, 257, 65_536, 65_537] {
+        let bytes = request(address, "GET", &format!("/bytes?n={n}"), b"");
+        assert_eq!(bytes.header("X-Length"), Some(n.to_string().as_str()));
+        assert!(bytes.body == pattern[..n], "{n}-byte pattern");
+    }
 
     // A 10 MiB upload, streamed and checksummed.
     let big: Vec<u8> = (0..10u32 << 20)
@@ -190,9 +196,9 @@ fn exercise(example: &str) {
     assert_eq!(answer, b"Status: 400 Bad Request\r\n\r\n");
 
     let stats = request(address, "GET", "/stats", b"");
-    // index, 404, redirect, moved, bytes, upload and 200 echoes (a request counts once answered,
+    // index, 404, redirect, moved, 9 bytes, upload and 200 echoes (a request counts once answered,
     // so not this one yet; the empty and the broken connection never count).
-    assert_eq!(String::from_utf8_lossy(&stats.body), "requests=206\n");
+    assert_eq!(String::from_utf8_lossy(&stats.body), "requests=214\n");
 }
 
 #[test]

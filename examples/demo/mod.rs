@@ -2,6 +2,7 @@
 //! no I/O (each server drives the body and the response itself).
 #![allow(dead_code)]
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -38,21 +39,25 @@ pub enum Route {
 /// The path the web server resolved, without the query string: nginx sends it as
 /// `DOCUMENT_URI`; lighttpd and Apache as `SCRIPT_NAME` + `PATH_INFO` (after an Apache
 /// internal redirect these name the new target, while `REQUEST_URI` keeps the original).
-pub fn path(env: &Environment<'_>) -> Vec<u8> {
+/// Borrowed from the request unless two variables must be joined.
+pub fn path<'a>(env: &Environment<'a>) -> Cow<'a, [u8]> {
     if let Some(uri) = env.document_uri() {
-        return uri.to_vec();
+        return Cow::Borrowed(uri);
     }
     let script = env.script_name().unwrap_or(b"");
     let info = env.path_info().unwrap_or(b"");
-    if !script.is_empty() || !info.is_empty() {
-        return [script, info].concat();
+    match (script.is_empty(), info.is_empty()) {
+        (false, false) => return Cow::Owned([script, info].concat()),
+        (false, true) => return Cow::Borrowed(script),
+        (true, false) => return Cow::Borrowed(info),
+        (true, true) => {}
     }
     let uri = env.request_uri().unwrap_or(b"/");
-    uri.split(|&b| b == b'?').next().unwrap_or(b"/").to_vec()
+    Cow::Borrowed(uri.split(|&b| b == b'?').next().unwrap_or(b"/"))
 }
 
 pub fn route(env: &Environment<'_>) -> Route {
-    match path(env).as_slice() {
+    match &*path(env) {
         b"/" => Route::Index,
         b"/echo" => Route::Echo,
         b"/upload" => Route::Upload,
@@ -188,6 +193,20 @@ pub fn bytes_wanted(env: &Environment<'_>) -> u64 {
         .and_then(|n| std::str::from_utf8(n).ok()?.parse::<u64>().ok())
         .unwrap_or(0)
         .min(BYTES_LIMIT)
+}
+
+/// `n` in decimal, written at the end of `buf` (without allocating).
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or("0")
 }
 
 /// Fills `out` with the `/bytes` pattern starting at byte `offset`.

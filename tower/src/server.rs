@@ -25,6 +25,10 @@ use crate::{Body, BoxError, Config, IncomingRequest, Listener};
 /// `listener` accepts: one tokio task per connection, which calls `make_service` with an
 /// [`IncomingRequest`] once the header block has come, then the service it made.
 ///
+/// The accept loop runs as a tokio task of its own (on a worker thread, wherever the
+/// returned future is awaited, so that waiting for a connection wakes no other thread);
+/// dropping the future stops it, and a panic in it reaches the caller.
+///
 /// `make_service` is what `axum::serve` takes: an axum `Router` (a clone of it serves
 /// each request), `router.into_make_service()`, or
 /// `router.into_make_service_with_connect_info::<SocketAddr>()` (handlers then extract
@@ -188,7 +192,7 @@ where
             config,
             signal,
         } = self;
-        Box::pin(async move {
+        let accepting = async move {
             let mut connections = listener.into_connections()?;
             let max = config.get_max_connections();
             let permits = Arc::new(Semaphore::new(max));
@@ -305,7 +309,29 @@ where
                 None => drop(finished.await),
             }
             Ok(())
+        };
+        Box::pin(async move {
+            // The accept loop runs as a task of its own: on a worker thread, which waits
+            // for the listener in epoll itself. Awaited in place from `main`, the loop
+            // would run on the thread of `block_on`, and every accept that had to wait
+            // would be a wake-up from a worker (two context switches).
+            let mut accepting = AbortOnDrop(tokio::spawn(accepting));
+            match (&mut accepting.0).await {
+                Ok(served) => served,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => Err(io::Error::other("the runtime shut down the accept loop")),
+            }
         })
+    }
+}
+
+/// A task that ends when this handle is dropped: a `Serve` future dropped before it
+/// finished stops accepting, as one awaited in place would.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -751,6 +751,54 @@ async fn graceful_shutdown_finishes_what_is_in_flight() {
         .unwrap();
 }
 
+/// The accept loop runs as a task of its own; a `Serve` future dropped early still stops
+/// it: the listener closes, as it did when the loop ran inside that future.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_dropped_early_stops_accepting() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(sioscgi_tower::serve(listener, app()).into_future());
+    let answer = request_get(address, "/hello", &[]).await;
+    assert!(answer.ends_with(b"hello\n"), "served while it runs");
+    server.abort();
+    assert!(server.await.unwrap_err().is_cancelled());
+    // The aborted accept loop is dropped by the runtime soon after.
+    let closed = async {
+        while TcpStream::connect(address).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), closed)
+        .await
+        .expect("the listener closes once the server is dropped");
+}
+
+/// A listener that panics when asked for a connection.
+struct Exploding;
+
+impl sioscgi_tower::Listener for Exploding {
+    type Read = tokio::io::Empty;
+    type Write = tokio::io::Sink;
+    type Addr = ();
+
+    async fn accept(&mut self) -> std::io::Result<(Self::Read, Self::Write, ())> {
+        panic!("the listener broke")
+    }
+
+    fn local_addr(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A panic in the accept loop (a task of its own) reaches whoever awaits the server, as
+/// it did when the loop ran in the awaited future itself.
+#[tokio::test]
+async fn a_panic_in_the_accept_loop_reaches_the_caller() {
+    let served = tokio::spawn(sioscgi_tower::serve(Exploding, app()).into_future()).await;
+    let panic = served.unwrap_err().into_panic();
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"the listener broke"));
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn over_a_unix_socket() {
