@@ -285,10 +285,12 @@ async fn connection(stream: Lazy, options: Arc<Options>) {
 
 /// `future`'s output, or `None` once `limit` has passed since `started`. The timer is
 /// made only when the future first waits: a request answered without waiting (most are,
-/// from a web server on the same machine) never touches tokio's timer wheel.
+/// from a web server on the same machine) never makes one (nor reads the clock for it).
 async fn within<F: Future>(started: Instant, limit: Duration, future: F) -> Option<F::Output> {
     let mut future = std::pin::pin!(future);
-    let mut timer = std::pin::pin!(None::<tokio::time::Sleep>);
+    // Unconstrained: a future that spends the task's budget (a body streamed fast) must
+    // not keep the timer from being polled, as `tokio::time::timeout` sees to.
+    let mut timer = std::pin::pin!(None::<tokio::task::Unconstrained<tokio::time::Sleep>>);
     std::future::poll_fn(|cx| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Some(output));
@@ -298,7 +300,8 @@ async fn within<F: Future>(started: Instant, limit: Duration, future: F) -> Opti
             let Some(deadline) = started.checked_add(limit) else {
                 return Poll::Pending;
             };
-            timer.set(Some(tokio::time::sleep_until(deadline.into())));
+            let sleep = tokio::time::sleep_until(deadline.into());
+            timer.set(Some(tokio::task::unconstrained(sleep)));
         }
         match timer.as_mut().as_pin_mut() {
             Some(timer) => timer.poll(cx).map(|()| None),

@@ -1134,7 +1134,8 @@ def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str
                   "transport (over TCP for HTTP), taken round by round (two runs at most a minute apart, so that a "
                   "host that slows down between rounds moves both): the median of the rounds' ratios, their range "
                   "in brackets. `null`: tokio, one task per connection, no protocol checks, one "
-                  "write (`benches/src/bin/null_backend.rs`); `tokio-scgi`: that crate's codec as its example serves "
+                  "write, its accept loop in the task `main` awaits as most tokio servers have it "
+                  "(`benches/src/bin/null_backend.rs`); `tokio-scgi`: that crate's codec as its example serves "
                   "it; `async-demo`: `examples/server_tokio.rs` (the README's main command, the core's async driver); "
                   "`axum`: `tower/examples/axum.rs` (sioscgi-tower); `axum-http`: the same application served by "
                   "`axum::serve` (hyper), the anchor. System calls: `strace -f -c` on the process during a 3 s "
@@ -1143,11 +1144,14 @@ def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str
                   "backends that read before they register a connection).", "",
                   f"Then {PINNED_ROUNDS} more rounds with each backend on a core of its own and nginx and wrk on "
                   "the other (`sched_setaffinity`; tokio then starts one worker): the backend no longer "
-                  "competes with the load for a core, and its rounds agree within a few percent. On a shared "
-                  "core, a backend that is woken for each request pays for the switch, and one that makes fewer "
-                  "system calls and wakes no other thread (sioscgi-tower, the async demo) gains by it; on a core of "
-                  "its own, what is left is each backend's own work, where the protocol's backends parse and check "
-                  "the request and the null backend does not.", "",
+                  "competes with the load for a core, and its rounds agree within a few percent. Where the "
+                  "protocol's backends gain, in either pass, is the runtime's shape, not the parsing (which they "
+                  "do and the null backend does not): they read a connection before they register it with "
+                  "epoll, answer it in the accept loop's task, and run that loop on a worker thread, which "
+                  "waits for the listener in epoll itself; the null backend's loop runs on `main`'s thread, "
+                  "which a worker must wake (a futex call and two context switches) for every accept that "
+                  "waited. Over TCP, a connection is often accepted before nginx has written its request: the "
+                  "first read finds nothing, and the connection is registered after all.", "",
                   "| backend | transport | path | requests/s | ÷ null | CPU per request | ÷ null | "
                   "CPU per request, a core of its own | ÷ null | system calls per request |",
                   "|---|---|---|---|---|---|---|---|---|---|"]

@@ -33,6 +33,7 @@ pub struct Config {
     shutdown_timeout: Option<Duration>,
     unbuffered_streams: bool,
     first_in_accept_loop: bool,
+    accept_loop_task: bool,
 }
 
 impl Default for Config {
@@ -67,6 +68,7 @@ impl Config {
             shutdown_timeout: None,
             unbuffered_streams: true,
             first_in_accept_loop: true,
+            accept_loop_task: true,
         }
     }
 
@@ -185,6 +187,26 @@ impl Config {
         self
     }
 
+    /// Whether [`serve`](crate::serve), awaited outside any task on a multi-thread
+    /// runtime (in `main`, under `#[tokio::main]`), runs its accept loop as a task of its
+    /// own (yes by default). On the thread of `block_on`, the loop is no worker: each
+    /// time it waits for a connection, a worker must wake it (a futex call and two
+    /// context switches per accept, most of them when connections come one at a time).
+    /// As a task, it runs on a worker, which waits for the listener in epoll itself.
+    /// Awaited inside a task, or on a current-thread runtime, `serve` runs in place
+    /// either way.
+    ///
+    /// What differs from running in place: the task gets the caller's `tracing` span
+    /// and subscriber, but no task-local value the caller set
+    /// (`tokio::task_local!`) and no `tokio::task::unconstrained`; a dropped `serve`
+    /// future stops the task as soon as a worker gets to it (its listener closes an
+    /// instant after the drop, not during it); a panic in the loop reaches the caller
+    /// as before. Turn this off (`false`) for the loop to run where it is awaited.
+    pub const fn accept_loop_task(mut self, task: bool) -> Self {
+        self.accept_loop_task = task;
+        self
+    }
+
     /// See [`Config::protocol`].
     pub const fn get_protocol(&self) -> &sioscgi::Config {
         &self.protocol
@@ -235,6 +257,11 @@ impl Config {
         self.first_in_accept_loop
     }
 
+    /// See [`Config::accept_loop_task`].
+    pub const fn get_accept_loop_task(&self) -> bool {
+        self.accept_loop_task
+    }
+
     /// See [`Config::unbuffered_streams`].
     pub const fn get_unbuffered_streams(&self) -> bool {
         self.unbuffered_streams
@@ -256,6 +283,8 @@ mod tests {
         assert_eq!(config.get_max_connections(), 1024);
         assert!(config.get_protocol().repeated_names_allowed());
         assert!(config.get_first_in_accept_loop());
+        assert!(config.get_accept_loop_task());
+        assert!(!Config::new().accept_loop_task(false).get_accept_loop_task());
         assert!(
             !Config::new()
                 .first_in_accept_loop(false)

@@ -11,8 +11,11 @@ use std::task::Poll;
 use std::time::Duration;
 
 use http::{Request, Response};
+use tokio::runtime::RuntimeFlavor;
 use tokio::sync::Semaphore;
 use tower_service::Service;
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
 use tracing::{debug, error, warn};
 
 use crate::connection;
@@ -25,9 +28,9 @@ use crate::{Body, BoxError, Config, IncomingRequest, Listener};
 /// `listener` accepts: one tokio task per connection, which calls `make_service` with an
 /// [`IncomingRequest`] once the header block has come, then the service it made.
 ///
-/// The accept loop runs as a tokio task of its own (on a worker thread, wherever the
-/// returned future is awaited, so that waiting for a connection wakes no other thread);
-/// dropping the future stops it, and a panic in it reaches the caller.
+/// Awaited in `main` on a multi-thread runtime, it runs its accept loop as a task of its
+/// own, on a worker thread, so that waiting for a connection wakes no other thread (see
+/// [`Config::accept_loop_task`] for what that changes and how to turn it off).
 ///
 /// `make_service` is what `axum::serve` takes: an axum `Router` (a clone of it serves
 /// each request), `router.into_make_service()`, or
@@ -192,6 +195,7 @@ where
             config,
             signal,
         } = self;
+        let own_task = config.get_accept_loop_task() && outside_tasks_of_multi_thread_runtime();
         let accepting = async move {
             let mut connections = listener.into_connections()?;
             let max = config.get_max_connections();
@@ -281,12 +285,14 @@ where
                 // server on the same machine) never becomes a task of its own, so no other
                 // worker thread is woken for it. One that waits continues as a task.
                 if !first_here {
-                    tokio::spawn(task);
+                    tokio::spawn(task.with_current_subscriber());
                     continue;
                 }
                 match poll_once(task.as_mut()).await {
                     Ok(Poll::Ready(())) => {}
-                    Ok(Poll::Pending) => drop(tokio::spawn(task)),
+                    // With the subscriber of the thread that awaits `serve`, which a
+                    // task on another thread would not see.
+                    Ok(Poll::Pending) => drop(tokio::spawn(task.with_current_subscriber())),
                     // As `tokio::spawn` would keep a service's panic in its task, the
                     // server keeps serving; the connection is dropped (closed).
                     Err(panic) => error!(
@@ -310,11 +316,14 @@ where
             }
             Ok(())
         };
+        if !own_task {
+            return Box::pin(accepting);
+        }
         Box::pin(async move {
-            // The accept loop runs as a task of its own: on a worker thread, which waits
-            // for the listener in epoll itself. Awaited in place from `main`, the loop
-            // would run on the thread of `block_on`, and every accept that had to wait
-            // would be a wake-up from a worker (two context switches).
+            // The accept loop as a task of its own: on a worker thread, which waits for
+            // the listener in epoll itself. On the thread of `block_on`, every accept
+            // that had to wait would be a wake-up from a worker (two context switches).
+            let accepting = accepting.in_current_span().with_current_subscriber();
             let mut accepting = AbortOnDrop(tokio::spawn(accepting));
             match (&mut accepting.0).await {
                 Ok(served) => served,
@@ -325,8 +334,16 @@ where
     }
 }
 
+/// Whether the caller is outside any task, on a multi-thread runtime: in `block_on`'s
+/// future, on a thread that is no worker (`main`, under `#[tokio::main]`).
+fn outside_tasks_of_multi_thread_runtime() -> bool {
+    tokio::task::try_id().is_none()
+        && tokio::runtime::Handle::try_current()
+            .is_ok_and(|runtime| runtime.runtime_flavor() == RuntimeFlavor::MultiThread)
+}
+
 /// A task that ends when this handle is dropped: a `Serve` future dropped before it
-/// finished stops accepting, as one awaited in place would.
+/// finished stops accepting (once a worker drops the task).
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {

@@ -751,8 +751,8 @@ async fn graceful_shutdown_finishes_what_is_in_flight() {
         .unwrap();
 }
 
-/// The accept loop runs as a task of its own; a `Serve` future dropped early still stops
-/// it: the listener closes, as it did when the loop ran inside that future.
+/// Awaited inside a task, `serve` runs its loop in place: a `Serve` future dropped early
+/// stops it, its listener closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_dropped_early_stops_accepting() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -790,13 +790,130 @@ impl sioscgi_tower::Listener for Exploding {
     }
 }
 
-/// A panic in the accept loop (a task of its own) reaches whoever awaits the server, as
-/// it did when the loop ran in the awaited future itself.
-#[tokio::test]
-async fn a_panic_in_the_accept_loop_reaches_the_caller() {
-    let served = tokio::spawn(sioscgi_tower::serve(Exploding, app()).into_future()).await;
-    let panic = served.unwrap_err().into_panic();
+/// A panic in the accept loop reaches whoever awaits the server: in a task (the loop
+/// runs in place) and in `main` (the loop is a task of its own).
+#[test]
+fn a_panic_in_the_accept_loop_reaches_the_caller() {
+    let runtime = multi_thread_runtime();
+    let in_task =
+        runtime.block_on(runtime.spawn(sioscgi_tower::serve(Exploding, app()).into_future()));
+    let panic = in_task.unwrap_err().into_panic();
     assert_eq!(panic.downcast_ref::<&str>(), Some(&"the listener broke"));
+    let in_main = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(sioscgi_tower::serve(Exploding, app()).into_future())
+    }));
+    let panic = in_main.unwrap_err();
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"the listener broke"));
+}
+
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The thread that answered `/thread`: the accept loop's, since the request is whole
+/// before the server starts, and so answered in the connection's first poll.
+async fn answering_thread(config: Config) -> (String, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (sent, whole) = std::sync::mpsc::channel();
+    let client = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.write_all(&scgi("GET", "/thread", &[], b"")).unwrap();
+        sent.send(()).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        answer
+    });
+    whole.recv().unwrap();
+    let router = Router::new().route(
+        "/thread",
+        get(|| async { format!("{:?}", std::thread::current().id()) }),
+    );
+    let server = sioscgi_tower::serve(listener, router).config(config);
+    let answered = async {
+        while !client.is_finished() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    tokio::select! {
+        _ = server.into_future() => panic!("the server stopped"),
+        () = answered => {}
+    }
+    let here = format!("{:?}", std::thread::current().id());
+    let (_, body) = split(&client.join().unwrap());
+    (here, String::from_utf8(body).unwrap())
+}
+
+/// Awaited in `main` on a multi-thread runtime, the accept loop runs on a worker (which
+/// waits for the listener in epoll itself), unless the configuration says otherwise.
+#[test]
+fn awaited_in_main_the_accept_loop_runs_on_a_worker() {
+    let runtime = multi_thread_runtime();
+    let (main, loop_thread) = runtime.block_on(answering_thread(Config::new()));
+    assert_ne!(main, loop_thread, "a worker answered");
+    let (main, loop_thread) =
+        runtime.block_on(answering_thread(Config::new().accept_loop_task(false)));
+    assert_eq!(main, loop_thread, "in place when told");
+    // In a task, in place: on the task's thread.
+    let (task, loop_thread) = runtime
+        .block_on(runtime.spawn(answering_thread(Config::new())))
+        .unwrap();
+    assert_eq!(task, loop_thread, "in place inside a task");
+}
+
+/// Dropped in `main`, the server stops accepting soon after: its task is aborted and a
+/// worker drops it.
+#[test]
+fn dropped_in_main_the_server_stops_accepting() {
+    let runtime = multi_thread_runtime();
+    runtime.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = sioscgi_tower::serve(listener, app()).into_future();
+        let answer = tokio::select! {
+            _ = server => panic!("the server stopped"),
+            answer = request_get(address, "/hello", &[]) => answer,
+        };
+        assert!(answer.ends_with(b"hello\n"));
+        let closed = async {
+            while TcpStream::connect(address).await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), closed)
+            .await
+            .expect("the listener closes once the server is dropped");
+    });
+}
+
+/// The accept loop's own task logs to the subscriber of the thread that awaits `serve`,
+/// as it did when it ran there.
+#[test]
+fn awaited_in_main_the_accept_loop_logs_to_the_callers_subscriber() {
+    let logged = Logged::default();
+    let writer = logged.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let runtime = multi_thread_runtime();
+    runtime.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = sioscgi_tower::serve(listener, app()).into_future();
+        tokio::select! {
+            _ = server => panic!("the server stopped"),
+            _ = request_get(address, "/two-content-types", &[]) => {}
+        }
+    });
+    let log = String::from_utf8(logged.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("answered 500"), "{log:?}");
 }
 
 #[cfg(unix)]
