@@ -3,7 +3,7 @@
 
 Usage: run.py SERVER_BINARY [--only nginx,lighttpd,apache] [--load-seconds 20]
               [--results docs/e2e.md] [--axum AXUM_BINARY]
-              [--backends null=BIN,null-unix=BIN,tokio-scgi=BIN,async-demo=BIN,axum=BIN,axum-unix=BIN,axum-http=BIN]
+              [--backends null=BIN,null-unix=BIN,null-worker=BIN,null-unix-worker=BIN,tokio-scgi=BIN,async-demo=BIN,axum=BIN,axum-unix=BIN,axum-http=BIN]
               [--cpu-seconds 10] [--firmware examples/embedded-net/run.sh]
               [--wasm examples/wasm-module/serve.sh] [--firmware-load-seconds 30]
 
@@ -819,6 +819,8 @@ CPU_ROUNDS = 5
 CPU_BACKENDS = {
     "null": ("tcp", ["--listen", f"127.0.0.1:{APP_PORT}"], "/"),
     "null-unix": ("unix", ["--unix", SOCKET], "/"),
+    "null-worker": ("tcp", ["--listen", f"127.0.0.1:{APP_PORT}", "--accept-on-worker"], "/"),
+    "null-unix-worker": ("unix", ["--unix", SOCKET, "--accept-on-worker"], "/"),
     "tokio-scgi": ("tcp", ["--listen", f"127.0.0.1:{APP_PORT}"], "/"),
     "async-demo": ("tcp", ["--listen", f"127.0.0.1:{APP_PORT}", "--quiet"], "/bytes?n=6"),
     "axum": ("tcp", ["--listen", f"127.0.0.1:{APP_PORT}", "--quiet"], "/hello"),
@@ -1135,7 +1137,10 @@ def write_results(path: pathlib.Path, r: Results, loads: dict[str, dict[str, str
                   "host that slows down between rounds moves both): the median of the rounds' ratios, their range "
                   "in brackets. `null`: tokio, one task per connection, no protocol checks, one "
                   "write, its accept loop in the task `main` awaits as most tokio servers have it "
-                  "(`benches/src/bin/null_backend.rs`); `tokio-scgi`: that crate's codec as its example serves "
+                  "(`benches/src/bin/null_backend.rs`); `null-worker`, `null-unix-worker`: the same with its "
+                  "accept loop a task on a worker thread, as `sioscgi-tower` runs it from `main` (÷ null: what "
+                  "that shape alone saves; against these, the protocol backends' figures are what the protocol "
+                  "and the application cost); `tokio-scgi`: that crate's codec as its example serves "
                   "it; `async-demo`: `examples/server_tokio.rs` (the README's main command, the core's async driver); "
                   "`axum`: `tower/examples/axum.rs` (sioscgi-tower); `axum-http`: the same application served by "
                   "`axum::serve` (hyper), the anchor. System calls: `strace -f -c` on the process during a 3 s "

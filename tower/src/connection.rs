@@ -184,7 +184,24 @@ pub(crate) async fn serve<T, A, M, F, S, B>(
     // flushes a writer that buffers (a `Listener` of your own may give one) and ends the
     // answer, so that the web server may answer its client while what the service left
     // of the body is read. A connection never registered has written everything, and
-    // closing it ends the answer.
+    // closing it ends the answer; so does closing a registered socket with nothing left
+    // to read (one system call fewer than a shutdown and a close).
+    let body_left = incoming
+        .as_ref()
+        .is_some_and(|incoming| incoming.remaining() > 0);
+    let mut conn = match conn {
+        Conn::Registered {
+            read: Some(read),
+            write,
+        } if !body_left => match T::close(read, write) {
+            None => return,
+            Some((read, write)) => Conn::Registered {
+                read: Some(read),
+                write,
+            },
+        },
+        conn => conn,
+    };
     if let Conn::Registered { write, .. } = &mut conn {
         let idle = config.get_idle_timeout();
         if let Err(e) = with_idle(idle, write.shutdown()).await {
@@ -704,6 +721,12 @@ mod tests {
         fn register(self) -> io::Result<(Self::Read, Self::Write)> {
             self.registered.store(true, Ordering::SeqCst);
             Ok(tokio::io::split(self.later.expect("registered once")))
+        }
+
+        fn close(read: Self::Read, write: Self::Write) -> Option<(Self::Read, Self::Write)> {
+            // As a socket: both halves gone, the pipe closes (the peer reads its end).
+            drop((read, write));
+            None
         }
     }
 

@@ -30,6 +30,12 @@ pub(crate) trait Transport {
 
     /// Registers the connection with the runtime, for the reads and writes that wait.
     fn register(self) -> io::Result<(Self::Read, Self::Write)>;
+
+    /// Closes a registered connection whose answer is written whole and which has
+    /// nothing left to read, if closing is all it takes to end the answer (a socket,
+    /// which buffers nothing of its own, needs no `shutdown` first); gives the halves
+    /// back otherwise.
+    fn close(read: Self::Read, write: Self::Write) -> Option<(Self::Read, Self::Write)>;
 }
 
 /// A connection already registered, as a [`Listener`](crate::Listener) of your own
@@ -56,6 +62,11 @@ where
     fn register(self) -> io::Result<(R, W)> {
         Ok((self.0, self.1))
     }
+
+    fn close(read: R, write: W) -> Option<(R, W)> {
+        // A writer of a listener of your own may buffer: its shutdown flushes it.
+        Some((read, write))
+    }
 }
 
 /// A socket as `accept4` gave it: non-blocking, not registered with the runtime.
@@ -68,6 +79,10 @@ pub(crate) trait RawSocket: io::Read + io::Write {
 
     /// Registers the socket with the runtime.
     fn register(self) -> io::Result<(Self::Read, Self::Write)>;
+
+    /// Closes the registered socket at once, without a `shutdown` (which dropping the
+    /// write half alone would make).
+    fn close(read: Self::Read, write: Self::Write);
 }
 
 #[cfg(unix)]
@@ -87,6 +102,11 @@ impl<S: RawSocket> Transport for S {
     fn register(self) -> io::Result<(Self::Read, Self::Write)> {
         RawSocket::register(self)
     }
+
+    fn close(read: Self::Read, write: Self::Write) -> Option<(Self::Read, Self::Write)> {
+        S::close(read, write);
+        None
+    }
 }
 
 #[cfg(unix)]
@@ -103,6 +123,11 @@ impl RawSocket for mio::net::TcpStream {
         stream.set_nodelay(true)?;
         Ok(stream.into_split())
     }
+
+    fn close(read: Self::Read, write: Self::Write) {
+        // Together again, the halves close as the stream does: `close` alone.
+        drop(read.reunite(write));
+    }
 }
 
 #[cfg(unix)]
@@ -112,5 +137,9 @@ impl RawSocket for mio::net::UnixStream {
 
     fn register(self) -> io::Result<(Self::Read, Self::Write)> {
         Ok(tokio::net::UnixStream::from_std(self.into())?.into_split())
+    }
+
+    fn close(read: Self::Read, write: Self::Write) {
+        drop(read.reunite(write));
     }
 }

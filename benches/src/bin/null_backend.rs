@@ -1,14 +1,18 @@
 //! The e2e suite's reference backend: what an SCGI backend costs when it does nothing.
 //!
 //! ```text
-//! null_backend --listen 127.0.0.1:4000
-//! null_backend --unix /tmp/sioscgi.sock
+//! null_backend --listen 127.0.0.1:4000 [--accept-on-worker]
+//! null_backend --unix /tmp/sioscgi.sock [--accept-on-worker]
 //! ```
 //!
 //! tokio, one task per connection; no protocol checks: it reads until the netstring's
 //! length says the header block is complete, skips `CONTENT_LENGTH` body bytes (found by
 //! a plain search), answers a fixed `hello\n` in one write and closes. Never run it
 //! facing anything but a benchmark: it trusts its peer.
+//!
+//! Its accept loop runs in the task `main` awaits, as most tokio servers have it; with
+//! `--accept-on-worker`, as a task of its own on a worker thread (as `sioscgi-tower`'s
+//! `serve` runs it): the same backend in the runtime shape of the protocol's backends.
 
 use sioscgi_benches::backend::{self, Address};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -57,9 +61,21 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    match Address::from_args() {
-        Some(Address::Unix(path)) => backend::serve_unix("null_backend", &path, connection).await,
-        Some(Address::Tcp(_)) => backend::serve("null_backend", connection).await,
-        None => backend::usage("null_backend"),
+    let serve = async {
+        match Address::from_args() {
+            Some(Address::Unix(path)) => {
+                backend::serve_unix("null_backend", &path, connection).await
+            }
+            Some(Address::Tcp(_)) => backend::serve("null_backend", connection).await,
+            None => backend::usage("null_backend"),
+        }
+    };
+    if std::env::args().any(|arg| arg == "--accept-on-worker") {
+        match tokio::spawn(serve).await {
+            Ok(served) => served,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    } else {
+        serve.await
     }
 }
