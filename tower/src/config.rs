@@ -190,9 +190,9 @@ impl Config {
     /// Whether [`serve`](crate::serve), awaited outside any task on a multi-thread
     /// runtime (in `main`, under `#[tokio::main]`), runs its accept loop as a task of its
     /// own (yes by default). On the thread of `block_on`, the loop is no worker: each
-    /// time it waits for a connection, a worker must wake it (a futex call and two
-    /// context switches per accept, most of them when connections come one at a time).
-    /// As a task, it runs on a worker, which waits for the listener in epoll itself.
+    /// time it has waited for a connection, a worker must wake it (a futex call and two
+    /// context switches). As a task, it runs on a worker, which waits for the listener
+    /// in epoll itself.
     /// Awaited inside a task, or on a current-thread runtime, `serve` runs in place
     /// either way.
     ///
