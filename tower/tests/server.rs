@@ -762,10 +762,15 @@ async fn a_server_dropped_early_stops_accepting() {
     assert!(answer.ends_with(b"hello\n"), "served while it runs");
     server.abort();
     assert!(server.await.unwrap_err().is_cancelled());
-    // The aborted accept loop is dropped by the runtime soon after.
+    listener_closes(address).await;
+}
+
+/// Waits (at most 5 s) until nothing accepts at `address` any more: the listener of a
+/// dropped server closes.
+async fn listener_closes(address: std::net::SocketAddr) {
     let closed = async {
         while TcpStream::connect(address).await.is_ok() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
     };
     tokio::time::timeout(Duration::from_secs(5), closed)
@@ -880,14 +885,7 @@ fn dropped_in_main_the_server_stops_accepting() {
             answer = request_get(address, "/hello", &[]) => answer,
         };
         assert!(answer.ends_with(b"hello\n"));
-        let closed = async {
-            while TcpStream::connect(address).await.is_ok() {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(5), closed)
-            .await
-            .expect("the listener closes once the server is dropped");
+        listener_closes(address).await;
     });
 }
 
@@ -895,13 +893,7 @@ fn dropped_in_main_the_server_stops_accepting() {
 /// as it did when it ran there.
 #[test]
 fn awaited_in_main_the_accept_loop_logs_to_the_callers_subscriber() {
-    let logged = Logged::default();
-    let writer = logged.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logged, _guard) = Logged::on_this_thread();
     let runtime = multi_thread_runtime();
     runtime.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -953,6 +945,19 @@ async fn over_a_unix_socket() {
 /// Collects what the server logs at `warn` and above.
 #[derive(Clone, Default)]
 struct Logged(Arc<Mutex<Vec<u8>>>);
+
+impl Logged {
+    /// A collector, made this thread's default subscriber until the guard drops.
+    fn on_this_thread() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logged = Logged::default();
+        let writer = logged.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_writer(move || writer.clone())
+            .finish();
+        (logged, tracing::subscriber::set_default(subscriber))
+    }
+}
 impl std::io::Write for Logged {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
@@ -965,13 +970,7 @@ impl std::io::Write for Logged {
 
 #[tokio::test] // one thread: the subscriber below sees the server's tasks
 async fn a_peer_that_leaves_early_is_not_logged_as_a_failure() {
-    let logged = Logged::default();
-    let writer = logged.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logged, _guard) = Logged::on_this_thread();
     let (address, _stop) = tcp_server(Config::new()).await;
     for _ in 0..5 {
         // Ask for 4 MiB, read a little, close: the server's writes fail with EPIPE or
